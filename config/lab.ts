@@ -1,0 +1,85 @@
+import { z } from 'zod';
+
+/** Names that end up on command lines and in DNs: a conservative grammar, checked once here. */
+export const labName = z
+  .string()
+  .regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_" and "-", starting with a letter or digit');
+
+const nic = z.object({
+  /** The NIC's name in the installed OS, e.g. eno1. */
+  name: z.string().regex(/^[a-zA-Z0-9._-]{1,15}$/, 'an interface name of at most 15 letters, digits, ".", "_" or "-"'),
+  /** MAC address, colon separated. */
+  mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'a MAC address like 52:54:00:12:34:56'),
+  /** Switch (by name) and port the NIC is cabled to. */
+  switch: labName,
+  port: z.string().min(1),
+});
+
+const host = z.object({
+  /** Inventory name of the host. */
+  name: labName,
+  /** Flavor (hardware profile) used to book "any host like this". */
+  flavor: z.string().min(1),
+  bmc: z.object({
+    /** BMC address and UDP port for IPMI over LAN. */
+    address: z.string().min(1),
+    port: z.number().int().min(1).max(65535).default(623),
+    /** Name of the credential entry holding the BMC user and password. */
+    credential: z.string().min(1),
+  }),
+  nics: z.array(nic).min(1),
+  /** Where the OS answers SSH once imaged (management address). */
+  ssh: z.object({ address: z.string().min(1), port: z.number().int().min(1).max(65535).default(22) }),
+});
+
+const sw = z.object({
+  name: labName,
+  /** Driver: nxos, nxapi, os10, ovs or sim. */
+  type: z.enum(['nxos', 'nxapi', 'os10', 'ovs', 'sim']),
+  address: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+  credential: z.string().min(1),
+});
+
+const image = z.object({
+  name: z.string().min(1),
+  /** The imaging server's id for this image. */
+  imagingId: z.string().min(1),
+  /** OS family decides which network files are written. */
+  osFamily: z.enum(['netplan', 'ifupdown', 'rhel', 'suse']),
+});
+
+export const labSchema = z
+  .object({
+    /** The lab's name; also names its Temporal task queue. */
+    name: labName,
+    /** Longest lease a booking may have, in hours. */
+    maxLeaseHours: z.number().positive().max(24 * 366).default(24 * 30),
+    /** VLAN ids the lab may hand to bookings. */
+    vlanPool: z
+      .object({ from: z.number().int().min(2).max(4094), to: z.number().int().min(2).max(4094) })
+      .refine((p) => p.from <= p.to, 'vlanPool.from must not exceed vlanPool.to'),
+    switches: z.array(sw).min(1),
+    hosts: z.array(host).min(1),
+    images: z.array(image).min(1),
+    /** Base image for headnode VMs. */
+    headnodeImage: z.string().default('headnode-base'),
+  })
+  .superRefine((lab, ctx) => {
+    const switches = new Set(lab.switches.map((s) => s.name));
+    const seen = new Set<string>();
+    lab.hosts.forEach((h, i) => {
+      if (seen.has(h.name)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host ${h.name}` });
+      seen.add(h.name);
+      h.nics.forEach((n, j) => {
+        if (!switches.has(n.switch)) {
+          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'nics', j, 'switch'], message: `unknown switch ${n.switch}` });
+        }
+      });
+    });
+  });
+
+export type Lab = z.infer<typeof labSchema>;
+export type LabHost = Lab['hosts'][number];
+export type LabSwitch = Lab['switches'][number];
+export type LabImage = Lab['images'][number];

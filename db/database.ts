@@ -1,0 +1,5 @@
+import type { BookingEventsTable } from './tables/booking-events';
+
+export interface Database {
+  booking_events: BookingEventsTable;
+}
