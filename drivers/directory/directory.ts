@@ -40,3 +40,9 @@ export class AccountTaken extends DeviceError {
     super('AccountTaken', `VPN account ${uid} already exists and belongs to someone else`, false, { uid });
   }
 }
+/** The directory answered but refused the change (schema, access rights): retrying will not help. */
+export class DirectoryRejected extends DeviceError {
+  constructor(action: string, detail: string) {
+    super('DirectoryRejected', `LDAP directory refused to ${action}: ${detail}`, false, { action });
+  }
+}
