@@ -1,0 +1,20 @@
+import type { Allocation } from '../workflows/types';
+import type { ActivityDeps, AllocationRequest } from './deps';
+import type { BookingEventInput } from '../db/booking-events';
+import { asStep } from './failures';
+
+export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | 'events'>) {
+  return {
+    /** Hosts (by name or flavor) and one VLAN per booking network, for the booking's time range. */
+    async allocateBooking(request: AllocationRequest): Promise<Allocation> {
+      return asStep(() => deps.allocator.allocate(request));
+    },
+    async releaseAllocation({ bookingId }: { bookingId: string }): Promise<void> {
+      await asStep(() => deps.allocator.release(bookingId));
+    },
+    /** Append to the booking's read-side event list; the key makes a replayed append a no-op. */
+    async recordBookingEvent(event: BookingEventInput): Promise<void> {
+      await deps.events.append(event);
+    },
+  };
+}

@@ -1,0 +1,69 @@
+import type { Lab } from '../config/lab';
+import type { PowerDriver } from '../drivers/power/power';
+import type { ImagingDriver } from '../drivers/imaging/imaging';
+import type { SwitchDriver } from '../drivers/switch/switch';
+import type { HostDriver } from '../drivers/host/host';
+import type { DirectoryDriver } from '../drivers/directory/directory';
+import type { HeadnodeDriver } from '../drivers/headnode/headnode';
+import type { Allocation, HostRequest } from '../workflows/types';
+import type { BookingEventInput } from '../db/booking-events';
+
+export interface Drivers {
+  power: PowerDriver;
+  imaging: ImagingDriver;
+  /** By switch type (nxos, nxapi, os10, ovs, sim). */
+  switches: Record<string, SwitchDriver>;
+  host: HostDriver;
+  directory: DirectoryDriver;
+  headnode: HeadnodeDriver;
+}
+
+export interface Credential {
+  username: string;
+  password: string;
+}
+
+/** Device credentials by name; activities look them up so workflows never carry them. */
+export interface CredentialStore {
+  get(name: string): Credential;
+}
+
+export interface AllocationRequest {
+  bookingId: string;
+  hosts: Pick<HostRequest, 'name' | 'flavor'>[];
+  networks: string[];
+  start: string;
+  end: string;
+}
+
+/** Who holds which host and VLAN over which time range. */
+export interface Allocator {
+  /** Idempotent by booking id: the same booking gets the same answer. */
+  allocate(request: AllocationRequest): Promise<Allocation>;
+  /** Releasing what is not held is a no-op. */
+  release(bookingId: string): Promise<void>;
+}
+
+export interface EventSink {
+  append(event: BookingEventInput): Promise<void>;
+}
+
+export interface Timing {
+  /** How often the imaging task is polled. */
+  imagingPollMs: number;
+  /** Longest an imaging task may take once the host is powered on. */
+  imagingTimeoutMs: number;
+  /** Longest a host may take to answer SSH after a reboot. */
+  rebootTimeoutMs: number;
+}
+
+export interface ActivityDeps {
+  lab: Lab;
+  drivers: Drivers;
+  credentials: CredentialStore;
+  allocator: Allocator;
+  events: EventSink;
+  timing: Timing;
+  /** The lab's own SSH identity on provisioned hosts. */
+  hostLogin: { username: string; privateKey: string };
+}

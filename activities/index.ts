@@ -1,0 +1,25 @@
+import type { ActivityDeps } from './deps';
+import { createAccessActivities } from './access';
+import { createBookingActivities } from './booking';
+import { createHeadnodeActivities } from './headnode';
+import { createImagingActivities } from './imaging';
+import { createNetworkActivities } from './network';
+import { createPowerActivities } from './power';
+import { createSwitchActivities } from './switch';
+import { createVpnActivities } from './vpn';
+
+/** Every activity the booking workflows call, built from one set of dependencies. */
+export function createActivities(deps: ActivityDeps) {
+  return {
+    ...createBookingActivities(deps),
+    ...createPowerActivities(deps),
+    ...createImagingActivities(deps),
+    ...createSwitchActivities(deps),
+    ...createNetworkActivities(deps),
+    ...createAccessActivities(deps),
+    ...createVpnActivities(deps),
+    ...createHeadnodeActivities(deps),
+  };
+}
+
+export type Activities = ReturnType<typeof createActivities>;

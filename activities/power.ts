@@ -1,0 +1,36 @@
+import { Context } from '@temporalio/activity';
+import type { ActivityDeps } from './deps';
+import { asStep } from './failures';
+import { labDirectory } from './lab-directory';
+
+export interface StepDone {
+  attempt: number;
+}
+
+export function attempt(): number {
+  return Context.current().info.attempt;
+}
+
+export function createPowerActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers'>) {
+  const lab = labDirectory(deps);
+  const power = deps.drivers.power;
+  return {
+    /** Power step: the host off, next boot from the network. */
+    async preparePower({ host }: { host: string }): Promise<StepDone> {
+      const bmc = lab.bmc(host);
+      await asStep(async () => {
+        await power.off(bmc);
+        await power.setBootDevice(bmc, 'pxe', { persistent: false });
+      });
+      return { attempt: attempt() };
+    },
+    /** Undo of the power step, and the first act of teardown: the host off, booting from disk. */
+    async powerOffHost({ host }: { host: string }): Promise<void> {
+      const bmc = lab.bmc(host);
+      await asStep(async () => {
+        await power.off(bmc);
+        await power.setBootDevice(bmc, 'disk', { persistent: true });
+      });
+    },
+  };
+}

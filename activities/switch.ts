@@ -1,0 +1,70 @@
+import type { NicPlan } from '../workflows/types';
+import type { ActivityDeps } from './deps';
+import { asStep, badInput } from './failures';
+import { labDirectory } from './lab-directory';
+import { attempt, type StepDone } from './power';
+import type { SwitchSession } from '../drivers/switch/switch';
+
+export function createSwitchActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers'>) {
+  const lab = labDirectory(deps);
+
+  /** Group a host's NICs by the switch they are cabled to, validating every port first. */
+  function portsBySwitch(host: string, nics: string[]) {
+    const h = lab.host(host);
+    const groups = new Map<string, { nic: string; port: string }[]>();
+    for (const nic of nics) {
+      const cabled = h.nics.find((n) => n.name === nic);
+      if (!cabled) throw badInput(`host ${host} has no NIC ${nic}`);
+      const list = groups.get(cabled.switch) ?? [];
+      list.push({ nic, port: cabled.port });
+      groups.set(cabled.switch, list);
+    }
+    return groups;
+  }
+
+  async function withSession(switchName: string, work: (s: SwitchSession) => Promise<void>): Promise<void> {
+    const target = lab.switchOf(switchName);
+    const driver = deps.drivers.switches[target.type];
+    if (!driver) throw badInput(`no driver for switch type ${target.type}`);
+    await asStep(async () => {
+      const session = await driver.open(target);
+      try {
+        await work(session);
+        await session.save();
+      } finally {
+        await session.close();
+      }
+    });
+  }
+
+  return {
+    /** Switch step: each NIC's port gets exactly the booking's VLANs (native and tagged). */
+    async configureSwitchPorts({ host, nics }: { host: string; nics: NicPlan[] }): Promise<StepDone> {
+      const plans = new Map(nics.map((n) => [n.nic, n]));
+      for (const [sw, ports] of portsBySwitch(host, [...plans.keys()])) {
+        const driver = deps.drivers.switches[lab.switchOf(sw).type];
+        ports.forEach((p) => driver?.validatePort(p.port));
+        await withSession(sw, async (session) => {
+          for (const { nic, port } of ports) {
+            const plan = plans.get(nic)!;
+            const vlans = [...(plan.native ? [plan.native.vlan] : []), ...plan.tagged.map((t) => t.vlan)];
+            for (const v of vlans) await session.ensureVlan(v);
+            // Start from a clean port so a retried step converges to the same state.
+            await session.resetPort(port);
+            if (plan.native) await session.setNativeVlan(port, plan.native.vlan);
+            if (plan.tagged.length) await session.addTaggedVlans(port, plan.tagged.map((t) => t.vlan));
+          }
+        });
+      }
+      return { attempt: attempt() };
+    },
+    /** Undo of the switch step: the host's ports carry no VLAN. */
+    async resetSwitchPorts({ host, nics }: { host: string; nics: string[] }): Promise<void> {
+      for (const [sw, ports] of portsBySwitch(host, nics)) {
+        await withSession(sw, async (session) => {
+          for (const { port } of ports) await session.resetPort(port);
+        });
+      }
+    },
+  };
+}

@@ -1,0 +1,45 @@
+import type { FastifyError, FastifyInstance } from 'fastify';
+import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+
+/** An error the API answers with: HTTP status, a stable type, a message naming what is wrong. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+    readonly details?: unknown,
+  ) {
+    super(message);
+  }
+}
+
+export function errorBody(type: string, message: string, details?: unknown) {
+  return { error: details === undefined ? { type, message } : { type, message, details } };
+}
+
+/** One error body for every route: `{ error: { type, message, details? } }`. */
+export function installErrorHandler(app: FastifyInstance): void {
+  app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
+    if (err instanceof ApiError) return reply.status(err.status).send(errorBody(err.type, err.message, err.details));
+    if (hasZodFastifySchemaValidationErrors(err)) {
+      const issues = err.validation.map((v) => ({
+        field: fieldOf(v.instancePath, (v.params as { issue?: { path?: PropertyKey[] } } | undefined)?.issue?.path),
+        message: v.message ?? 'invalid',
+      }));
+      const first = issues[0]!;
+      return reply.status(400).send(errorBody('InvalidRequest', `${first.field || 'body'}: ${first.message}`, { issues }));
+    }
+    const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
+    if (status >= 500) request.log.error({ err }, 'request failed');
+    const type = status === 413 ? 'BodyTooLarge' : status === 415 ? 'UnsupportedMediaType' : status >= 500 ? 'InternalError' : 'InvalidRequest';
+    return reply.status(status).send(errorBody(type, status >= 500 ? 'internal error' : err.message));
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send(errorBody('NotFound', `no route ${request.method} ${request.url.split('?')[0]}`)),
+  );
+}
+
+function fieldOf(instancePath: string, path?: PropertyKey[]): string {
+  if (path && path.length) return path.map(String).join('.');
+  return instancePath.replace(/^\//, '').replaceAll('/', '.');
+}

@@ -1,0 +1,26 @@
+import { Client, Connection } from '@temporalio/client';
+import { loadSettings } from '../config/settings';
+import { loadLab } from '../config/load-lab';
+import { buildServer } from './server';
+import { taskQueueOf } from '../workflows/definitions';
+
+async function main(): Promise<void> {
+  const settings = loadSettings();
+  const lab = loadLab(settings.LAAS_LAB_FILE);
+  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const app = await buildServer({ temporal, lab, taskQueue: taskQueueOf(lab.name), apiToken: settings.LAAS_API_TOKEN, logger: { level: settings.LAAS_LOG_LEVEL } });
+  const close = async () => {
+    await app.close();
+    await connection.close();
+    process.exit(0);
+  };
+  process.once('SIGINT', () => void close());
+  process.once('SIGTERM', () => void close());
+  await app.listen({ host: settings.LAAS_API_HOST, port: settings.LAAS_API_PORT });
+}
+
+main().catch((err: unknown) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

@@ -1,0 +1,55 @@
+import type { Client } from '@temporalio/client';
+import type { BookingStatus } from '../workflows/types';
+import { hostWorkflowId } from '../workflows/definitions';
+
+/**
+ * The booking as a dashboard reads it (booking-api.md). Imaging progress comes from the
+ * heartbeat of the host's running imaging activity, as Temporal reports it.
+ */
+export async function presentBooking(status: BookingStatus, temporal: Client) {
+  const progress = await imagingProgress(status, temporal);
+  return {
+    id: status.id,
+    lab: status.lab,
+    project: status.project,
+    owner: status.owner,
+    state: status.state,
+    start: status.start,
+    end: status.end,
+    networks: status.networks,
+    hosts: status.hosts.map((h) => ({
+      name: h.name,
+      hostname: h.hostname,
+      ...(h.address ? { address: h.address } : {}),
+      steps: h.steps.map((s) => (s.step === 'imaging' && s.status === 'running' && progress.has(h.name) ? { ...s, progress: progress.get(h.name) } : s)),
+    })),
+    bookingSteps: status.bookingSteps,
+    ...(status.headnode ? { headnode: status.headnode } : {}),
+    ...(status.vpnAccounts ? { access: { vpnAccounts: status.vpnAccounts } } : {}),
+    ...(status.leftovers.length ? { cleanup: { leftovers: status.leftovers } } : {}),
+    ...(status.error ? { error: status.error } : {}),
+  };
+}
+
+async function imagingProgress(status: BookingStatus, temporal: Client): Promise<Map<string, number>> {
+  const imaging = status.hosts.filter((h) => h.steps.some((s) => s.step === 'imaging' && s.status === 'running'));
+  const out = new Map<string, number>();
+  await Promise.all(
+    imaging.map(async (h) => {
+      try {
+        const child = temporal.workflow.getHandle(hostWorkflowId(status.id, h.name));
+        const d = await child.describe();
+        for (const a of d.raw.pendingActivities ?? []) {
+          if (a.activityType?.name !== 'imageHost') continue;
+          const payload = a.heartbeatDetails?.payloads?.[0];
+          if (!payload) continue;
+          const details = temporal.options.loadedDataConverter.payloadConverter.fromPayload<{ percent?: number }>(payload);
+          if (typeof details?.percent === 'number') out.set(h.name, details.percent);
+        }
+      } catch {
+        // Progress is a nicety: a host child that just finished has no pending activity.
+      }
+    }),
+  );
+  return out;
+}

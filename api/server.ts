@@ -1,0 +1,44 @@
+import Fastify, { type FastifyInstance } from 'fastify';
+import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
+import type { Client } from '@temporalio/client';
+import type { Lab } from '../config/lab';
+import { installErrorHandler } from './errors';
+import { installBearerAuth } from './auth';
+import { bookingRoutes } from './routes/bookings';
+
+export interface ApiDeps {
+  temporal: Client;
+  lab: Lab;
+  taskQueue: string;
+  apiToken: string;
+  /** Fastify logger options; false in tests. */
+  logger?: boolean | { level: string };
+}
+
+/** The HTTP API: `/healthz` open, everything under `/v1` behind the bearer token. */
+export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
+  const app = Fastify({
+    logger: deps.logger ?? false,
+    bodyLimit: 256 * 1024,
+    // Credentials and tokens must never reach the log.
+    ...(deps.logger ? { logger: { ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: ['req.headers.authorization'] } } : {}),
+  }).withTypeProvider<ZodTypeProvider>();
+  app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
+  installErrorHandler(app);
+
+  app.get('/healthz', async () => {
+    // Healthy means Temporal answers; the API holds no other state.
+    await deps.temporal.workflowService.getSystemInfo({});
+    return { status: 'ok' };
+  });
+
+  await app.register(
+    async (v1) => {
+      installBearerAuth(v1, deps.apiToken, []);
+      await v1.register(bookingRoutes, { temporal: deps.temporal, lab: deps.lab, taskQueue: deps.taskQueue });
+    },
+    { prefix: '/v1' },
+  );
+  return app;
+}

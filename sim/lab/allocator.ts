@@ -1,0 +1,52 @@
+import type { Lab } from '../../config/lab';
+import type { AllocationRequest, Allocator } from '../../activities/deps';
+import type { Allocation } from '../../workflows/types';
+import { DeviceError } from '../../drivers/errors';
+
+interface Held {
+  hosts: string[];
+  vlans: Record<string, number>;
+  start: number;
+  end: number;
+}
+
+/**
+ * In-memory allocation for the simulated lab of the skeleton: same contract as the PostgreSQL
+ * allocator (idempotent by booking, typed refusals), but held by one process.
+ */
+export class MemoryAllocator implements Allocator {
+  private readonly held = new Map<string, Held>();
+  constructor(private readonly lab: Lab) {}
+
+  allocate(r: AllocationRequest): Promise<Allocation> {
+    const existing = this.held.get(r.bookingId);
+    if (existing) return Promise.resolve({ hosts: existing.hosts, vlans: existing.vlans });
+    const start = Date.parse(r.start);
+    const end = Date.parse(r.end);
+    const overlapping = [...this.held.values()].filter((h) => h.start < end && start < h.end);
+    const busyHosts = new Set(overlapping.flatMap((h) => h.hosts));
+    const busyVlans = new Set(overlapping.flatMap((h) => Object.values(h.vlans)));
+    const hosts: string[] = [];
+    for (const want of r.hosts) {
+      const candidates = this.lab.hosts.filter((h) => (want.name ? h.name === want.name : h.flavor === want.flavor));
+      if (want.name && candidates.length === 0) throw new DeviceError('UnknownHost', `host ${want.name} is not in lab ${this.lab.name}`, false);
+      const free = candidates.find((h) => !busyHosts.has(h.name) && !hosts.includes(h.name));
+      if (!free) throw new DeviceError('HostUnavailable', `no free host ${want.name ?? `of flavor ${want.flavor}`} for the booking's range`, false);
+      hosts.push(free.name);
+    }
+    const vlans: Record<string, number> = {};
+    let next = this.lab.vlanPool.from;
+    for (const net of r.networks) {
+      while (next <= this.lab.vlanPool.to && busyVlans.has(next)) next++;
+      if (next > this.lab.vlanPool.to) throw new DeviceError('NoFreeVlan', `no free VLAN in ${this.lab.vlanPool.from}-${this.lab.vlanPool.to}`, false);
+      vlans[net] = next++;
+    }
+    this.held.set(r.bookingId, { hosts, vlans, start, end });
+    return Promise.resolve({ hosts, vlans });
+  }
+
+  release(bookingId: string): Promise<void> {
+    this.held.delete(bookingId);
+    return Promise.resolve();
+  }
+}

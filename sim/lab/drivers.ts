@@ -1,0 +1,242 @@
+import type { PowerDriver, BmcTarget, BootDevice, PowerState } from '../../drivers/power/power';
+import type { ImagingDriver, ImagingTaskStatus } from '../../drivers/imaging/imaging';
+import { FogHostNotFound } from '../../drivers/imaging/imaging';
+import type { PortVlans, SwitchDriver, SwitchSession, SwitchTarget } from '../../drivers/switch/switch';
+import type { ExecResult, HostDriver, HostTarget } from '../../drivers/host/host';
+import type { DirectoryDriver, VpnAccount, VpnAccountRequest } from '../../drivers/directory/directory';
+import { AccountTaken } from '../../drivers/directory/directory';
+import type { Headnode, HeadnodeDriver, HeadnodeSpec } from '../../drivers/headnode/headnode';
+import { InvalidInput } from '../../drivers/errors';
+import type { SimLab } from './lab';
+import { randomBytes } from 'node:crypto';
+
+export class SimPower implements PowerDriver {
+  readonly kind = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  async status(bmc: BmcTarget): Promise<PowerState> {
+    return Promise.resolve(this.lab.host(bmc.host).power);
+  }
+  async on(bmc: BmcTarget): Promise<void> {
+    await this.lab.operate('power.on', bmc.host);
+    this.lab.host(bmc.host).power = 'on';
+  }
+  async off(bmc: BmcTarget): Promise<void> {
+    await this.lab.operate('power.off', bmc.host);
+    this.lab.host(bmc.host).power = 'off';
+  }
+  async cycle(bmc: BmcTarget): Promise<void> {
+    await this.lab.operate('power.on', bmc.host, 'cycle');
+    this.lab.host(bmc.host).power = 'on';
+  }
+  async softOff(bmc: BmcTarget): Promise<void> {
+    await this.off(bmc);
+  }
+  async setBootDevice(bmc: BmcTarget, device: BootDevice): Promise<void> {
+    await this.lab.operate('power.bootdev', bmc.host, device);
+    this.lab.host(bmc.host).bootDevice = device;
+  }
+}
+
+/** Tasks complete `imagingMs` after deploy, reporting a linear percentage meanwhile. */
+export class SimImaging implements ImagingDriver {
+  readonly kind = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  async startDeploy(hostName: string, imageId: string): Promise<string> {
+    if (!this.lab.hosts.has(hostName)) throw new FogHostNotFound(hostName);
+    const open = [...this.lab.imagingTasks.values()].find((t) => t.host === hostName && (t.state === 'queued' || t.state === 'in-progress'));
+    if (open && open.imageId === imageId) return open.id;
+    await this.lab.operate('imaging.deploy', hostName, imageId);
+    const id = this.lab.newTaskId();
+    this.lab.imagingTasks.set(id, { id, host: hostName, imageId, startedAt: Date.now(), state: 'queued' });
+    return id;
+  }
+  taskStatus(taskId: string): Promise<ImagingTaskStatus> {
+    const t = this.lab.imagingTasks.get(taskId);
+    if (!t) return Promise.resolve({ taskId, state: 'vanished', percent: 0 });
+    if (t.state === 'queued' || t.state === 'in-progress') {
+      // The host must have been powered on to PXE-boot into the task.
+      if (this.lab.host(t.host).power === 'on') {
+        const elapsed = Date.now() - t.startedAt;
+        if (elapsed >= this.lab.imagingMs) {
+          t.state = 'complete';
+          this.lab.host(t.host).image = t.imageId;
+        } else {
+          t.state = 'in-progress';
+          return Promise.resolve({ taskId, state: 'in-progress', percent: Math.floor((100 * elapsed) / Math.max(1, this.lab.imagingMs)) });
+        }
+      }
+    }
+    const percent = t.state === 'complete' ? 100 : 0;
+    return Promise.resolve({ taskId, state: t.state, percent });
+  }
+  async cancelTasks(hostName: string): Promise<void> {
+    await this.lab.operate('imaging.cancel', hostName);
+    for (const t of this.lab.imagingTasks.values()) {
+      if (t.host === hostName && (t.state === 'queued' || t.state === 'in-progress')) t.state = 'cancelled';
+    }
+  }
+}
+
+const SIM_PORT = /^Ethernet1\/([1-9]|[1-4][0-9])$/;
+
+export class SimSwitch implements SwitchDriver {
+  readonly type = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  validatePort(port: string): void {
+    if (!SIM_PORT.test(port)) throw new InvalidInput('port', port, 'the simulated switch has ports Ethernet1/1 to Ethernet1/48');
+  }
+  open(target: SwitchTarget): Promise<SwitchSession> {
+    const ports = this.lab.ports.get(target.name);
+    const vlans = this.lab.switchVlans.get(target.name);
+    if (!ports || !vlans) throw new InvalidInput('switch', target.name, 'not in the simulated lab');
+    const lab = this.lab;
+    const port = (name: string): PortVlans => {
+      this.validatePort(name);
+      const p = ports.get(name);
+      if (!p) throw new InvalidInput('port', name, `not cabled on ${target.name}`);
+      return p;
+    };
+    const checkVlan = (v: number) => {
+      if (!Number.isInteger(v) || v < 1 || v > 4094) throw new InvalidInput('VLAN', String(v), 'must be an integer from 1 to 4094');
+    };
+    const session: SwitchSession = {
+      async ensureVlan(v) {
+        checkVlan(v);
+        vlans.add(v);
+        return Promise.resolve();
+      },
+      async setNativeVlan(name, v) {
+        checkVlan(v);
+        const p = port(name);
+        await lab.operate('switch.configure', lab.portOwnerOf(target.name, name), `${name} native ${v}`);
+        p.native = v;
+      },
+      async addTaggedVlans(name, vs) {
+        vs.forEach(checkVlan);
+        const p = port(name);
+        await lab.operate('switch.configure', lab.portOwnerOf(target.name, name), `${name} tagged +${vs.join(',')}`);
+        p.tagged = [...new Set([...p.tagged, ...vs])].sort((a, b) => a - b);
+      },
+      async removeTaggedVlans(name, vs) {
+        const p = port(name);
+        await lab.operate('switch.reset', lab.portOwnerOf(target.name, name), `${name} tagged -${vs.join(',')}`);
+        p.tagged = p.tagged.filter((v) => !vs.includes(v));
+      },
+      async resetPort(name) {
+        const p = port(name);
+        await lab.operate('switch.reset', lab.portOwnerOf(target.name, name), name);
+        p.native = null;
+        p.tagged = [];
+      },
+      readPort(name) {
+        const p = port(name);
+        return Promise.resolve({ native: p.native, tagged: [...p.tagged] });
+      },
+      save: () => Promise.resolve(),
+      close: () => Promise.resolve(),
+    };
+    return Promise.resolve(session);
+  }
+}
+
+function isKeysFile(path: string): boolean {
+  return path.endsWith('/authorized_keys');
+}
+
+export class SimHost implements HostDriver {
+  readonly kind = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  async exec(host: HostTarget, argv: string[]): Promise<ExecResult> {
+    await this.lab.operate('host.write', host.name, argv.join(' '));
+    return { code: 0, stdout: '', stderr: '' };
+  }
+  async writeFile(host: HostTarget, path: string, content: string, options: { mode: number }): Promise<void> {
+    await this.lab.operate(isKeysFile(path) ? 'keys.install' : 'host.write', host.name, path);
+    this.lab.host(host.name).files.set(path, { content, mode: options.mode });
+  }
+  readFile(host: HostTarget, path: string): Promise<string | null> {
+    return Promise.resolve(this.lab.host(host.name).files.get(path)?.content ?? null);
+  }
+  async removeFile(host: HostTarget, path: string): Promise<void> {
+    await this.lab.operate(isKeysFile(path) ? 'keys.remove' : 'host.remove', host.name, path);
+    this.lab.host(host.name).files.delete(path);
+  }
+  async setHostname(host: HostTarget, hostname: string): Promise<void> {
+    await this.lab.operate('host.write', host.name, `hostname ${hostname}`);
+    this.lab.host(host.name).hostname = hostname;
+  }
+  async reboot(host: HostTarget, options: { onWait?: (elapsedMs: number) => void }): Promise<void> {
+    const started = Date.now();
+    await this.lab.operate('host.reboot', host.name);
+    this.lab.host(host.name).reboots += 1;
+    options.onWait?.(Date.now() - started);
+  }
+}
+
+export class SimDirectory implements DirectoryDriver {
+  readonly kind = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  async ensureVpnAccount(request: VpnAccountRequest): Promise<VpnAccount> {
+    const dn = `uid=${request.uid},ou=people,dc=sim`;
+    const existing = this.lab.accounts.get(request.uid);
+    if (existing) {
+      if (existing.bookingId !== request.bookingId) throw new AccountTaken(request.uid);
+      return { uid: request.uid, dn, created: false };
+    }
+    await this.lab.operate('directory.create', request.uid);
+    const password = randomBytes(12).toString('base64url');
+    this.lab.accounts.set(request.uid, { uid: request.uid, bookingId: request.bookingId, password });
+    return { uid: request.uid, dn, password, created: true };
+  }
+  async removeVpnAccount(uid: string, bookingId: string): Promise<void> {
+    const existing = this.lab.accounts.get(uid);
+    if (!existing || existing.bookingId !== bookingId) return;
+    await this.lab.operate('directory.remove', uid);
+    this.lab.accounts.delete(uid);
+  }
+  checkBind(uid: string, password: string): Promise<boolean> {
+    return Promise.resolve(this.lab.accounts.get(uid)?.password === password);
+  }
+}
+
+export class SimHeadnodes implements HeadnodeDriver {
+  readonly kind = 'sim';
+  constructor(private readonly lab: SimLab) {}
+  private view(hn: { name: string; networks: { name: string; vlan: number }[] }): Headnode {
+    return {
+      name: hn.name,
+      state: 'running',
+      nics: hn.networks.map((n, i) => ({ network: n.name, vlan: n.vlan, mac: `52:54:00:ff:00:${(i + 1).toString(16).padStart(2, '0')}` })),
+      console: { type: 'vnc', host: '127.0.0.1', port: 5900 },
+    };
+  }
+  async create(spec: HeadnodeSpec): Promise<Headnode> {
+    const existing = this.lab.headnodes.get(spec.name);
+    if (existing) return this.view(existing);
+    await this.lab.operate('headnode.create', spec.name);
+    const hn = { name: spec.name, networks: spec.networks };
+    this.lab.headnodes.set(spec.name, hn);
+    return this.view(hn);
+  }
+  get(name: string): Promise<Headnode | null> {
+    const hn = this.lab.headnodes.get(name);
+    return Promise.resolve(hn ? this.view(hn) : null);
+  }
+  async destroy(name: string): Promise<void> {
+    if (!this.lab.headnodes.has(name)) return;
+    await this.lab.operate('headnode.destroy', name);
+    this.lab.headnodes.delete(name);
+  }
+}
+
+/** The six drivers of a simulated lab. */
+export function simDrivers(lab: SimLab) {
+  return {
+    power: new SimPower(lab),
+    imaging: new SimImaging(lab),
+    switches: { sim: new SimSwitch(lab) } as Record<string, SwitchDriver>,
+    host: new SimHost(lab),
+    directory: new SimDirectory(lab),
+    headnode: new SimHeadnodes(lab),
+  };
+}

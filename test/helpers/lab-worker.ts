@@ -1,0 +1,69 @@
+import { inject } from 'vitest';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
+import { loadLab } from '../../config/load-lab';
+import type { Lab } from '../../config/lab';
+import { createWorker } from '../../workers/worker';
+import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
+import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
+import type { Timing } from '../../activities/deps';
+import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+
+// Workers log their state changes at INFO; tests only want to hear about trouble.
+try {
+  Runtime.install({ logger: new DefaultLogger('WARN') });
+} catch {
+  // Already installed in this process.
+}
+
+export const simLabFile = join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml');
+
+export interface LabWorker {
+  client: Client;
+  lab: Lab;
+  simLab: SimLab;
+  taskQueue: string;
+  database: TempDatabase;
+  worker: Worker;
+  close(): Promise<void>;
+}
+
+/**
+ * A real worker on the run's dev server, on its own task queue, driving a fresh simulated lab,
+ * recording events in a fresh database. Each test file gets its own, so files run side by side.
+ */
+export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing> } = {}): Promise<LabWorker> {
+  const address = inject('temporalAddress');
+  const lab = loadLab(simLabFile);
+  const database = await createTempDatabase();
+  const { deps, simLab } = simLabDeps(lab, databaseEvents(database.db), { imagingMs: 300, timing: { imagingPollMs: 50, ...options.timing }, ...options });
+  const nativeConnection = await NativeConnection.connect({ address });
+  const taskQueue = `test-${randomBytes(4).toString('hex')}`;
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundle: { codePath: inject('workflowBundlePath') },
+  });
+  const running = worker.run();
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    client,
+    lab,
+    simLab,
+    taskQueue,
+    database,
+    worker,
+    async close() {
+      worker.shutdown();
+      await running;
+      await connection.close();
+      await nativeConnection.close();
+      await database.drop();
+    },
+  };
+}

@@ -1,0 +1,119 @@
+import * as wf from '@temporalio/workflow';
+import type { Activities } from '../activities';
+import { hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostStatusQuery, teardownSignal } from './definitions';
+import { failureOf, isCancellation, unwind, type Compensation } from './saga';
+import { HOST_STEPS, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
+
+// Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
+const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+const nonRetryableErrorTypes = ['InvalidInput', 'BmcAuthFailed', 'SwitchAuthFailed', 'HostAuthFailed', 'FogAuthFailed', 'FogHostNotFound', 'HostKeyMismatch'];
+
+const power = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '2m',
+  scheduleToCloseTimeout: '10m',
+  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
+});
+const imaging = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '90m',
+  heartbeatTimeout: '2m',
+  retry: { ...retry, maximumAttempts: 2, nonRetryableErrorTypes },
+});
+const switching = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '5m',
+  scheduleToCloseTimeout: '20m',
+  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
+});
+const hostConfig = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '30m',
+  heartbeatTimeout: '5m',
+  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes },
+});
+// Undos keep trying longer: what they fail to remove becomes an operator's chore.
+const undo = wf.proxyActivities<Activities>({
+  startToCloseTimeout: '10m',
+  scheduleToCloseTimeout: '30m',
+  retry: { ...retry, maximumAttempts: 8, nonRetryableErrorTypes },
+});
+
+/**
+ * One host of a booking: its five steps in order, each with its undo registered first; then it
+ * holds the host until the booking tears it down, and undoes every step in reverse.
+ */
+export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
+  const status: HostStatus = {
+    name: input.host,
+    hostname: input.hostname,
+    steps: HOST_STEPS.map((step) => ({ step, status: 'pending' })),
+  };
+  const parent = wf.getExternalWorkflowHandle(input.parentWorkflowId);
+  let teardown = false;
+  const provisioning = new wf.CancellationScope();
+
+  wf.setHandler(hostStatusQuery, () => status);
+  wf.setHandler(teardownSignal, () => {
+    teardown = true;
+    provisioning.cancel();
+  });
+
+  const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
+  async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
+    Object.assign(record(step), change);
+    try {
+      await parent.signal(hostProgressSignal, { host: input.host, record: { ...record(step) } });
+    } catch {
+      // The booking may be gone (terminated by an operator); the host's own query still tells.
+    }
+  }
+
+  const nicNames = input.nics.map((n) => n.nic);
+  const networkInput = { host: input.host, image: input.image, hostname: input.hostname, nics: input.nics, publicNetwork: input.publicNetwork };
+  const steps: Record<HostStep, { run: () => Promise<{ attempt: number }>; undo: () => Promise<void> }> = {
+    power: { run: () => power.preparePower({ host: input.host }), undo: () => undo.powerOffHost({ host: input.host }) },
+    imaging: { run: () => imaging.imageHost({ host: input.host, image: input.image }), undo: () => undo.cancelImaging({ host: input.host }) },
+    switch: {
+      run: () => switching.configureSwitchPorts({ host: input.host, nics: input.nics }),
+      undo: () => undo.resetSwitchPorts({ host: input.host, nics: nicNames }),
+    },
+    network: { run: () => hostConfig.writeNetworkFiles(networkInput), undo: () => undo.removeNetworkFiles(networkInput) },
+    access: {
+      run: () => hostConfig.installSshKeys({ bookingId: input.bookingId, host: input.host, keys: input.sshKeys }),
+      undo: () => undo.removeSshKeys({ bookingId: input.bookingId, host: input.host }),
+    },
+  };
+
+  const undos: Compensation[] = [];
+  let failure: { type: string; message: string } | null = null;
+  let current: HostStep | null = null;
+  try {
+    await provisioning.run(async () => {
+      for (const step of HOST_STEPS) {
+        current = step;
+        // Registered before the step runs: a step that timed out may still have happened.
+        undos.push({ step, undo: steps[step].undo });
+        await report(step, { status: 'running', startedAt: new Date().toISOString() });
+        const done = await steps[step].run();
+        await report(step, { status: 'done', finishedAt: new Date().toISOString(), attempt: done.attempt });
+      }
+      current = null;
+    });
+    await parent.signal(hostReadySignal, { host: input.host });
+    await wf.condition(() => teardown);
+  } catch (err) {
+    // A cancellation is a teardown (from the booking, or an operator cancelling this host).
+    if (!isCancellation(err)) failure = failureOf(err);
+    if (current) {
+      await wf.CancellationScope.nonCancellable(() =>
+        report(current!, { status: failure ? 'failed' : 'pending', finishedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) }),
+      );
+    }
+  }
+
+  const leftovers = await unwind(input.host, undos, (step, phase, error) =>
+    report(step as HostStep, { status: phase, ...(error ? { error } : {}) }),
+  );
+  if (leftovers.length) await wf.CancellationScope.nonCancellable(() => parent.signal(hostLeftoversSignal, { host: input.host, leftovers }));
+  if (failure) {
+    throw wf.ApplicationFailure.create({ type: failure.type, message: `${input.host}: ${failure.message}`, nonRetryable: true });
+  }
+  return status;
+}

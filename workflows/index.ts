@@ -1,0 +1,3 @@
+// The workflow bundle's entry: every workflow type the worker registers.
+export { bookingWorkflow } from './booking';
+export { hostWorkflow } from './host';

@@ -1,0 +1,127 @@
+// Shapes shared by the workflows, the activities and the API. Only plain data: these travel in histories.
+
+/** Per-host steps, in the order they run. */
+export const HOST_STEPS = ['power', 'imaging', 'switch', 'network', 'access'] as const;
+/** Steps of the booking as a whole, after every host is provisioned. */
+export const BOOKING_STEPS = ['vpn', 'headnode'] as const;
+
+export type HostStep = (typeof HOST_STEPS)[number];
+export type BookingStep = (typeof BOOKING_STEPS)[number];
+export type StepName = HostStep | BookingStep;
+export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undoing' | 'undone';
+
+export type BookingState = 'provisioning' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';
+
+export interface NetworkRequest {
+  name: string;
+  /** The network that carries DHCP and the default route on the hosts. */
+  public?: boolean;
+}
+
+export interface InterfaceNetwork {
+  network: string;
+  tagged: boolean;
+}
+
+export interface HostRequest {
+  name?: string;
+  flavor?: string;
+  image: string;
+  hostname?: string;
+  /** NIC OS name → networks on it (at most one untagged). */
+  interfaces: Record<string, InterfaceNetwork[]>;
+}
+
+export interface BookingInput {
+  id: string;
+  lab: string;
+  project: string;
+  owner: string;
+  purpose?: string;
+  /** ISO 8601 instants. */
+  start: string;
+  end: string;
+  networks: NetworkRequest[];
+  hosts: HostRequest[];
+  access: { sshKeys: string[]; vpnUsers: string[] };
+  headnode?: { image: string; networks: string[] };
+}
+
+/** What the allocation activity decided: concrete hosts and VLANs. */
+export interface Allocation {
+  /** Same order as BookingInput.hosts. */
+  hosts: string[];
+  vlans: Record<string, number>;
+}
+
+/** One NIC's wanted VLANs, resolved from the booking's networks. */
+export interface NicPlan {
+  nic: string;
+  native: { network: string; vlan: number } | null;
+  tagged: { network: string; vlan: number }[];
+}
+
+export interface HostInput {
+  bookingId: string;
+  lab: string;
+  host: string;
+  image: string;
+  hostname: string;
+  nics: NicPlan[];
+  /** The booking's public network name, if any (DHCP + default route). */
+  publicNetwork: string | null;
+  sshKeys: string[];
+  /** Workflow id of the booking, to report progress to. */
+  parentWorkflowId: string;
+}
+
+export interface StepRecord {
+  step: StepName;
+  status: StepStatus;
+  startedAt?: string;
+  finishedAt?: string;
+  attempt?: number;
+  progress?: number;
+  error?: { type: string; message: string };
+}
+
+/** What an undo belongs to: a step, or the booking's allocation, or its hosts as a whole. */
+export type UndoName = StepName | 'allocation' | 'hosts';
+
+/** Something an undo could not remove: kept until an operator clears it. */
+export interface Leftover {
+  host: string | null;
+  step: UndoName;
+  error: { type: string; message: string };
+}
+
+export interface HostStatus {
+  name: string;
+  hostname: string;
+  address?: string;
+  steps: StepRecord[];
+}
+
+export interface BookingStatus {
+  id: string;
+  lab: string;
+  project: string;
+  owner: string;
+  state: BookingState;
+  start: string;
+  end: string;
+  networks: { name: string; vlan: number | null }[];
+  hosts: HostStatus[];
+  bookingSteps: StepRecord[];
+  headnode?: { name: string; console?: { type: string; host: string; port: number } };
+  vpnAccounts?: string[];
+  leftovers: Leftover[];
+  error?: { type: string; message: string };
+}
+
+/** A child's report to its booking. */
+export interface HostProgress {
+  host: string;
+  record: StepRecord;
+  address?: string;
+}
