@@ -1,5 +1,45 @@
+import type { ApiTokensTable } from './tables/api-tokens';
 import type { BookingEventsTable } from './tables/booking-events';
+import type { BookingsTable } from './tables/bookings';
+import type { CredentialsTable } from './tables/credentials';
+import type { HeadnodeHypervisorsTable } from './tables/headnode-hypervisors';
+import type { HostAllocationsTable } from './tables/host-allocations';
+import type { HostsTable } from './tables/hosts';
+import type { ImagesTable } from './tables/images';
+import type { LabsTable } from './tables/labs';
+import type { NetworkAccessTable } from './tables/network-access';
+import type { NetworkAttachmentsTable } from './tables/network-attachments';
+import type { NetworkingActionsTable } from './tables/networking-actions';
+import type { NetworksTable } from './tables/networks';
+import type { NicsTable } from './tables/nics';
+import type { PortsTable } from './tables/ports';
+import type { ProjectsTable } from './tables/projects';
+import type { SwitchesTable } from './tables/switches';
+import type { UserProjectsTable } from './tables/user-projects';
+import type { UsersTable } from './tables/users';
+import type { VlanAllocationsTable } from './tables/vlan-allocations';
+import type { VlanPoolTable } from './tables/vlan-pool';
 
 export interface Database {
   booking_events: BookingEventsTable;
+  labs: LabsTable;
+  projects: ProjectsTable;
+  users: UsersTable;
+  user_projects: UserProjectsTable;
+  api_tokens: ApiTokensTable;
+  credentials: CredentialsTable;
+  images: ImagesTable;
+  hosts: HostsTable;
+  nics: NicsTable;
+  switches: SwitchesTable;
+  ports: PortsTable;
+  networks: NetworksTable;
+  network_access: NetworkAccessTable;
+  network_attachments: NetworkAttachmentsTable;
+  networking_actions: NetworkingActionsTable;
+  vlan_pool: VlanPoolTable;
+  headnode_hypervisors: HeadnodeHypervisorsTable;
+  bookings: BookingsTable;
+  host_allocations: HostAllocationsTable;
+  vlan_allocations: VlanAllocationsTable;
 }

@@ -1,0 +1,337 @@
+import { type Kysely, sql, type Transaction } from 'kysely';
+import type { Database } from './database';
+import {
+  BadArgumentError,
+  BookingReleased,
+  HostUnavailable,
+  LeaseTooLong,
+  NoFreeHost,
+  NoFreeVlan,
+  pgCode,
+  PG_EXCLUSION_VIOLATION,
+  UnknownBooking,
+  UnknownHost,
+  VlanUnavailable,
+} from './errors';
+import { rangeSql, type TimeRange, toDate, toRange } from './ranges';
+
+/** One host of a booking: named, or "any free host of this flavor" (optionally with matching attributes). */
+export type HostRequest = { name: string } | { flavor: string; attributes?: Record<string, unknown> };
+
+export interface AllocateBookingInput {
+  /** The idempotency key: allocating the same booking twice returns the first allocation. */
+  bookingId: string;
+  /** Lab whose hosts and VLAN pool to use; defaults to the named hosts' lab, or the only lab. */
+  lab?: string;
+  project?: string;
+  owner?: string;
+  hosts: HostRequest[];
+  /** How many VLANs to take from the pool (defaults to the number of `networks`). */
+  vlanCount?: number;
+  /** The booking's own network names, one VLAN each, in order. */
+  networks?: string[];
+  range: { start: Date | string; end: Date | string };
+}
+
+export interface BookingAllocation {
+  bookingId: string;
+  lab: string | null;
+  range: TimeRange;
+  /** In the order they were requested. */
+  hosts: { name: string; flavor: string | null }[];
+  vlans: { vlan: number; network: string | null }[];
+  released: boolean;
+}
+
+type Trx = Transaction<Database>;
+
+const PG_DEADLOCK = '40P01';
+const PG_SERIALIZATION = '40001';
+
+/**
+ * Runs `work` in a transaction, again when PostgreSQL chose it as a deadlock victim or
+ * when a concurrent writer won a race the work checks for first (the retry then sees it).
+ */
+async function inTransaction<T>(db: Kysely<Database>, work: (trx: Trx) => Promise<T>): Promise<T> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await db.transaction().execute(work);
+    } catch (err) {
+      const code = pgCode(err);
+      const transient = code === PG_DEADLOCK || code === PG_SERIALIZATION || code === PG_EXCLUSION_VIOLATION;
+      if (!transient || attempt >= 5) throw err;
+    }
+  }
+}
+
+export async function allocateBooking(db: Kysely<Database>, input: AllocateBookingInput): Promise<BookingAllocation> {
+  const range = toRange(input.range);
+  const networks = input.networks ?? [];
+  const vlanCount = input.vlanCount ?? networks.length;
+  if (!input.bookingId) throw new BadArgumentError('bookingId must not be empty', { what: 'bookingId' });
+  if (!Number.isInteger(vlanCount) || vlanCount < 0) throw new BadArgumentError('vlanCount must be a whole number ≥ 0', { what: 'vlanCount' });
+  if (networks.length && networks.length !== vlanCount) {
+    throw new BadArgumentError(`vlanCount (${vlanCount}) differs from the number of networks (${networks.length})`, { what: 'vlanCount' });
+  }
+  if (new Set(networks).size !== networks.length) throw new BadArgumentError('network names of a booking must differ', { what: 'networks' });
+  const names = input.hosts.flatMap((h) => ('name' in h ? [h.name] : []));
+  if (new Set(names).size !== names.length) throw new BadArgumentError('a host is named twice in the booking', { what: 'hosts' });
+
+  return inTransaction(db, async (trx) => {
+    const created = await trx
+      .insertInto('bookings')
+      .values({ id: input.bookingId, project: input.project ?? null, owner: input.owner ?? null, during: rangeSql(range.start, range.end) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (!created) {
+      const existing = await readBookingAllocation(trx, input.bookingId);
+      if (!existing || existing.released) throw new BookingReleased(input.bookingId);
+      return existing;
+    }
+
+    const lab = await resolveLab(trx, input, names);
+    if (lab) {
+      const hours = (range.end.getTime() - range.start.getTime()) / 3_600_000;
+      if (hours > lab.max_lease_hours) throw new LeaseTooLong(hours, lab.max_lease_hours);
+      await trx.updateTable('bookings').set({ lab_id: lab.id }).where('id', '=', input.bookingId).execute();
+    }
+
+    const picked: number[] = [];
+    for (const request of input.hosts) {
+      picked.push('name' in request ? await takeNamedHost(trx, input.bookingId, request.name, range) : await takeHostOfFlavor(trx, input.bookingId, request, range, lab?.id, picked));
+    }
+    if (vlanCount > 0) {
+      if (!lab) throw new BadArgumentError('VLANs were asked for but no lab is known: name the lab', { what: 'lab' });
+      await takeVlans(trx, input.bookingId, lab, networks, vlanCount, range);
+    }
+    const allocation = await readBookingAllocation(trx, input.bookingId);
+    if (!allocation) throw new Error(`booking ${input.bookingId} vanished inside its own transaction`);
+    return allocation;
+  });
+}
+
+async function resolveLab(trx: Trx, input: AllocateBookingInput, names: string[]): Promise<{ id: number; name: string; max_lease_hours: number } | undefined> {
+  const columns = ['labs.id', 'labs.name', 'labs.max_lease_hours'] as const;
+  if (input.lab) {
+    const lab = await trx.selectFrom('labs').select(columns).where('name', '=', input.lab).executeTakeFirst();
+    if (!lab) throw new BadArgumentError(`lab ${input.lab} does not exist`, { what: 'lab' });
+    return lab;
+  }
+  if (names.length) {
+    const labs = await trx.selectFrom('hosts').innerJoin('labs', 'labs.id', 'hosts.lab_id').select(columns).distinct().where('hosts.name', 'in', names).execute();
+    if (labs.length > 1) throw new BadArgumentError('the named hosts are in different labs; a booking stays in one lab', { what: 'hosts' });
+    if (labs[0]) return labs[0];
+  }
+  const all = await trx.selectFrom('labs').select(columns).limit(2).execute();
+  return all.length === 1 ? all[0] : undefined;
+}
+
+async function takeNamedHost(trx: Trx, bookingId: string, name: string, range: TimeRange): Promise<number> {
+  const host = await trx.selectFrom('hosts').select(['id', 'state']).where('name', '=', name).executeTakeFirst();
+  if (!host) throw new UnknownHost(name);
+  if (host.state !== 'available') throw new HostUnavailable(name, `it is in ${host.state}`);
+  if (await tryHoldHost(trx, host.id, bookingId, range)) return host.id;
+  const conflict = await hostConflict(trx, host.id, bookingId, range);
+  throw new HostUnavailable(name, 'another booking or a project holds it over the requested time range', conflict);
+}
+
+async function takeHostOfFlavor(
+  trx: Trx,
+  bookingId: string,
+  request: { flavor: string; attributes?: Record<string, unknown> },
+  range: TimeRange,
+  labId: number | undefined,
+  exclude: number[],
+): Promise<number> {
+  let query = trx
+    .selectFrom('hosts')
+    .select('hosts.id')
+    .where('flavor', '=', request.flavor)
+    .where('state', '=', 'available')
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('host_allocations as a')
+            .select(sql`1`.as('one'))
+            .whereRef('a.host_id', '=', 'hosts.id')
+            .where(sql<boolean>`a.during && ${rangeSql(range.start, range.end)}`),
+        ),
+      ),
+    )
+    .orderBy('name');
+  if (labId !== undefined) query = query.where('lab_id', '=', labId);
+  if (exclude.length) query = query.where('hosts.id', 'not in', exclude);
+  if (request.attributes && Object.keys(request.attributes).length) {
+    query = query.where(sql<boolean>`attributes @> ${JSON.stringify(request.attributes)}::jsonb`);
+  }
+  // A candidate may be taken by a concurrent booking between the look-up and the insert: try the next.
+  for (const candidate of await query.execute()) {
+    if (await tryHoldHost(trx, candidate.id, bookingId, range)) return candidate.id;
+  }
+  throw new NoFreeHost(request.flavor);
+}
+
+/** Inserts the holding unless it overlaps another: the exclusion constraint decides, not a read. */
+async function tryHoldHost(trx: Trx, hostId: number, bookingId: string, range: TimeRange): Promise<boolean> {
+  const row = await trx
+    .insertInto('host_allocations')
+    .values({ host_id: hostId, booking_id: bookingId, during: rangeSql(range.start, range.end) })
+    .onConflict((oc) => oc.doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
+async function hostConflict(trx: Trx, hostId: number, bookingId: string, range: TimeRange) {
+  const row = await trx
+    .selectFrom('host_allocations')
+    .select([sql<Date>`lower(during)`.as('start'), sql<Date | null>`upper(during)`.as('end')])
+    .where('host_id', '=', hostId)
+    .where(sql<boolean>`booking_id is distinct from ${bookingId}`)
+    .where(sql<boolean>`during && ${rangeSql(range.start, range.end)}`)
+    .orderBy(sql`lower(during)`)
+    .executeTakeFirst();
+  return row ? { start: row.start, end: row.end } : undefined;
+}
+
+async function takeVlans(trx: Trx, bookingId: string, lab: { id: number; name: string }, networks: string[], count: number, range: TimeRange): Promise<void> {
+  const free = await trx
+    .selectFrom('vlan_pool as p')
+    .select(['p.id', 'p.vlan'])
+    .where('p.lab_id', '=', lab.id)
+    .where((eb) =>
+      eb.not(
+        eb.exists(
+          eb.selectFrom('vlan_allocations as a')
+            .select(sql`1`.as('one'))
+            .whereRef('a.vlan_pool_id', '=', 'p.id')
+            .where(sql<boolean>`a.during && ${rangeSql(range.start, range.end)}`),
+        ),
+      ),
+    )
+    .orderBy('p.vlan')
+    .execute();
+  let taken = 0;
+  for (const vlan of free) {
+    if (taken === count) break;
+    const row = await trx
+      .insertInto('vlan_allocations')
+      .values({ vlan_pool_id: vlan.id, booking_id: bookingId, booking_network: networks[taken] ?? null, during: rangeSql(range.start, range.end) })
+      .onConflict((oc) => oc.doNothing())
+      .returning('id')
+      .executeTakeFirst();
+    if (row) taken++;
+  }
+  if (taken < count) throw new NoFreeVlan(lab.name, count, taken);
+}
+
+/** What a booking holds, or undefined for a booking never allocated. */
+export async function readBookingAllocation(db: Kysely<Database>, bookingId: string): Promise<BookingAllocation | undefined> {
+  const booking = await db
+    .selectFrom('bookings')
+    .leftJoin('labs', 'labs.id', 'bookings.lab_id')
+    .select(['bookings.id', 'labs.name as lab', 'bookings.released_at', sql<Date>`lower(bookings.during)`.as('start'), sql<Date>`upper(bookings.during)`.as('end')])
+    .where('bookings.id', '=', bookingId)
+    .executeTakeFirst();
+  if (!booking) return undefined;
+  const hosts = await db
+    .selectFrom('host_allocations as a')
+    .innerJoin('hosts', 'hosts.id', 'a.host_id')
+    .select(['hosts.name', 'hosts.flavor'])
+    .where('a.booking_id', '=', bookingId)
+    .orderBy('a.id')
+    .execute();
+  const vlans = await db
+    .selectFrom('vlan_allocations as a')
+    .innerJoin('vlan_pool as p', 'p.id', 'a.vlan_pool_id')
+    .select(['p.vlan', 'a.booking_network as network'])
+    .where('a.booking_id', '=', bookingId)
+    .orderBy('a.id')
+    .execute();
+  return {
+    bookingId: booking.id,
+    lab: booking.lab,
+    range: { start: booking.start, end: booking.end },
+    hosts,
+    vlans,
+    released: booking.released_at !== null,
+  };
+}
+
+/**
+ * Moves the end of everything the booking holds. Refused with the conflicting
+ * range when another booking or project holds one of its hosts or VLANs then.
+ */
+export async function extendBooking(db: Kysely<Database>, bookingId: string, newEnd: Date | string): Promise<BookingAllocation> {
+  const end = toDate(newEnd, 'end');
+  return inTransaction(db, async (trx) => {
+    const booking = await trx
+      .selectFrom('bookings')
+      .leftJoin('labs', 'labs.id', 'bookings.lab_id')
+      .select(['bookings.released_at', 'labs.max_lease_hours', sql<Date>`lower(bookings.during)`.as('start')])
+      .where('bookings.id', '=', bookingId)
+      .forUpdate('bookings')
+      .executeTakeFirst();
+    if (!booking) throw new UnknownBooking(bookingId);
+    if (booking.released_at) throw new BookingReleased(bookingId);
+    if (end.getTime() <= booking.start.getTime()) throw new BadArgumentError('the new end must be after the booking start', { what: 'end' });
+    const hours = (end.getTime() - booking.start.getTime()) / 3_600_000;
+    if (booking.max_lease_hours !== null && hours > booking.max_lease_hours) throw new LeaseTooLong(hours, booking.max_lease_hours);
+    const range = { start: booking.start, end };
+
+    const hosts = await trx
+      .selectFrom('host_allocations as a')
+      .innerJoin('hosts', 'hosts.id', 'a.host_id')
+      .select(['a.host_id', 'hosts.name'])
+      .where('a.booking_id', '=', bookingId)
+      .execute();
+    for (const h of hosts) {
+      const conflict = await hostConflict(trx, h.host_id, bookingId, range);
+      if (conflict) throw new HostUnavailable(h.name, 'another booking or a project holds it over the extended range', conflict);
+    }
+    const vlans = await trx
+      .selectFrom('vlan_allocations as a')
+      .innerJoin('vlan_pool as p', 'p.id', 'a.vlan_pool_id')
+      .select(['a.vlan_pool_id', 'p.vlan'])
+      .where('a.booking_id', '=', bookingId)
+      .execute();
+    for (const v of vlans) {
+      const conflict = await trx
+        .selectFrom('vlan_allocations')
+        .select([sql<Date>`lower(during)`.as('start'), sql<Date | null>`upper(during)`.as('end')])
+        .where('vlan_pool_id', '=', v.vlan_pool_id)
+        .where(sql<boolean>`booking_id is distinct from ${bookingId}`)
+        .where(sql<boolean>`during && ${rangeSql(range.start, range.end)}`)
+        .executeTakeFirst();
+      if (conflict) throw new VlanUnavailable(v.vlan, conflict);
+    }
+    // A booking that took the same slot since the checks makes these fail; the retry reports it.
+    const moved = sql<string>`tstzrange(lower(during), ${end}::timestamptz, '[)')`;
+    await trx.updateTable('host_allocations').set({ during: moved }).where('booking_id', '=', bookingId).execute();
+    await trx.updateTable('vlan_allocations').set({ during: moved }).where('booking_id', '=', bookingId).execute();
+    await trx.updateTable('bookings').set({ during: moved }).where('id', '=', bookingId).execute();
+    const allocation = await readBookingAllocation(trx, bookingId);
+    if (!allocation) throw new UnknownBooking(bookingId);
+    return allocation;
+  });
+}
+
+/**
+ * Gives back every host and VLAN the booking holds. Idempotent: releasing a
+ * released or never-allocated booking changes nothing (the saga's undo may run twice).
+ */
+export async function releaseBooking(db: Kysely<Database>, bookingId: string): Promise<{ released: boolean }> {
+  return inTransaction(db, async (trx) => {
+    await trx.deleteFrom('host_allocations').where('booking_id', '=', bookingId).execute();
+    await trx.deleteFrom('vlan_allocations').where('booking_id', '=', bookingId).execute();
+    const row = await trx
+      .updateTable('bookings')
+      .set({ released_at: sql<Date>`now()` })
+      .where('id', '=', bookingId)
+      .where('released_at', 'is', null)
+      .returning('id')
+      .executeTakeFirst();
+    return { released: row !== undefined };
+  });
+}
