@@ -59,7 +59,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   };
   let releaseRequested = false;
   const ready = new Set<string>();
-  const failedHosts = new Set<string>();
+  const failedHosts = new Map<string, { type: string; message: string }>();
 
   wf.setHandler(bookingStatusQuery, () => status);
   wf.setHandler(releaseSignal, () => {
@@ -146,15 +146,15 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       });
       const result = handle.result().then(
         () => undefined,
-        () => {
-          failedHosts.add(host);
+        (err: unknown) => {
+          failedHosts.set(host, failureOf(err));
         },
       );
       children.push({ host, handle, result });
     }
 
     await wf.condition(() => ready.size === children.length || failedHosts.size > 0 || releaseRequested);
-    if (failedHosts.size > 0) throw wf.ApplicationFailure.create({ type: 'HostFailed', message: hostFailure() });
+    if (failedHosts.size > 0) throw hostFailure();
     if (releaseRequested) throw new ReleaseBeforeActive();
 
     if (input.access.vpnUsers.length) {
@@ -179,7 +179,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     await setState('active');
     const leaseMs = Math.max(0, Date.parse(input.end) - Date.now());
     await wf.condition(() => releaseRequested || failedHosts.size > 0, leaseMs);
-    if (failedHosts.size > 0) throw wf.ApplicationFailure.create({ type: 'HostFailed', message: hostFailure() });
+    if (failedHosts.size > 0) throw hostFailure();
     await setState('releasing', { reason: releaseRequested ? 'released' : 'lease ended' });
   } catch (err) {
     if (err instanceof ReleaseBeforeActive || isCancellation(err)) {
@@ -209,9 +209,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     return status;
   });
 
-  function hostFailure(): string {
-    const failedSteps = status.hosts.flatMap((h) => h.steps.filter((s) => s.status === 'failed' && s.error).map((s) => `${h.name} ${s.step}: ${s.error!.message}`));
-    return failedSteps[0] ?? `host ${[...failedHosts].join(', ')} failed`;
+  /** The first host failure names the booking's failure; its type is the step's own. */
+  function hostFailure(): wf.ApplicationFailure {
+    const [first] = failedHosts.values();
+    return wf.ApplicationFailure.create({ type: first!.type, message: first!.message, nonRetryable: true });
   }
 
   async function teardownHosts(): Promise<void> {

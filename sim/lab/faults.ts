@@ -25,6 +25,8 @@ export interface SimFault {
   at: SimOperation;
   /** Only this host (or headnode/booking name); every one when absent. */
   target?: string;
+  /** Only operations whose detail matches (e.g. the boot device "pxe"). */
+  detail?: string;
   /** transient: fails `times` calls with a retryable error, then works; permanent: fails every call, not retryable. */
   kind: 'transient' | 'permanent';
   times?: number;
@@ -54,8 +56,10 @@ export class FaultPlan {
   }
 
   /** Throws when a fault matches; a transient fault counts down and then disappears. */
-  check(at: SimOperation, target: string): void {
-    const i = this.faults.findIndex((f) => f.at === at && (f.target === undefined || f.target === target));
+  check(at: SimOperation, target: string, detail?: string): void {
+    const i = this.faults.findIndex(
+      (f) => f.at === at && (f.target === undefined || f.target === target) && (f.detail === undefined || f.detail === detail),
+    );
     if (i < 0) return;
     const fault = this.faults[i]!;
     if (fault.kind === 'transient') {

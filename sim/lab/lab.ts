@@ -92,7 +92,7 @@ export class SimLab {
   /** Every device operation goes through here: latency, then faults, then the journal. */
   async operate(at: SimOperation, target: string, detail?: string): Promise<void> {
     if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
-    this.faults.check(at, target);
+    this.faults.check(at, target, detail);
     this.journal.push(detail === undefined ? { at, target } : { at, target, detail });
   }
 

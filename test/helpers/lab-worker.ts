@@ -11,9 +11,9 @@ import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
 
-// Workers log their state changes at INFO; tests only want to hear about trouble.
+// Workers log their state changes at INFO; tests want only errors (expected activity failures are WARN).
 try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
 } catch {
   // Already installed in this process.
 }
