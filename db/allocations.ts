@@ -15,8 +15,15 @@ import {
 } from './errors';
 import { rangeSql, type TimeRange, toDate, toRange } from './ranges';
 
-/** One host of a booking: named, or "any free host of this flavor" (optionally with matching attributes). */
-export type HostRequest = { name: string } | { flavor: string; attributes?: Record<string, unknown> };
+/**
+ * One host of a booking: named, or "any free host of this flavor" (optionally with
+ * matching attributes). Exactly one of `name` and `flavor`.
+ */
+export interface HostRequest {
+  name?: string | undefined;
+  flavor?: string | undefined;
+  attributes?: Record<string, unknown> | undefined;
+}
 
 export interface AllocateBookingInput {
   /** The idempotency key: allocating the same booking twice returns the first allocation. */
@@ -74,7 +81,10 @@ export async function allocateBooking(db: Kysely<Database>, input: AllocateBooki
     throw new BadArgumentError(`vlanCount (${vlanCount}) differs from the number of networks (${networks.length})`, { what: 'vlanCount' });
   }
   if (new Set(networks).size !== networks.length) throw new BadArgumentError('network names of a booking must differ', { what: 'networks' });
-  const names = input.hosts.flatMap((h) => ('name' in h ? [h.name] : []));
+  input.hosts.forEach((h, i) => {
+    if (!h.name === !h.flavor) throw new BadArgumentError(`hosts[${i}] must have either a name or a flavor`, { what: `hosts.${i}` });
+  });
+  const names = input.hosts.flatMap((h) => (h.name ? [h.name] : []));
   if (new Set(names).size !== names.length) throw new BadArgumentError('a host is named twice in the booking', { what: 'hosts' });
 
   return inTransaction(db, async (trx) => {
@@ -99,7 +109,11 @@ export async function allocateBooking(db: Kysely<Database>, input: AllocateBooki
 
     const picked: number[] = [];
     for (const request of input.hosts) {
-      picked.push('name' in request ? await takeNamedHost(trx, input.bookingId, request.name, range) : await takeHostOfFlavor(trx, input.bookingId, request, range, lab?.id, picked));
+      picked.push(
+        request.name
+          ? await takeNamedHost(trx, input.bookingId, request.name, range)
+          : await takeHostOfFlavor(trx, input.bookingId, { flavor: request.flavor!, attributes: request.attributes }, range, lab?.id, picked),
+      );
     }
     if (vlanCount > 0) {
       if (!lab) throw new BadArgumentError('VLANs were asked for but no lab is known: name the lab', { what: 'lab' });
@@ -139,7 +153,7 @@ async function takeNamedHost(trx: Trx, bookingId: string, name: string, range: T
 async function takeHostOfFlavor(
   trx: Trx,
   bookingId: string,
-  request: { flavor: string; attributes?: Record<string, unknown> },
+  request: { flavor: string; attributes?: Record<string, unknown> | undefined },
   range: TimeRange,
   labId: number | undefined,
   exclude: number[],
