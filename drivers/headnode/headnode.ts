@@ -36,3 +36,9 @@ export class HeadnodeFailed extends DeviceError {
     super('HeadnodeFailed', `headnode ${name}: ${detail}`, true, { name });
   }
 }
+/** The hypervisor refused the headnode as specified (missing base image, a definition it cannot run): retrying will not help. */
+export class HeadnodeRejected extends DeviceError {
+  constructor(name: string, detail: string) {
+    super('HeadnodeRejected', `headnode ${name}: ${detail}`, false, { name });
+  }
+}
