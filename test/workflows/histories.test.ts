@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { inject } from 'vitest';
+import { Worker } from '@temporalio/worker';
+import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { hostWorkflowId, releaseSignal } from '../../workflows/definitions';
+import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
+
+const historiesDir = join(import.meta.dirname, '..', 'histories');
+
+/**
+ * Committed histories replayed against today's workflow code: a change that would break a
+ * running booking fails here. `LAAS_RECORD_HISTORIES=1 npx vitest run test/workflows/histories.test.ts`
+ * records fresh ones (only when the change is meant to be incompatible and patched; see docs).
+ */
+describe('workflow histories', () => {
+  const record = process.env.LAAS_RECORD_HISTORIES === '1';
+
+  describe.runIf(record)('recording', () => {
+    let env: LabWorker;
+    beforeAll(async () => {
+      env = await startLabWorker();
+    });
+    afterAll(async () => {
+      await env?.close();
+    });
+
+    async function save(name: string, workflowId: string): Promise<void> {
+      const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
+      writeFileSync(join(historiesDir, `${name}.json`), `${historyToJSON(history)}\n`);
+    }
+
+    it('records a released booking and a failed one', async () => {
+      const ok = sampleBooking(['sim-01', 'sim-02'], { id: 'history-released' });
+      const okHandle = await startBooking(env.client, env.taskQueue, ok);
+      await waitForState(okHandle, ['active']);
+      await okHandle.signal(releaseSignal, { reason: 'recording' });
+      await okHandle.result();
+      await save('booking-released', okHandle.workflowId);
+      await save('host-released', hostWorkflowId(ok.id, 'sim-01'));
+
+      env.simLab.faults.inject({ at: 'switch.configure', target: 'sim-04', kind: 'permanent' });
+      const bad = sampleBooking(['sim-03', 'sim-04'], { id: 'history-failed' });
+      const badHandle = await startBooking(env.client, env.taskQueue, bad);
+      await badHandle.result().catch(() => undefined);
+      await save('booking-failed', badHandle.workflowId);
+      await save('host-failed', hostWorkflowId(bad.id, 'sim-04'));
+    });
+  });
+
+  it('replay against the current workflow code without nondeterminism', async () => {
+    const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
+    expect(files.length).toBeGreaterThanOrEqual(4);
+    for (const file of files) {
+      const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
+      // Throws DeterminismViolationError (or the workflow's own error) on an incompatible change.
+      await Worker.runReplayHistory({ workflowBundle: { codePath: inject('workflowBundlePath') } }, history, file);
+    }
+  });
+});
