@@ -1,4 +1,4 @@
-import { Client, EqualityFilter, type Entry } from 'ldapts';
+import { Attribute, Change, Client, EqualityFilter, type Entry } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { DirectoryAuthFailed, DirectoryUnreachable } from '../../drivers/directory/directory';
 import { LdapDirectory } from '../../drivers/directory/ldap';
@@ -98,6 +98,25 @@ describe('LdapDirectory on OpenLDAP', () => {
     const stored = await ldapProbe('member').account('ssha-ivan');
     expect(sshaMatches(account.password ?? '', stored?.userPassword ?? '')).toBe(true);
     expect(stored?.description).toEqual(expect.arrayContaining(['laas-booking=b-200', 'laas-project=opnfv']));
+  });
+
+  it('finishes the work of an attempt that died half way, in both directions', async () => {
+    const driver = new LdapDirectory(groupOfNamesOptions());
+    const probe = ldapProbe('member');
+    const account = await driver.ensureVpnAccount({ uid: 'half-way', bookingId: 'b-205', project: 'opnfv' });
+    const leave = () =>
+      asAdmin((ldap) =>
+        ldap.modify(slapd.vpnGroupDn, new Change({ operation: 'delete', modification: new Attribute({ type: 'member', values: [account.dn] }) })),
+      );
+    // Died after adding the entry, before joining the group: the retry joins it.
+    await leave();
+    expect(await probe.inVpnGroup('half-way')).toBe(false);
+    expect((await driver.ensureVpnAccount({ uid: 'half-way', bookingId: 'b-205', project: 'opnfv' })).created).toBe(false);
+    expect(await probe.inVpnGroup('half-way')).toBe(true);
+    // Died after leaving the group, before deleting the entry: the retried undo deletes it.
+    await leave();
+    await driver.removeVpnAccount('half-way', 'b-205');
+    expect(await probe.account('half-way')).toBeNull();
   });
 
   it('hands out distinct uidNumbers from the configured start to posix accounts', async () => {
