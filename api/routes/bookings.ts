@@ -25,7 +25,7 @@ function requestHash(body: unknown): string {
   return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
-export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = async (app, deps) => {
+export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps) => {
   const handleOf = (id: string) => deps.temporal.workflow.getHandle<typeof bookingWorkflow>(bookingWorkflowId(id));
 
   async function statusOf(id: string): Promise<BookingStatus> {
@@ -86,4 +86,5 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = async (app
     await handleOf(id).signal(releaseSignal, { reason: 'released through the API' });
     return reply.status(202).send({ id, state: 'releasing', links: links(id) });
   });
+  return Promise.resolve();
 };

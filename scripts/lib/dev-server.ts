@@ -38,7 +38,7 @@ export async function startDevServer(options: { cli: string; port: number; uiPor
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(options.cli, args, { stdio: ['ignore', options.log ?? 'ignore', options.log ?? 'ignore'], detached: false });
   const address = `127.0.0.1:${options.port}`;
-  let exited: number | null = null;
+  let exited = null as number | null;
   child.once('exit', (code) => {
     exited = code ?? -1;
   });

@@ -65,7 +65,7 @@ describe('the booking API', () => {
     const again = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
     expect(again.statusCode).toBe(202);
     expect(again.json<{ id: string }>().id).toBe(id);
-    const listed = await env.client.workflow.list({ query: `BookingId = "${id}"` });
+    const listed = env.client.workflow.list({ query: `BookingId = "${id}"` });
     let runs = 0;
     for await (const _ of listed) runs++;
     expect(runs).toBe(1);

@@ -82,7 +82,7 @@ describe('an undo that fails for good', () => {
     await handle.signal(releaseSignal, { reason: 'test' });
     const status = await handle.result();
     expect(status.state).toBe('needs_cleanup');
-    expect(status.leftovers).toEqual([{ host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) }]);
+    expect(status.leftovers).toEqual([{ host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) as unknown }]);
     // The other undos still ran.
     expect(env.simLab.host('sim-04').power).toBe('off');
     expect(env.simLab.accounts.size).toBe(0);

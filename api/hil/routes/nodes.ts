@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { z } from 'zod';
+import { deleteCredential, setCredential } from '../../../db/credentials';
+import { BadArgumentError } from '../../../db/errors';
+import { deleteHost, deleteHostMetadata, listHostNames, registerHost, setHostMetadata, showHost, type BmcType } from '../../../db/hosts';
+import { getNetworkAction, requestConnectNetwork, requestDetachNetwork } from '../../../db/network-actions';
+import { deleteNic, registerNic } from '../../../db/nics';
+import { transact } from '../../../db/transact';
+import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
+import { parseBody } from '../body';
+import type { HilDeps } from '../deps';
+
+type NodeParams = { Params: { node: string } };
+type NicParams = { Params: { node: string; nic: string } };
+
+const registerBody = z
+  .object({
+    obm: z.object({
+      type: z.string().min(1),
+      host: z.string().min(1),
+      user: z.string().min(1),
+      password: z.string().min(1),
+      port: z.number().int().min(1).max(65535).optional(),
+    }),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+  })
+  .strict();
+const nicBody = z.object({ macaddr: z.string().min(1) }).strict();
+const connectBody = z.object({ network: z.string().min(1), channel: z.string().min(1).optional() }).strict();
+const detachBody = z.object({ network: z.string().min(1) }).strict();
+const metadataBody = z.object({ value: z.unknown() }).strict().refine((b) => 'value' in b, { message: 'value is required', path: ['value'] });
+
+/** Our BMC type for HIL's OBM type names and URIs. */
+export function bmcType(type: string): BmcType {
+  if (type === 'ipmi' || type.endsWith('/obm/ipmi')) return 'ipmi';
+  if (type === 'sim' || type.endsWith('/obm/mock')) return 'sim';
+  throw new BadArgumentError(`${JSON.stringify(type)} is not a valid OBM type.`, { what: 'obm.type' });
+}
+
+export const bmcCredentialName = (node: string) => `bmc/${node}`;
+
+export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
+  const { db } = deps;
+
+  app.get<{ Params: { which: string } }>('/nodes/:which', async (request) => {
+    callerOf(request);
+    // HIL: "free" lists free nodes, any other word lists all of them.
+    return listHostNames(db, request.params.which === 'free' ? 'free' : 'all');
+  });
+
+  app.put<NodeParams>('/node/:node', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const { obm, metadata } = parseBody(registerBody, request.body);
+    const type = bmcType(obm.type);
+    const credential = bmcCredentialName(request.params.node);
+    await transact(db, async (trx) => {
+      await registerHost(trx, {
+        lab: deps.lab,
+        name: request.params.node,
+        metadata: metadata ?? {},
+        bmc: { type, address: obm.host, port: obm.port ?? 623, credential },
+      });
+      await setCredential(trx, deps.keyring, credential, { username: obm.user, password: obm.password });
+    });
+    return reply.send();
+  });
+
+  app.get<NodeParams>('/node/:node', async (request) => {
+    const caller = callerOf(request);
+    const node = await showHost(db, request.params.node);
+    if (node.project !== null) requireProjectAccess(caller, node.project);
+    return {
+      name: node.name,
+      project: node.project,
+      // HIL shows where a NIC is cabled to administrators only.
+      nics: node.nics.map((n) => (caller.isAdmin ? n : { label: n.label, macaddr: n.macaddr, networks: n.networks })),
+      // HIL stored and returned each metadata value JSON-encoded.
+      metadata: Object.fromEntries(Object.entries(node.metadata).map(([k, v]) => [k, JSON.stringify(v)])),
+    };
+  });
+
+  app.delete<NodeParams>('/node/:node', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await transact(db, async (trx) => {
+      const { bmcCredential } = await deleteHost(trx, request.params.node);
+      if (bmcCredential === bmcCredentialName(request.params.node)) await deleteCredential(trx, bmcCredential);
+    });
+    return reply.send();
+  });
+
+  app.put<NicParams>('/node/:node/nic/:nic', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const { macaddr } = parseBody(nicBody, request.body);
+    await registerNic(db, request.params.node, request.params.nic, { mac: macaddr });
+    return reply.send();
+  });
+
+  app.delete<NicParams>('/node/:node/nic/:nic', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await deleteNic(db, request.params.node, request.params.nic);
+    return reply.send();
+  });
+
+  const accepted = async (request: FastifyRequest, reply: FastifyReply, statusId: string) => {
+    try {
+      await deps.onNetworkAction?.(statusId);
+    } catch (err) {
+      // Recorded is what counts: the action stays PENDING and is picked up again from the table.
+      request.log.error({ statusId, msg: (err as Error).message }, 'could not hand the networking action on');
+    }
+    return reply.status(202).send({ status_id: statusId });
+  };
+
+  app.post<NicParams>('/node/:node/nic/:nic/connect_network', async (request, reply) => {
+    const body = parseBody(connectBody, request.body);
+    const id = await requestConnectNetwork(db, { node: request.params.node, nic: request.params.nic, network: body.network, channel: body.channel }, (project) =>
+      requireProjectAccess(callerOf(request), project),
+    );
+    return accepted(request, reply, id);
+  });
+
+  app.post<NicParams>('/node/:node/nic/:nic/detach_network', async (request, reply) => {
+    const body = parseBody(detachBody, request.body);
+    const id = await requestDetachNetwork(db, { node: request.params.node, nic: request.params.nic, network: body.network }, (project) =>
+      requireProjectAccess(callerOf(request), project),
+    );
+    return accepted(request, reply, id);
+  });
+
+  app.get<{ Params: { id: string } }>('/networking_action/:id', async (request) => {
+    callerOf(request);
+    return getNetworkAction(db, request.params.id);
+  });
+
+  app.put<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const { value } = parseBody(metadataBody, request.body);
+    await setHostMetadata(db, request.params.node, request.params.label, value);
+    return reply.send();
+  });
+
+  app.delete<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await deleteHostMetadata(db, request.params.node, request.params.label);
+    return reply.send();
+  });
+}

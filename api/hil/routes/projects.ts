@@ -1,0 +1,54 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { getProject, connectNode, createProject, deleteProject, detachNode, listProjects, projectNetworks, projectNodes } from '../../../db/projects';
+import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
+import { parseBody } from '../body';
+import type { HilDeps } from '../deps';
+
+type ProjectParams = { Params: { project: string } };
+const nodeBody = z.object({ node: z.string().min(1) }).strict();
+
+export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
+  const { db } = deps;
+
+  app.get('/projects', async (request) => {
+    requireAdmin(callerOf(request));
+    return listProjects(db);
+  });
+
+  app.put<ProjectParams>('/project/:project', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await createProject(db, request.params.project);
+    return reply.send();
+  });
+
+  app.delete<ProjectParams>('/project/:project', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await deleteProject(db, request.params.project);
+    return reply.send();
+  });
+
+  app.post<ProjectParams>('/project/:project/connect_node', async (request, reply) => {
+    const { node } = parseBody(nodeBody, request.body);
+    await connectNode(db, request.params.project, node, (project) => requireProjectAccess(callerOf(request), project));
+    return reply.send();
+  });
+
+  app.post<ProjectParams>('/project/:project/detach_node', async (request, reply) => {
+    const { node } = parseBody(nodeBody, request.body);
+    await detachNode(db, request.params.project, node, (project) => requireProjectAccess(callerOf(request), project));
+    return reply.send();
+  });
+
+  app.get<ProjectParams>('/project/:project/nodes', async (request) => {
+    const project = await getProject(db, request.params.project);
+    requireProjectAccess(callerOf(request), project.name);
+    return projectNodes(db, project.name);
+  });
+
+  app.get<ProjectParams>('/project/:project/networks', async (request) => {
+    const project = await getProject(db, request.params.project);
+    requireProjectAccess(callerOf(request), project.name);
+    return projectNetworks(db, project.name);
+  });
+}

@@ -1,0 +1,119 @@
+import type { FastifyInstance } from 'fastify';
+import { z } from 'zod';
+import { deleteCredential, setCredential } from '../../../db/credentials';
+import { BadArgumentError, NotFoundError } from '../../../db/errors';
+import { requestPortRevert } from '../../../db/network-actions';
+import { connectNic, deletePort, deleteSwitch, detachNic, getSwitch, listPorts, listSwitches, registerPort, registerSwitch, showPort, switchType } from '../../../db/switches';
+import { transact } from '../../../db/transact';
+import { callerOf, requireAdmin } from '../auth';
+import { parseBody } from '../body';
+import type { HilDeps } from '../deps';
+
+type SwitchParams = { Params: { switch: string } };
+type PortParams = { Params: { switch: string; '*': string } };
+
+// Driver fields HIL's switch types took; whatever is secret is sealed with the username, the rest kept as options.
+const registerBody = z
+  .object({
+    type: z.string().min(1),
+    hostname: z.string().min(1).optional(),
+    address: z.string().min(1).optional(),
+    port: z.number().int().min(1).max(65535).optional(),
+    username: z.string().min(1).optional(),
+    password: z.string().min(1).optional(),
+  })
+  .catchall(z.union([z.string(), z.number(), z.boolean()]));
+const SECRET_FIELD = /pass|secret|token|key/i;
+const connectBody = z.object({ node: z.string().min(1), nic: z.string().min(1) }).strict();
+
+export const switchCredentialName = (name: string) => `switch/${name}`;
+
+export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
+  const { db } = deps;
+
+  app.get('/switches', async (request) => {
+    requireAdmin(callerOf(request));
+    return (await listSwitches(db)).map((s) => s.name);
+  });
+
+  app.put<SwitchParams>('/switch/:switch', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const { type, hostname, address, port, username, password, ...rest } = parseBody(registerBody, request.body);
+    const resolved = switchType(type);
+    const where = hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : undefined);
+    if (!where) throw new BadArgumentError('hostname: the switch management address is required', { what: 'hostname' });
+    const secrets: Record<string, string> = {};
+    const options: Record<string, string> = {};
+    for (const [k, v] of Object.entries(rest)) (SECRET_FIELD.test(k) ? secrets : options)[k] = String(v);
+    const credential = username || password || Object.keys(secrets).length ? switchCredentialName(request.params.switch) : null;
+    await transact(db, async (trx) => {
+      await registerSwitch(trx, { lab: deps.lab, name: request.params.switch, type: resolved, address: where, port: port ?? null, options, credential });
+      if (credential) await setCredential(trx, deps.keyring, credential, { ...secrets, username: username ?? '', password: password ?? '' });
+    });
+    return reply.send();
+  });
+
+  app.get<SwitchParams>('/switch/:switch', async (request) => {
+    requireAdmin(callerOf(request));
+    const sw = await getSwitch(db, request.params.switch);
+    return { name: sw.name, ports: (await listPorts(db, sw.name)).map((label) => ({ label })), capabilities: [] };
+  });
+
+  app.delete<SwitchParams>('/switch/:switch', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await transact(db, async (trx) => {
+      const { credential } = await deleteSwitch(trx, request.params.switch);
+      if (credential === switchCredentialName(request.params.switch)) await deleteCredential(trx, credential);
+    });
+    return reply.send();
+  });
+
+  // Port labels contain slashes (Ethernet1/34), so the port is the rest of the path; POSTs end in an action.
+  app.put<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const label = request.params['*'];
+    if (deps.validatePort) {
+      const sw = await getSwitch(db, request.params.switch);
+      try {
+        deps.validatePort(sw.type, label);
+      } catch (err) {
+        throw new BadArgumentError(`port ${JSON.stringify(label)} is not valid on a ${sw.type} switch: ${(err as Error).message}`, { what: 'port' });
+      }
+    }
+    await registerPort(db, request.params.switch, label);
+    return reply.send();
+  });
+
+  app.delete<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    await deletePort(db, request.params.switch, request.params['*']);
+    return reply.send();
+  });
+
+  app.get<PortParams>('/switch/:switch/port/*', async (request) => {
+    requireAdmin(callerOf(request));
+    return showPort(db, request.params.switch, request.params['*']);
+  });
+
+  app.post<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+    requireAdmin(callerOf(request));
+    const rest = request.params['*'];
+    const slash = rest.lastIndexOf('/');
+    const [label, action] = slash > 0 ? [rest.slice(0, slash), rest.slice(slash + 1)] : ['', rest];
+    if (action === 'connect_nic') {
+      const body = parseBody(connectBody, request.body);
+      await connectNic(db, request.params.switch, label, body.node, body.nic);
+      return reply.send();
+    }
+    if (action === 'detach_nic') {
+      await detachNic(db, request.params.switch, label);
+      return reply.send();
+    }
+    if (action === 'revert') {
+      const id = await requestPortRevert(db, request.params.switch, label);
+      await deps.onNetworkAction?.(id);
+      return reply.status(202).send({ status_id: id });
+    }
+    throw new NotFoundError(`no API call POST ${request.url.split('?')[0]}`);
+  });
+}

@@ -1,0 +1,83 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { loadSettings } from '../config/settings';
+import { loadLab } from '../config/load-lab';
+import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
+import { prepareDatabase } from './db-migrate';
+
+/**
+ * `npm start`: the whole product on one machine. Temporal dev server (state in .data/, UI on
+ * :8233), the database and its schema, the worker driving the simulated lab, and the API.
+ * Ctrl-C stops everything it started.
+ */
+const root = join(import.meta.dirname, '..');
+const settings = loadSettings();
+const lab = loadLab(join(root, settings.LAAS_LAB_FILE));
+const children: ChildProcess[] = [];
+let devServer: DevServer | undefined;
+let stopping = false;
+
+function say(line: string): void {
+  console.log(`laas: ${line}`);
+}
+
+async function stopAll(code: number): Promise<never> {
+  if (stopping) process.exit(code);
+  stopping = true;
+  say('stopping...');
+  await Promise.all(
+    children.map(
+      (c) =>
+        new Promise<void>((resolve) => {
+          if (c.exitCode !== null || c.signalCode !== null) return resolve();
+          c.once('exit', () => resolve());
+          c.kill('SIGTERM');
+          setTimeout(() => c.kill('SIGKILL'), 10_000).unref();
+        }),
+    ),
+  );
+  await devServer?.stop();
+  process.exit(code);
+}
+
+function run(name: string, script: string): ChildProcess {
+  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
+  child.once('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping the rest`);
+      void stopAll(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function main(): Promise<void> {
+  process.once('SIGINT', () => void stopAll(0));
+  process.once('SIGTERM', () => void stopAll(0));
+
+  const dataDir = join(root, '.data');
+  mkdirSync(dataDir, { recursive: true });
+  const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
+  if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
+  say('starting the Temporal dev server...');
+  devServer = await startDevServer({ cli: temporalCli(root), port: Number(port), uiPort: Number(port) + 1000, dbFile: join(dataDir, 'temporal.db') });
+  await prepareDatabase(settings.DATABASE_URL, say);
+  run('worker', 'workers/main.ts');
+  run('api', 'api/main.ts');
+
+  const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
+  say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
+  say(`API          ${api}  (health: ${api}/healthz)`);
+  say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
+  say(`Temporal     ${devServer.address} (gRPC)`);
+  say(`database     ${settings.DATABASE_URL}`);
+  if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
+  say('Ctrl-C stops everything.');
+}
+
+main().catch(async (err: unknown) => {
+  console.error(`laas: ${err instanceof Error ? err.message : String(err)}`);
+  await stopAll(1);
+});
