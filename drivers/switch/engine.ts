@@ -39,7 +39,7 @@ export function fillTemplates(vendor: SwitchVendor, templates: string[], values:
       return vendor.emptyList ?? '';
     });
     // Last guard: a command line never carries a line break or control character.
-    if (/[\u0000-\u001f\u007f]/.test(line)) throw new InvalidInput('command', line, 'contains a control character');
+    if ([...line].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new InvalidInput('command', line, 'contains a control character');
     if (!leaveOut) lines.push(line);
   }
   return lines;

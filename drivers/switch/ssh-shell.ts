@@ -5,7 +5,7 @@ import { SwitchUnreachable, type SwitchTarget } from './switch';
 import type { SwitchVendor } from './vendor';
 
 /** Terminal escape sequences some switches colour or redraw their output with. */
-const ESCAPES = /\u001b\[[0-9;?]*[A-Za-z]/g;
+const ESCAPES = new RegExp(`${String.fromCharCode(0x1b)}\\[[0-9;?]*[A-Za-z]`, 'g');
 
 /**
  * A switch CLI in an interactive shell: one line at a time, each answer read

@@ -187,15 +187,6 @@ export async function startSwitchHostSsh(): Promise<SwitchHostSsh> {
   await writeFile(join(dir, 'authkeys', 'root'), `${client.public}\n`, { mode: 0o600 });
   await writeFile(join(dir, 'commands.log'), '');
   await writeFile(join(dir, 'logged.sh'), `#!/bin/sh\nprintf '%s\\n' "$SSH_ORIGINAL_COMMAND" >> '${dir}/commands.log'\neval "$SSH_ORIGINAL_COMMAND"\n`, { mode: 0o755 });
-  let child: ChildProcess | undefined;
-  const stop = async () => {
-    if (child?.pid !== undefined && child.exitCode === null && child.signalCode === null) {
-      const gone = new Promise((r) => child?.once('exit', r));
-      child.kill('SIGTERM');
-      await gone;
-    }
-    await rm(dir, { recursive: true, force: true });
-  };
   const port = await freeLoopbackPort();
   const config = [
     `Port ${port}`,
@@ -211,7 +202,15 @@ export async function startSwitchHostSsh(): Promise<SwitchHostSsh> {
     `ForceCommand ${dir}/logged.sh`,
   ];
   await writeFile(join(dir, 'sshd_config'), `${config.join('\n')}\n`);
-  child = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  const child: ChildProcess = spawn('/usr/sbin/sshd', ['-D', '-e', '-f', join(dir, 'sshd_config')], { stdio: 'ignore' });
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      const gone = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await gone;
+    }
+    await rm(dir, { recursive: true, force: true });
+  };
   for (let i = 0; i < 150 && child.exitCode === null; i++) {
     if (await greets(port)) {
       return {
