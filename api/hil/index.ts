@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { BadArgumentError } from '../../db/errors';
 import { installHilAuth } from './auth';
 import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
@@ -12,6 +13,24 @@ import { userRoutes } from './routes/users';
 export type { HilDeps } from './deps';
 
 /**
+ * HIL read every body as JSON whatever its declared type, and its users' scripts
+ * (`curl -d '{...}'`, which says form-urlencoded) rely on that.
+ */
+function acceptJsonWhateverTheType(app: FastifyInstance): void {
+  app.removeContentTypeParser(['application/json', 'text/plain']);
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = typeof body === 'string' ? body : body.toString('utf8');
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      // The parser's own message would quote the body, which may hold a password.
+      done(new BadArgumentError('the request body is not valid JSON'), undefined);
+    }
+  });
+}
+
+/**
  * The HaaS/HIL admin API (hil-api.md), to be registered under the prefix `/v0`:
  * `app.register(hilRoutes, { prefix: '/v0', ...deps })`. Errors are HIL's
  * `{"type", "msg"}`; every call needs Basic or bearer authentication.
@@ -19,6 +38,7 @@ export type { HilDeps } from './deps';
 export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<void> {
   installHilErrors(app);
   installHilAuth(app, deps);
+  acceptJsonWhateverTheType(app);
   projectRoutes(app, deps);
   nodeRoutes(app, deps);
   powerRoutes(app, deps);
