@@ -2,7 +2,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { Lab } from '../config/lab';
-import { installErrorHandler } from './errors';
+import { ApiError, installErrorHandler } from './errors';
 import { installBearerAuth } from './auth';
 import { bookingRoutes } from './routes/bookings';
 
@@ -26,6 +26,16 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
+  // Clients often send the JSON content type on bodiless requests (DELETE): empty is no body, not an error.
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text: string, done) => {
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new ApiError(400, 'InvalidRequest', `body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
 
   app.get('/healthz', async () => {
     // Healthy means Temporal answers; the API holds no other state.

@@ -17,6 +17,8 @@ export const settingsSchema = z.object({
   LAAS_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Simulated device latency per step in milliseconds (simulated lab only). */
   LAAS_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(500),
+  /** Where `npm start` keeps the Temporal dev server's SQLite file. */
+  LAAS_DATA_DIR: z.string().default('.data'),
   /** Log level of the worker and API. */
   LAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { isAbsolute, join } from 'node:path';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
@@ -53,11 +53,25 @@ function run(name: string, script: string): ChildProcess {
   return child;
 }
 
+/** The banner means "ready": wait until the API answers its health check. */
+async function waitForHealth(url: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while (!stopping) {
+    try {
+      if ((await fetch(url)).ok) return;
+    } catch {
+      // not listening yet
+    }
+    if (Date.now() > deadline) throw new Error(`the API did not answer ${url} within 60 s`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 async function main(): Promise<void> {
   process.once('SIGINT', () => void stopAll(0));
   process.once('SIGTERM', () => void stopAll(0));
 
-  const dataDir = join(root, '.data');
+  const dataDir = isAbsolute(settings.LAAS_DATA_DIR) ? settings.LAAS_DATA_DIR : join(root, settings.LAAS_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
   const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
@@ -68,6 +82,7 @@ async function main(): Promise<void> {
   run('api', 'api/main.ts');
 
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
+  await waitForHealth(`${api}/healthz`);
   say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);

@@ -34,6 +34,10 @@ export interface SimHeadnode {
 export interface SimLabOptions {
   /** Latency of each device operation, in milliseconds. */
   latencyMs?: number;
+  /** Latency of particular operations (e.g. a slow BMC), overriding latencyMs. */
+  operationLatencyMs?: Partial<Record<SimOperation, number>>;
+  /** Latency of every operation on particular hosts (or headnodes, VPN users), overriding the others. */
+  targetLatencyMs?: Record<string, number>;
   /** How long an imaging task takes from deploy to complete. */
   imagingMs?: number;
 }
@@ -54,6 +58,8 @@ export class SimLab {
   /** Every device operation performed, in order (for demos and debugging; tests read histories). */
   readonly journal: { at: SimOperation; target: string; detail?: string }[] = [];
   latencyMs: number;
+  operationLatencyMs: Partial<Record<SimOperation, number>>;
+  targetLatencyMs: Record<string, number>;
   imagingMs: number;
   private nextTask = 1;
   /** Port → host that owns it, so port faults can be aimed at a host. */
@@ -61,6 +67,8 @@ export class SimLab {
 
   constructor(readonly lab: Lab, options: SimLabOptions = {}) {
     this.latencyMs = options.latencyMs ?? 0;
+    this.operationLatencyMs = { ...options.operationLatencyMs };
+    this.targetLatencyMs = { ...options.targetLatencyMs };
     this.imagingMs = options.imagingMs ?? 0;
     for (const sw of lab.switches) {
       this.ports.set(sw.name, new Map());
@@ -91,7 +99,8 @@ export class SimLab {
 
   /** Every device operation goes through here: latency, then faults, then the journal. */
   async operate(at: SimOperation, target: string, detail?: string): Promise<void> {
-    if (this.latencyMs > 0) await new Promise((r) => setTimeout(r, this.latencyMs));
+    const latency = this.targetLatencyMs[target] ?? this.operationLatencyMs[at] ?? this.latencyMs;
+    if (latency > 0) await new Promise((r) => setTimeout(r, latency));
     this.faults.check(at, target, detail);
     this.journal.push(detail === undefined ? { at, target } : { at, target, detail });
   }

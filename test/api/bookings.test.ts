@@ -126,6 +126,14 @@ describe('the booking API', () => {
     for await (const _ of started) throw new Error('a rejected request started a booking');
   });
 
+  it('takes a bodiless DELETE with a JSON content type, and names broken JSON', async () => {
+    const res = await api.inject({ method: 'DELETE', url: '/v1/bookings/nothing-here', headers: { ...auth, 'content-type': 'application/json' } });
+    expect(res.json()).toEqual({ error: { type: 'BookingNotFound', message: 'no booking nothing-here' } });
+    const broken = await api.inject({ method: 'POST', url: '/v1/bookings', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"project": ' });
+    expect(broken.statusCode).toBe(400);
+    expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/^body is not valid JSON/);
+  });
+
   it('answers 404 for an unknown booking', async () => {
     const res = await api.inject({ method: 'GET', url: '/v1/bookings/does-not-exist', headers: auth });
     expect(res.statusCode).toBe(404);
