@@ -25,7 +25,11 @@ fi
 # npm packages: reinstall only when the lock file changed since the last install.
 if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   echo "setup: installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # `npm install`, not `npm ci`: with omit-lockfile-registry-resolved (set on these machines) npm
+  # leaves other platforms' optional packages out of the lock and `npm ci` then refuses it.
+  # The lock still pins every version installed here.
+  npm install --no-audit --no-fund --loglevel=error
+  touch node_modules/.package-lock.json
 fi
 
 temporal="$(bash scripts/temporal-cli.sh)"

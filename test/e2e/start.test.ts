@@ -32,7 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
     }
     await new Promise((r) => setTimeout(r, 250));
   }
-  throw new Error(`${what} not seen within ${timeoutMs} ms ${last ? `(${String(last)})` : ''}`);
+  throw new Error(`${what} not seen within ${timeoutMs} ms ${last instanceof Error ? `(${last.message})` : ''}`);
 }
 
 describe('npm start', () => {
