@@ -10,6 +10,10 @@ export interface HilApp {
   app: FastifyInstance;
   /** Every log line the server wrote, at trace level. */
   logs: string[];
+  /** Every HIL route, as `METHOD /pattern`. */
+  routes: Set<string>;
+  /** The routes that answered a request so far. */
+  hits: Set<string>;
   adminToken: string;
   adminPassword: string;
   deps: HilDeps;
@@ -36,9 +40,18 @@ export async function buildHilApp(t: TempDatabase, options: { power?: (type: str
       }),
     onNetworkAction: options.onNetworkAction,
   };
+  const routes = new Set<string>();
+  const hits = new Set<string>();
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.add(`${method} ${route.url}`);
+  });
+  app.addHook('onResponse', (request, _reply, done) => {
+    if (request.routeOptions.url) hits.add(`${request.method} ${request.routeOptions.url}`);
+    done();
+  });
   await app.register(hilRoutes, { prefix: '/v0', ...deps });
   await app.ready();
-  return { app, logs, adminToken, adminPassword, deps };
+  return { app, logs, routes, hits, adminToken, adminPassword, deps };
 }
 
 export const basic = (user: string, password: string) => `Basic ${Buffer.from(`${user}:${password}`).toString('base64')}`;
