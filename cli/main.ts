@@ -1,0 +1,40 @@
+import { Command, CommanderError } from 'commander';
+import { CliError, defaultContext, EXIT, type CliContext } from './context';
+
+/** A command family registers its subcommands on the program. */
+export type Register = (program: Command, ctx: CliContext) => void;
+
+const families: Register[] = [];
+
+export function buildProgram(ctx: CliContext = defaultContext): Command {
+  const program = new Command('laas')
+    .description('Lab as a Service: bookings, inventory and operations')
+    .option('--json', 'print JSON for scripts instead of tables')
+    .showHelpAfterError()
+    .exitOverride();
+  for (const register of families) register(program, ctx);
+  return program;
+}
+
+export async function run(argv: string[], ctx: CliContext = defaultContext): Promise<number> {
+  const program = buildProgram(ctx);
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return EXIT.ok;
+  } catch (err) {
+    if (err instanceof CommanderError) return err.exitCode === 0 ? EXIT.ok : EXIT.usage;
+    if (err instanceof CliError) {
+      ctx.err(`laas: ${err.message}`);
+      return err.exitCode;
+    }
+    ctx.err(`laas: ${err instanceof Error ? err.message : String(err)}`);
+    return EXIT.failed;
+  }
+}
+
+if (import.meta.url === `file://${process.argv[1]}`) {
+  run(process.argv.slice(2)).then((code) => process.exit(code), (err: unknown) => {
+    console.error(err);
+    process.exit(EXIT.failed);
+  });
+}
