@@ -52,3 +52,15 @@ export class HostCommandFailed extends DeviceError {
     super('HostCommandFailed', `"${command}" on ${host} exited ${code}: ${stderrTail}`, true, { host, code, stderrTail });
   }
 }
+/** The command did not finish within its timeout; it was signalled and the session closed. */
+export class HostCommandTimedOut extends DeviceError {
+  constructor(host: string, command: string, timeoutMs: number) {
+    super('HostCommandTimedOut', `"${command}" on ${host} did not finish within ${timeoutMs} ms`, true, { host, timeoutMs });
+  }
+}
+/** A file operation (write, read, remove) the host refused, e.g. a missing directory or no permission. */
+export class HostFileFailed extends DeviceError {
+  constructor(host: string, operation: string, path: string, reason: string) {
+    super('HostFileFailed', `${operation} ${path} on ${host} failed: ${reason}`, false, { host, operation, path });
+  }
+}
