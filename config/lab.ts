@@ -12,7 +12,8 @@ const nic = z.object({
   mac: z.string().regex(/^([0-9a-f]{2}:){5}[0-9a-f]{2}$/i, 'a MAC address like 52:54:00:12:34:56'),
   /** Switch (by name) and port the NIC is cabled to. */
   switch: labName,
-  port: z.string().min(1),
+  /** The switch port, e.g. Ethernet1/34 or gi1/0/1. */
+  port: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9/._:-]{0,63}$/, 'a port name like Ethernet1/34: letters, digits and "/", ".", "_", ":" or "-"'),
 });
 
 const host = z.object({
@@ -65,19 +66,37 @@ export const labSchema = z
     /** Base image for headnode VMs. */
     headnodeImage: z.string().default('headnode-base'),
   })
-  .superRefine((lab, ctx) => {
-    const switches = new Set(lab.switches.map((s) => s.name));
-    const seen = new Set<string>();
-    lab.hosts.forEach((h, i) => {
-      if (seen.has(h.name)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'name'], message: `duplicate host ${h.name}` });
-      seen.add(h.name);
-      h.nics.forEach((n, j) => {
-        if (!switches.has(n.switch)) {
-          ctx.addIssue({ code: 'custom', path: ['hosts', i, 'nics', j, 'switch'], message: `unknown switch ${n.switch}` });
-        }
-      });
+  // Runs even when fields are wrong elsewhere, so one pass reports every problem: it reads defensively.
+  .superRefine((lab, ctx) => crossCheck(lab, ctx), { when: (payload) => typeof payload.value === 'object' && payload.value !== null });
+
+type Issues = { addIssue(issue: { code: 'custom'; path: (string | number)[]; message: string }): void };
+const list = (v: unknown): Record<string, unknown>[] => (Array.isArray(v) ? v.filter((x): x is Record<string, unknown> => typeof x === 'object' && x !== null) : []);
+const text = (v: unknown): string | undefined => (typeof v === 'string' ? v : undefined);
+
+/** Checks across the file: unknown switches, and names, MACs and switch ports used twice. */
+function crossCheck(lab: { switches?: unknown; images?: unknown; hosts?: unknown }, ctx: Issues): void {
+  const switches = new Set(list(lab.switches).map((s) => text(s.name)));
+  // Each second use names the first.
+  const firstAt = new Map<string, string>();
+  const unique = (key: string, path: (string | number)[], what: string) => {
+    const first = firstAt.get(key);
+    if (first) ctx.addIssue({ code: 'custom', path, message: `${what} is also at ${first}` });
+    else firstAt.set(key, path.join('.'));
+  };
+  list(lab.switches).forEach((s, i) => text(s.name) && unique(`switch ${text(s.name)}`, ['switches', i, 'name'], `switch ${text(s.name)}`));
+  list(lab.images).forEach((im, i) => text(im.name) && unique(`image ${text(im.name)}`, ['images', i, 'name'], `image ${text(im.name)}`));
+  list(lab.hosts).forEach((h, i) => {
+    const host = text(h.name);
+    if (host) unique(`host ${host}`, ['hosts', i, 'name'], `host ${host}`);
+    list(h.nics).forEach((n, j) => {
+      const [name, mac, sw, port] = [text(n.name), text(n.mac), text(n.switch), text(n.port)];
+      if (sw !== undefined && !switches.has(sw)) ctx.addIssue({ code: 'custom', path: ['hosts', i, 'nics', j, 'switch'], message: `unknown switch ${sw}` });
+      if (name) unique(`nic ${host} ${name}`, ['hosts', i, 'nics', j, 'name'], `NIC ${name} of host ${host}`);
+      if (mac) unique(`mac ${mac.toLowerCase()}`, ['hosts', i, 'nics', j, 'mac'], `MAC ${mac}`);
+      if (sw && port) unique(`port ${sw} ${port}`, ['hosts', i, 'nics', j, 'port'], `port ${port} of switch ${sw}`);
     });
   });
+}
 
 export type Lab = z.infer<typeof labSchema>;
 export type LabHost = Lab['hosts'][number];
