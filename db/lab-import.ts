@@ -113,7 +113,11 @@ async function checkAgainstInventory(trx: Kysely<Database>, plan: LabPlan): Prom
 
 /** "field: old → new" for each field that differs. */
 function differences(before: Record<string, unknown>, after: Record<string, unknown>): string[] {
-  const show = (v: unknown) => (v === null || v === undefined ? '(none)' : typeof v === 'object' ? JSON.stringify(sorted(v as Record<string, unknown>)) : String(v));
+  const show = (v: unknown): string => {
+    if (v === null || v === undefined) return '(none)';
+    if (typeof v === 'object') return JSON.stringify(sorted(v as Record<string, unknown>));
+    return String(v as string | number | boolean);
+  };
   return Object.keys(after).filter((k) => show(before[k]) !== show(after[k])).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`);
 }
 function sorted(o: Record<string, unknown>): Record<string, unknown> {

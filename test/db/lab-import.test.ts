@@ -104,7 +104,7 @@ describe('lab import', () => {
     ]);
   });
 
-  it('refuses an invalid lab file whole, listing every problem with its path', async () => {
+  it('refuses an invalid lab file whole, listing every problem with its path', () => {
     expect(problemsOf(() => readLabFile(fixture('lab-invalid.yaml'), 'lab-invalid.yaml'))).toEqual([
       'vlanPool: vlanPool.from must not exceed vlanPool.to',
       'switches.1.type: Invalid option: expected one of "nxos"|"nxapi"|"os10"|"ovs"|"sim"',
@@ -158,7 +158,7 @@ describe('lab import', () => {
     expect(await snapshot()).toBe(before);
   });
 
-  it('refuses an invalid hosts.json whole, and one without a lab name', async () => {
+  it('refuses an invalid hosts.json whole, and one without a lab name', () => {
     expect(problemsOf(() => readLabFile(fixture('hosts-invalid.json'), 'hosts-invalid.json', { lab: 'legacy' }))).toEqual([
       '0.interfaces.not-a-mac.mac: "not-a-mac" is not a MAC address like 52:54:00:12:34:56',
       '0.interfaces.00:1e:67:d4:50:01.port: Invalid input: expected string, received undefined',
