@@ -116,7 +116,7 @@ function differences(before: Record<string, unknown>, after: Record<string, unkn
   const show = (v: unknown): string => {
     if (v === null || v === undefined) return '(none)';
     if (typeof v === 'object') return JSON.stringify(sorted(v as Record<string, unknown>));
-    return String(v as string | number | boolean);
+    return typeof v === 'string' ? v : JSON.stringify(v);
   };
   return Object.keys(after).filter((k) => show(before[k]) !== show(after[k])).map((k) => `${k} ${show(before[k])} → ${show(after[k])}`);
 }
