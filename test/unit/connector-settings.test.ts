@@ -1,0 +1,51 @@
+/** The connector is off unless the dashboard is named; half a configuration fails naming the missing key. */
+import { describe, expect, it } from 'vitest';
+import { join } from 'node:path';
+import { loadLab } from '../../config/load-lab';
+import { loadConnectorSettings } from '../../workers/connector-settings';
+import { shownUrl } from '../../workers/connector-clients';
+
+const lab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
+const api = { LAAS_API_HOST: '127.0.0.1', LAAS_API_PORT: 8080, LAAS_API_TOKEN: 'api-token-0123456789' };
+const on = { LAAS_DASHBOARD_URL: 'https://labs.example.org', LAAS_DASHBOARD_TOKEN: 'dash-secret-123' };
+
+describe('connector settings', () => {
+  it('is off by default', () => {
+    expect(loadConnectorSettings({}, lab, api)).toEqual({ enabled: false });
+  });
+
+  it('turns on with the dashboard URL and token, with defaults from the lab and the API', () => {
+    expect(loadConnectorSettings(on, lab, api)).toEqual({
+      enabled: true,
+      dashboardUrl: 'https://labs.example.org',
+      dashboardToken: 'dash-secret-123',
+      dashboardLab: 'sim',
+      pollMs: 10_000,
+      project: 'dashboard',
+      fallbackOwner: 'dashboard',
+      leaseHours: 504,
+      apiUrl: 'http://127.0.0.1:8080',
+      apiToken: 'api-token-0123456789',
+    });
+  });
+
+  it('names the missing or wrong key, and never repeats the token', () => {
+    expect(() => loadConnectorSettings({ LAAS_DASHBOARD_URL: on.LAAS_DASHBOARD_URL }, lab, api)).toThrow(/LAAS_DASHBOARD_TOKEN: required/);
+    expect(() => loadConnectorSettings({ LAAS_DASHBOARD_TOKEN: on.LAAS_DASHBOARD_TOKEN }, lab, api)).toThrow(/LAAS_DASHBOARD_URL: required/);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_URL: 'ftp://x' }, lab, api)).toThrow(/LAAS_DASHBOARD_URL: an http\(s\) URL/);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_POLL_MS: 'often' }, lab, api)).toThrow(/LAAS_DASHBOARD_POLL_MS/);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_URL: 'https://lab:pw@labs.example.org' }, lab, api)).toThrow(/LAAS_DASHBOARD_URL: must not carry a user or password/);
+    let message = '';
+    try {
+      loadConnectorSettings({ ...on, LAAS_DASHBOARD_LEASE_HOURS: '900' }, lab, api);
+    } catch (err) {
+      message = (err as Error).message;
+    }
+    expect(message).toMatch(/LAAS_DASHBOARD_LEASE_HOURS: 900 exceeds lab sim's maximum lease of 720 hours/);
+    expect(message).not.toContain(on.LAAS_DASHBOARD_TOKEN);
+  });
+
+  it('shows URLs without the user and password they may carry', () => {
+    expect(shownUrl('https://lab:s3cret@labs.example.org/')).toBe('https://labs.example.org');
+  });
+});

@@ -1,0 +1,174 @@
+/**
+ * The connector's two HTTP peers: the LaaS dashboard's job API (lab token in `auth-token`) and
+ * the laas booking API (`/v1/bookings`, bearer token). Neither token ever appears in an error.
+ */
+import { bookingView, type BookingView } from './connector-reports';
+import type { BookingRequest } from './connector-job';
+
+/** A URL fit for a log line: no user or password in it. */
+export function shownUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    u.username = '';
+    u.password = '';
+    return u.toString().replace(/\/$/, '');
+  } catch {
+    return '(invalid URL)';
+  }
+}
+
+/** The peer did not answer, or answered something other than what the contract says. */
+export class PeerError extends Error {
+  constructor(
+    message: string,
+    readonly status?: number,
+  ) {
+    super(message);
+    this.name = 'PeerError';
+  }
+}
+
+/** The laas API refused a request (4xx), with its error type and message. */
+export class LaasRefused extends Error {
+  constructor(
+    readonly status: number,
+    readonly type: string,
+    message: string,
+  ) {
+    super(message);
+    this.name = 'LaasRefused';
+  }
+}
+
+interface Answer {
+  status: number;
+  body: unknown;
+}
+
+async function call(peer: string, base: string, method: string, path: string, headers: Record<string, string>, body: string | undefined, timeoutMs: number): Promise<Answer> {
+  let res: Response;
+  try {
+    res = await fetch(`${base.replace(/\/$/, '')}${path}`, { method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+  } catch (err) {
+    // fetch's own message is "fetch failed"; the cause names the socket error (ECONNREFUSED, timeout).
+    const cause = (err as { cause?: { code?: string; message?: string } }).cause;
+    // Never fetch's own message: for some URLs it repeats the whole URL.
+    const why = cause?.code ?? cause?.message ?? (err instanceof Error && err.name === 'TimeoutError' ? 'timed out' : 'the request could not be made');
+    throw new PeerError(`${peer} at ${shownUrl(base)} did not answer ${method} ${path}: ${why}`);
+  }
+  const text = await res.text();
+  let parsed: unknown = text;
+  try {
+    parsed = text === '' ? null : JSON.parse(text);
+  } catch {
+    // Left as text: the caller says what it expected.
+  }
+  return { status: res.status, body: parsed };
+}
+
+export interface DashboardClientOptions {
+  /** Base URL of the dashboard, e.g. https://labs.example.org */
+  url: string;
+  /** The lab's name in the dashboard's URLs. */
+  lab: string;
+  /** The lab's API token (secret). */
+  token: string;
+  timeoutMs?: number;
+}
+
+export class DashboardClient {
+  constructor(private readonly options: DashboardClientOptions) {}
+
+  /** Jobs with tasks nobody has started (status 0). */
+  newJobs(): Promise<unknown[]> {
+    return this.jobs('new');
+  }
+
+  /** Jobs with tasks the lab is working on (status 100): what to follow, even after a restart. */
+  currentJobs(): Promise<unknown[]> {
+    return this.jobs('current');
+  }
+
+  async report(job: number, task: string, status: number, message: string): Promise<void> {
+    const path = `${this.base()}/jobs/${job}/${encodeURIComponent(task)}`;
+    const form = new URLSearchParams({ status: String(status), message }).toString();
+    const a = await this.send('POST', path, form, { 'content-type': 'application/x-www-form-urlencoded' });
+    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to the report on job ${job} task ${task}${errorText(a.body)}`, a.status);
+  }
+
+  private async jobs(which: 'new' | 'current'): Promise<unknown[]> {
+    const path = `${this.base()}/jobs/${which}`;
+    const a = await this.send('GET', path);
+    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to GET ${path}${a.status === 401 || a.status === 403 ? ' (lab token refused)' : errorText(a.body)}`, a.status);
+    if (!Array.isArray(a.body)) throw new PeerError(`dashboard answered GET ${path} with something other than a list of jobs`);
+    return a.body as unknown[];
+  }
+
+  private base(): string {
+    return `/api/labs/${encodeURIComponent(this.options.lab)}`;
+  }
+
+  private send(method: string, path: string, body?: string, headers: Record<string, string> = {}): Promise<Answer> {
+    return call('dashboard', this.options.url, method, path, { 'auth-token': this.options.token, ...headers }, body, this.options.timeoutMs ?? 30_000);
+  }
+}
+
+export interface LaasClientOptions {
+  /** Base URL of the laas API, e.g. http://127.0.0.1:8080 */
+  url: string;
+  /** Bearer token of the API (secret). */
+  token: string;
+  timeoutMs?: number;
+}
+
+export class LaasClient {
+  constructor(private readonly options: LaasClientOptions) {}
+
+  /** The booking, or null when there is none with this id. */
+  async getBooking(id: string): Promise<BookingView | null> {
+    const a = await this.send('GET', `/v1/bookings/${encodeURIComponent(id)}`);
+    if (a.status === 404) return null;
+    this.expect(a, [200], `GET booking ${id}`);
+    const view = bookingView.safeParse(a.body);
+    if (!view.success) throw new PeerError(`laas API answered GET booking ${id} with an unexpected body: ${view.error.issues[0]?.message ?? ''}`);
+    return view.data;
+  }
+
+  async createBooking(request: BookingRequest): Promise<{ id: string; state: string }> {
+    const a = await this.send('POST', '/v1/bookings', JSON.stringify(request));
+    this.expect(a, [202], `POST booking ${request.id}`);
+    return a.body as { id: string; state: string };
+  }
+
+  /** Release now. A booking that is already over is fine: the release is what was wanted. */
+  async releaseBooking(id: string): Promise<void> {
+    const a = await this.send('DELETE', `/v1/bookings/${encodeURIComponent(id)}`);
+    if (a.status === 409 && errorOf(a.body)?.type === 'BookingClosed') return;
+    this.expect(a, [202], `DELETE booking ${id}`);
+  }
+
+  private expect(a: Answer, ok: number[], what: string): void {
+    if (ok.includes(a.status)) return;
+    const err = errorOf(a.body);
+    if (a.status >= 400 && a.status < 500 && err) throw new LaasRefused(a.status, err.type, err.message);
+    throw new PeerError(`laas API answered ${a.status} to ${what}${errorText(a.body)}`, a.status);
+  }
+
+  private send(method: string, path: string, body?: string): Promise<Answer> {
+    const headers: Record<string, string> = { authorization: `Bearer ${this.options.token}` };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    return call('laas API', this.options.url, method, path, headers, body, this.options.timeoutMs ?? 30_000);
+  }
+}
+
+function errorOf(body: unknown): { type: string; message: string } | null {
+  const e = (body as { error?: { type?: unknown; message?: unknown } } | null)?.error;
+  return e && typeof e.type === 'string' && typeof e.message === 'string' ? { type: e.type, message: e.message } : null;
+}
+
+function errorText(body: unknown): string {
+  const e = errorOf(body);
+  if (e) return `: ${e.message}`;
+  const plain = (body as { error?: unknown } | null)?.error;
+  return typeof plain === 'string' ? `: ${plain}` : '';
+}

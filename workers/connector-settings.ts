@@ -1,0 +1,74 @@
+import { z } from 'zod';
+import type { Lab } from '../config/lab';
+import { ConfigError } from '../config/settings';
+
+/** The connector's settings, read from the environment. It is off unless the dashboard is named. */
+const schema = z.object({
+  /** Base URL of the LaaS dashboard; setting it turns the connector on. */
+  LAAS_DASHBOARD_URL: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as https://labs.example.org' }).optional(),
+  /** The lab's API token on the dashboard (sent as `auth-token`). */
+  LAAS_DASHBOARD_TOKEN: z.string().min(1).optional(),
+  /** The lab's name on the dashboard; default the lab description's name. */
+  LAAS_DASHBOARD_LAB: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').optional(),
+  /** Milliseconds between polls. */
+  LAAS_DASHBOARD_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
+  /** The laas project the dashboard's bookings belong to. */
+  LAAS_DASHBOARD_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas project name').default('dashboard'),
+  /** Owner of bookings whose job names no user. */
+  LAAS_DASHBOARD_OWNER: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas user name').default('dashboard'),
+  /** Backstop lease of each booking in hours (the dashboard's teardown normally ends it); default 21 days or the lab's maximum. */
+  LAAS_DASHBOARD_LEASE_HOURS: z.coerce.number().positive().optional(),
+  /** Base URL of the laas API; default http://LAAS_API_HOST:LAAS_API_PORT. */
+  LAAS_API_URL: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as http://127.0.0.1:8080' }).optional(),
+});
+
+export interface ConnectorSettings {
+  dashboardUrl: string;
+  dashboardToken: string;
+  dashboardLab: string;
+  pollMs: number;
+  project: string;
+  fallbackOwner: string;
+  leaseHours: number;
+  apiUrl: string;
+  apiToken: string;
+}
+
+export type ConnectorConfig = { enabled: false } | ({ enabled: true } & ConnectorSettings);
+
+/** The API's own settings the connector reuses: where it listens and its token. */
+export interface ApiSettings {
+  LAAS_API_HOST: string;
+  LAAS_API_PORT: number;
+  LAAS_API_TOKEN: string;
+}
+
+export function loadConnectorSettings(env: NodeJS.ProcessEnv, lab: Lab, api: ApiSettings): Readonly<ConnectorConfig> {
+  const parsed = schema.safeParse(env);
+  if (!parsed.success) throw new ConfigError('the environment', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  const s = parsed.data;
+  for (const key of ['LAAS_DASHBOARD_URL', 'LAAS_API_URL'] as const) {
+    const url = s[key];
+    // Credentials in a URL end up in logs and process lists; the tokens have their own variables.
+    if (url && /^[a-z]+:\/\/[^/]*@/i.test(url)) throw new ConfigError('the environment', [`${key}: must not carry a user or password (the tokens have their own variables)`]);
+  }
+  if (!s.LAAS_DASHBOARD_URL && !s.LAAS_DASHBOARD_TOKEN) return { enabled: false };
+  if (!s.LAAS_DASHBOARD_URL) throw new ConfigError('the environment', ['LAAS_DASHBOARD_URL: required when LAAS_DASHBOARD_TOKEN is set']);
+  if (!s.LAAS_DASHBOARD_TOKEN) throw new ConfigError('the environment', ['LAAS_DASHBOARD_TOKEN: required when LAAS_DASHBOARD_URL is set']);
+  const leaseHours = s.LAAS_DASHBOARD_LEASE_HOURS ?? Math.min(21 * 24, lab.maxLeaseHours);
+  if (leaseHours > lab.maxLeaseHours) {
+    throw new ConfigError('the environment', [`LAAS_DASHBOARD_LEASE_HOURS: ${leaseHours} exceeds lab ${lab.name}'s maximum lease of ${lab.maxLeaseHours} hours`]);
+  }
+  return Object.freeze({
+    enabled: true,
+    dashboardUrl: s.LAAS_DASHBOARD_URL,
+    dashboardToken: s.LAAS_DASHBOARD_TOKEN,
+    dashboardLab: s.LAAS_DASHBOARD_LAB ?? lab.name,
+    pollMs: s.LAAS_DASHBOARD_POLL_MS,
+    project: s.LAAS_DASHBOARD_PROJECT,
+    fallbackOwner: s.LAAS_DASHBOARD_OWNER,
+    leaseHours,
+    apiUrl: s.LAAS_API_URL ?? `http://${api.LAAS_API_HOST}:${api.LAAS_API_PORT}`,
+    apiToken: api.LAAS_API_TOKEN,
+  });
+}
