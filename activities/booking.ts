@@ -1,4 +1,4 @@
-import type { Allocation } from '../workflows/types';
+import type { Allocation, Leftover } from '../workflows/types';
 import type { ActivityDeps, AllocationRequest } from './deps';
 import type { BookingEventInput } from '../db/booking-events';
 import { asStep } from './failures';
@@ -9,12 +9,19 @@ export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | '
     async allocateBooking(request: AllocationRequest): Promise<Allocation> {
       return asStep(() => deps.allocator.allocate(request));
     },
+    async extendAllocation({ bookingId, end }: { bookingId: string; end: string }): Promise<void> {
+      await asStep(() => deps.allocator.extend(bookingId, end));
+    },
     async releaseAllocation({ bookingId }: { bookingId: string }): Promise<void> {
       await asStep(() => deps.allocator.release(bookingId));
     },
     /** Append to the booking's read-side event list; the key makes a replayed append a no-op. */
     async recordBookingEvent(event: BookingEventInput): Promise<void> {
       await deps.events.append(event);
+    },
+    /** The durable record of what could not be undone, for operators and `laas cleanup list`. */
+    async recordLeftovers({ bookingId, leftovers }: { bookingId: string; leftovers: Leftover[] }): Promise<void> {
+      await deps.events.leftovers(bookingId, leftovers);
     },
   };
 }

@@ -5,7 +5,7 @@ import type { SwitchDriver } from '../drivers/switch/switch';
 import type { HostDriver } from '../drivers/host/host';
 import type { DirectoryDriver } from '../drivers/directory/directory';
 import type { HeadnodeDriver } from '../drivers/headnode/headnode';
-import type { Allocation, HostRequest } from '../workflows/types';
+import type { Allocation, HostRequest, Leftover } from '../workflows/types';
 import type { BookingEventInput } from '../db/booking-events';
 
 export interface Drivers {
@@ -30,6 +30,9 @@ export interface CredentialStore {
 
 export interface AllocationRequest {
   bookingId: string;
+  lab?: string;
+  project?: string;
+  owner?: string;
   hosts: Pick<HostRequest, 'name' | 'flavor'>[];
   networks: string[];
   start: string;
@@ -40,12 +43,16 @@ export interface AllocationRequest {
 export interface Allocator {
   /** Idempotent by booking id: the same booking gets the same answer. */
   allocate(request: AllocationRequest): Promise<Allocation>;
+  /** Move the booking's end; refused with the conflicting range when the hosts or VLANs are taken. */
+  extend(bookingId: string, end: string): Promise<void>;
   /** Releasing what is not held is a no-op. */
   release(bookingId: string): Promise<void>;
 }
 
 export interface EventSink {
   append(event: BookingEventInput): Promise<void>;
+  /** The booking's current leftovers (an empty list clears them). */
+  leftovers(bookingId: string, leftovers: Leftover[]): Promise<void>;
 }
 
 export interface Timing {

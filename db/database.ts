@@ -1,3 +1,4 @@
+import type { BookingLeftoversTable } from './tables/booking-leftovers';
 import type { ApiTokensTable } from './tables/api-tokens';
 import type { BookingEventsTable } from './tables/booking-events';
 import type { BookingsTable } from './tables/bookings';
@@ -22,6 +23,7 @@ import type { VlanPoolTable } from './tables/vlan-pool';
 
 export interface Database {
   booking_events: BookingEventsTable;
+  booking_leftovers: BookingLeftoversTable;
   labs: LabsTable;
   projects: ProjectsTable;
   users: UsersTable;

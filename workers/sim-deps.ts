@@ -3,6 +3,7 @@ import type { Lab } from '../config/lab';
 import type { ActivityDeps, CredentialStore, EventSink, Timing } from '../activities/deps';
 import type { Database } from '../db/database';
 import { appendBookingEvent } from '../db/booking-events';
+import { recordLeftovers } from '../db/booking-leftovers';
 import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 import { MemoryAllocator } from '../sim/lab/allocator';
@@ -13,7 +14,7 @@ export const simCredentials: CredentialStore = {
 };
 
 export function databaseEvents(db: Kysely<Database>): EventSink {
-  return { append: (e) => appendBookingEvent(db, e) };
+  return { append: (e) => appendBookingEvent(db, e), leftovers: (bookingId, leftovers) => recordLeftovers(db, bookingId, leftovers) };
 }
 
 export interface SimDeps {

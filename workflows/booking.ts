@@ -4,25 +4,32 @@ import {
   BookingIdKey,
   BookingStateKey,
   bookingStatusQuery,
+  extendUpdate,
+  holdDecisionSignal,
   HostNamesKey,
   hostLeftoversSignal,
   hostProgressSignal,
   hostReadySignal,
   hostWorkflowId,
   LabNameKey,
+  OwnerKey,
   ProjectKey,
   releaseSignal,
+  resolveHoldUpdate,
+  retryCleanupSignal,
+  retryCleanupUpdate,
   teardownSignal,
 } from './definitions';
 import { hostWorkflow } from './host';
-import { failureOf, isCancellation, unwind, type Compensation } from './saga';
+import { failureOf, isCancellation, unwind, type Compensation, type Unfinished } from './saga';
 import { planHost } from './plan';
-import { BOOKING_STEPS, HOST_STEPS, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type StepRecord } from './types';
+import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
+const refusals = ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'LeaseTooLong', 'BookingReleased', 'UnknownBooking'];
 const bookkeeping = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeVlan'] },
+  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: refusals },
 });
 const bookingSteps = wf.proxyActivities<Activities>({
   startToCloseTimeout: '5m',
@@ -35,9 +42,21 @@ const undo = wf.proxyActivities<Activities>({
   retry: { ...retry, maximumAttempts: 8 },
 });
 
+class ReleaseBeforeActive extends Error {}
+
+interface Child {
+  host: string;
+  handle: wf.ChildWorkflowHandle<typeof hostWorkflow>;
+  /** Leftovers of its last undo round; absent until its undos have run. */
+  undone?: Leftover[];
+  /** Counts the child's undo reports, so a cleanup round knows when every child answered. */
+  reports: number;
+}
+
 /**
  * A booking: allocate, provision every host in parallel (one child each), then the booking-level
- * VPN accounts and headnode; hold the lease; undo everything in reverse at release, lease end or failure.
+ * VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
+ * lease end or failure; keep what could not be undone until an operator has it retried.
  */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingStatus> {
   const status: BookingStatus = {
@@ -58,33 +77,112 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     leftovers: [],
   };
   let releaseRequested = false;
+  let leaseMoved = false;
+  let cleanupRequested = false;
+  let cleanupRound = 0;
   const ready = new Set<string>();
   const failedHosts = new Map<string, { type: string; message: string }>();
+  const children: Child[] = [];
+  let bookingUnfinished: Unfinished[] = [];
+
+  const heldHosts = () => status.hosts.filter((h) => h.held).map((h) => h.name);
+  const refreshLeftovers = () => {
+    status.leftovers = [...bookingUnfinished.map((u) => u.leftover), ...children.flatMap((c) => c.undone ?? [])];
+  };
 
   wf.setHandler(bookingStatusQuery, () => status);
   wf.setHandler(releaseSignal, () => {
     releaseRequested = true;
   });
-  wf.setHandler(hostProgressSignal, ({ host, record }) => {
+  wf.setHandler(hostProgressSignal, ({ host, record, held }) => {
     const h = status.hosts.find((x) => x.name === host);
     const s = h?.steps.find((x) => x.step === record.step);
     if (s) Object.assign(s, record);
+    if (h && held !== undefined) h.held = held ?? undefined;
   });
   wf.setHandler(hostReadySignal, ({ host }) => {
     ready.add(host);
   });
-  wf.setHandler(hostLeftoversSignal, ({ leftovers }) => {
-    status.leftovers.push(...leftovers);
+  wf.setHandler(hostLeftoversSignal, ({ host, leftovers }) => {
+    const child = children.find((c) => c.host === host);
+    if (!child) return;
+    child.undone = leftovers;
+    child.reports += 1;
+    refreshLeftovers();
   });
+
+  wf.setHandler(
+    extendUpdate,
+    async ({ end }) => {
+      try {
+        await bookkeeping.extendAllocation({ bookingId: input.id, end });
+      } catch (err) {
+        // The caller wants the allocator's reason (the conflicting range), not "activity failed".
+        const f = failureOf(err);
+        throw wf.ApplicationFailure.create({ type: f.type, message: f.message, nonRetryable: true });
+      }
+      status.end = new Date(end).toISOString();
+      leaseMoved = true;
+      updateMemo();
+      await event('extended', { end: status.end });
+      return { end: status.end };
+    },
+    {
+      validator: ({ end }: { end: string }) => {
+        const t = Date.parse(end);
+        if (!['provisioning', 'held', 'active'].includes(status.state)) throw new Error(`booking is ${status.state}: nothing to extend`);
+        if (Number.isNaN(t)) throw new Error(`end ${JSON.stringify(end)} is not an ISO 8601 instant`);
+        if (t <= Date.now()) throw new Error('end is in the past');
+        if (input.maxLeaseMs && t - Date.parse(input.start) > input.maxLeaseMs) {
+          throw new Error(`lease longer than the lab's maximum of ${input.maxLeaseMs / 3_600_000} hours`);
+        }
+      },
+    },
+  );
+  wf.setHandler(
+    resolveHoldUpdate,
+    async ({ action, host }) => {
+      const hosts = host ? [host] : heldHosts();
+      for (const h of hosts) await children.find((c) => c.host === h)?.handle.signal(holdDecisionSignal, { action });
+      await event(`hold:${action}`, { hosts });
+      return { hosts };
+    },
+    {
+      validator: ({ action, host }: { action: HoldDecision; host?: string }) => {
+        if (action !== 'retry' && action !== 'abort') throw new Error(`action must be retry or abort, not ${String(action)}`);
+        const held = heldHosts();
+        if (!held.length) throw new Error(`booking is ${status.state}: no host is waiting for an operator`);
+        if (host && !held.includes(host)) throw new Error(`host ${host} is not held (held: ${held.join(', ')})`);
+      },
+    },
+  );
+  wf.setHandler(
+    retryCleanupUpdate,
+    async () => {
+      const round = ++cleanupRound;
+      cleanupRequested = true;
+      await wf.condition(() => !cleanupRequested && cleanupRound === round);
+      return { leftovers: status.leftovers };
+    },
+    {
+      validator: () => {
+        if (status.state !== 'needs_cleanup') throw new Error(`booking is ${status.state}: there is nothing to clean up`);
+      },
+    },
+  );
 
   let eventSeq = 0;
   async function event(kind: string, detail: Record<string, unknown> = {}): Promise<void> {
     // The key is deterministic, so a retried or replayed append records once.
     await bookkeeping.recordBookingEvent({ bookingId: input.id, key: `${++eventSeq}:${kind}`, kind, detail });
   }
+  function updateMemo(): void {
+    wf.upsertMemo({ summary: { project: input.project, owner: input.owner, state: status.state, hosts: status.hosts.map((h) => h.name), end: status.end } });
+  }
   async function setState(state: BookingState, detail: Record<string, unknown> = {}): Promise<void> {
     status.state = state;
     wf.upsertSearchAttributes([{ key: BookingStateKey, value: state }]);
+    updateMemo();
     await event(`state:${state}`, detail);
   }
   const bookingStep = (step: BookingStep): StepRecord => status.bookingSteps.find((s) => s.step === step)!;
@@ -100,22 +198,41 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       throw err;
     }
   }
+  /** The first host failure names the booking's failure; its type is the step's own. */
+  function hostFailure(): wf.ApplicationFailure {
+    const [first] = failedHosts.values();
+    return wf.ApplicationFailure.create({ type: first!.type, message: first!.message, nonRetryable: true });
+  }
+  async function teardownHosts(): Promise<void> {
+    for (const c of children) {
+      if (c.undone) continue;
+      try {
+        await c.handle.signal(teardownSignal);
+      } catch {
+        // Already finished: nothing to tear down.
+      }
+    }
+    await wf.condition(() => children.every((c) => c.undone !== undefined));
+  }
 
   wf.upsertSearchAttributes([
     { key: BookingIdKey, value: input.id },
     { key: LabNameKey, value: input.lab },
     { key: ProjectKey, value: input.project },
+    { key: OwnerKey, value: input.owner },
     { key: HostNamesKey, value: input.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
   ]);
   await setState('provisioning');
 
   const undos: Compensation[] = [];
-  const children: { host: string; handle: wf.ChildWorkflowHandle<typeof hostWorkflow>; result: Promise<unknown> }[] = [];
   let failure: { type: string; message: string } | null = null;
   try {
     undos.push({ step: 'allocation', undo: () => undo.releaseAllocation({ bookingId: input.id }) });
     const allocation = await bookkeeping.allocateBooking({
       bookingId: input.id,
+      lab: input.lab,
+      project: input.project,
+      owner: input.owner,
       hosts: input.hosts.map((h) => (h.name ? { name: h.name } : { flavor: h.flavor! })),
       networks: input.networks.map((n) => n.name),
       start: input.start,
@@ -144,16 +261,29 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
         args: [planHost(input, req, host, allocation, wf.workflowInfo().workflowId)],
         staticSummary: `${host} for booking ${input.id}`,
       });
-      const result = handle.result().then(
+      const child: Child = { host, handle, reports: 0 };
+      children.push(child);
+      handle.result().then(
         () => undefined,
         (err: unknown) => {
           failedHosts.set(host, failureOf(err));
+          // A child ended without reporting its undos (terminated by hand): say so.
+          if (!child.undone) {
+            child.undone = [{ host, step: 'hosts', error: { type: 'HostWorkflowEnded', message: `host workflow of ${host} ended before undoing its steps` } }];
+            refreshLeftovers();
+          }
         },
       );
-      children.push({ host, handle, result });
     }
 
-    await wf.condition(() => ready.size === children.length || failedHosts.size > 0 || releaseRequested);
+    // Provisioning: watch for every host ready, a failure, a release, or hosts held for an operator.
+    for (;;) {
+      const settled = () => ready.size === children.length || failedHosts.size > 0 || releaseRequested;
+      const heldChanged = () => (heldHosts().length > 0) !== (status.state === 'held');
+      await wf.condition(() => settled() || heldChanged());
+      if (settled()) break;
+      await setState(heldHosts().length > 0 ? 'held' : 'provisioning', { hosts: heldHosts() });
+    }
     if (failedHosts.size > 0) throw hostFailure();
     if (releaseRequested) throw new ReleaseBeforeActive();
 
@@ -177,8 +307,13 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     }
 
     await setState('active');
-    const leaseMs = Math.max(0, Date.parse(input.end) - Date.now());
-    await wf.condition(() => releaseRequested || failedHosts.size > 0, leaseMs);
+    // The lease: a durable timer to the end, restarted when the booking is extended.
+    while (!releaseRequested && failedHosts.size === 0) {
+      const leaseMs = Date.parse(status.end) - Date.now();
+      if (leaseMs <= 0) break;
+      leaseMoved = false;
+      await wf.condition(() => releaseRequested || failedHosts.size > 0 || leaseMoved, leaseMs);
+    }
     if (failedHosts.size > 0) throw hostFailure();
     await setState('releasing', { reason: releaseRequested ? 'released' : 'lease ended' });
   } catch (err) {
@@ -190,42 +325,34 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     }
   }
 
-  const leftovers = await unwind(null, undos, (step, phase, error) => {
+  const undoReport = (step: string, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) => {
     const r = status.bookingSteps.find((s) => s.step === step);
     if (r) Object.assign(r, { status: phase, ...(error ? { error } : {}) });
     return Promise.resolve();
-  });
-  status.leftovers.push(...leftovers);
+  };
+  bookingUnfinished = await unwind(null, undos, undoReport);
+  refreshLeftovers();
 
   return wf.CancellationScope.nonCancellable(async () => {
-    if (status.leftovers.length) {
+    // What could not be undone waits here, visible, until an operator has it retried.
+    while (status.leftovers.length) {
       await setState('needs_cleanup', { leftovers: status.leftovers });
-    } else if (failure) {
-      await setState('failed', { error: failure });
-    } else {
-      await setState('released');
+      await bookkeeping.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
+      await wf.condition(() => cleanupRequested);
+      const waiting = children.filter((c) => c.undone?.length);
+      const before = new Map(waiting.map((c) => [c.host, c.reports]));
+      for (const c of waiting) await c.handle.signal(retryCleanupSignal);
+      bookingUnfinished = await unwind(null, bookingUnfinished.map((u) => u.compensation), undoReport);
+      await wf.condition(() => waiting.every((c) => c.reports > before.get(c.host)!));
+      refreshLeftovers();
+      await bookkeeping.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
+      cleanupRequested = false;
     }
-    if (failure) throw wf.ApplicationFailure.create({ type: 'BookingFailed', message: failure.message, nonRetryable: true, details: [failure] });
+    if (failure) {
+      await setState('failed', { error: failure });
+      throw wf.ApplicationFailure.create({ type: 'BookingFailed', message: failure.message, nonRetryable: true, details: [failure] });
+    }
+    await setState('released');
     return status;
   });
-
-  /** The first host failure names the booking's failure; its type is the step's own. */
-  function hostFailure(): wf.ApplicationFailure {
-    const [first] = failedHosts.values();
-    return wf.ApplicationFailure.create({ type: first!.type, message: first!.message, nonRetryable: true });
-  }
-
-  async function teardownHosts(): Promise<void> {
-    for (const c of children) {
-      if (failedHosts.has(c.host)) continue;
-      try {
-        await c.handle.signal(teardownSignal);
-      } catch {
-        // Already finished: nothing to tear down.
-      }
-    }
-    await Promise.all(children.map((c) => c.result));
-  }
 }
-
-class ReleaseBeforeActive extends Error {}

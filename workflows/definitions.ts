@@ -1,24 +1,36 @@
-import { defineQuery, defineSignal } from '@temporalio/workflow';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { BookingStatus, HostProgress, HostStatus, Leftover } from './types';
+import type { BookingStatus, HoldDecision, HostProgress, HostStatus, Leftover } from './types';
 
 export const bookingStatusQuery = defineQuery<BookingStatus>('bookingStatus');
 export const hostStatusQuery = defineQuery<HostStatus>('hostStatus');
 
 /** Release the booking now (or abort it while provisioning). */
 export const releaseSignal = defineSignal<[{ reason: string }]>('release');
+/** Move the lease end; refused (with the conflicting range) when the hosts or VLANs are taken. */
+export const extendUpdate = defineUpdate<{ end: string }, [{ end: string }]>('extend');
+/** An operator's answer to held hosts: retry the failed step, or abort (compensate). */
+export const resolveHoldUpdate = defineUpdate<{ hosts: string[] }, [{ action: HoldDecision; host?: string }]>('resolveHold');
+/** Run the undos that failed again (after the operator fixed the cause). */
+export const retryCleanupUpdate = defineUpdate<{ leftovers: Leftover[] }, []>('retryCleanup');
+
 /** Parent → host child: undo everything on this host and finish. */
 export const teardownSignal = defineSignal('teardown');
+/** Parent → host child: the operator's decision on a held step. */
+export const holdDecisionSignal = defineSignal<[{ action: HoldDecision }]>('holdDecision');
+/** Parent → host child: run the failed undos again. */
+export const retryCleanupSignal = defineSignal('retryCleanup');
 /** Host child → parent: a step changed state. */
 export const hostProgressSignal = defineSignal<[HostProgress]>('hostProgress');
 /** Host child → parent: every step is done; the host is ready. */
 export const hostReadySignal = defineSignal<[{ host: string }]>('hostReady');
-/** Host child → parent: undos that failed for good. */
+/** Host child → parent: its undos have run; these failed for good (empty when all is clean). */
 export const hostLeftoversSignal = defineSignal<[{ host: string; leftovers: Leftover[] }]>('hostLeftovers');
 
 export const BookingIdKey = defineSearchAttributeKey('BookingId', SearchAttributeType.KEYWORD);
 export const LabNameKey = defineSearchAttributeKey('LabName', SearchAttributeType.KEYWORD);
 export const ProjectKey = defineSearchAttributeKey('Project', SearchAttributeType.KEYWORD);
+export const OwnerKey = defineSearchAttributeKey('Owner', SearchAttributeType.KEYWORD);
 export const BookingStateKey = defineSearchAttributeKey('BookingState', SearchAttributeType.KEYWORD);
 export const HostNamesKey = defineSearchAttributeKey('HostNames', SearchAttributeType.KEYWORD_LIST);
 
@@ -27,6 +39,7 @@ export const SEARCH_ATTRIBUTES: Record<string, 'Keyword' | 'KeywordList'> = {
   BookingId: 'Keyword',
   LabName: 'Keyword',
   Project: 'Keyword',
+  Owner: 'Keyword',
   BookingState: 'Keyword',
   HostNames: 'KeywordList',
 };

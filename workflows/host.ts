@@ -1,8 +1,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostStatusQuery, teardownSignal } from './definitions';
+import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostStatusQuery, retryCleanupSignal, teardownSignal } from './definitions';
 import { failureOf, isCancellation, unwind, type Compensation } from './saga';
-import { HOST_STEPS, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
+import { HOST_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
 // Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
@@ -37,7 +37,8 @@ const undo = wf.proxyActivities<Activities>({
 
 /**
  * One host of a booking: its five steps in order, each with its undo registered first; then it
- * holds the host until the booking tears it down, and undoes every step in reverse.
+ * holds the host until the booking tears it down, and undoes every step in reverse. Undos that
+ * fail for good are reported and kept until the booking asks to run them again.
  */
 export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   const status: HostStatus = {
@@ -47,6 +48,8 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   };
   const parent = wf.getExternalWorkflowHandle(input.parentWorkflowId);
   let teardown = false;
+  let decision: HoldDecision | null = null;
+  let cleanupRequested = false;
   const provisioning = new wf.CancellationScope();
 
   wf.setHandler(hostStatusQuery, () => status);
@@ -54,15 +57,24 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     teardown = true;
     provisioning.cancel();
   });
+  wf.setHandler(holdDecisionSignal, ({ action }) => {
+    decision = action;
+  });
+  wf.setHandler(retryCleanupSignal, () => {
+    cleanupRequested = true;
+  });
 
   const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
-  async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
-    Object.assign(record(step), change);
+  async function tellParent(step: HostStep): Promise<void> {
     try {
-      await parent.signal(hostProgressSignal, { host: input.host, record: { ...record(step) } });
+      await parent.signal(hostProgressSignal, { host: input.host, record: { ...record(step) }, held: status.held ?? null });
     } catch {
       // The booking may be gone (terminated by an operator); the host's own query still tells.
     }
+  }
+  async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
+    Object.assign(record(step), change);
+    await tellParent(step);
   }
 
   const nicNames = input.nics.map((n) => n.nic);
@@ -81,6 +93,28 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     },
   };
 
+  /** Run one step; under the hold policy a failure waits for an operator's retry or abort. */
+  async function runStep(step: HostStep): Promise<void> {
+    for (;;) {
+      await report(step, { status: 'running', startedAt: new Date().toISOString(), error: undefined });
+      try {
+        const done = await steps[step].run();
+        await report(step, { status: 'done', finishedAt: new Date().toISOString(), attempt: done.attempt });
+        return;
+      } catch (err) {
+        if (isCancellation(err) || input.failurePolicy !== 'hold') throw err;
+        const until = new Date(Date.now() + input.holdTimeoutMs).toISOString();
+        status.held = { step, until };
+        decision = null;
+        await report(step, { status: 'failed', finishedAt: new Date().toISOString(), error: failureOf(err) });
+        const decided = await wf.condition(() => decision !== null, input.holdTimeoutMs);
+        status.held = undefined;
+        await tellParent(step);
+        if (!decided || decision === 'abort') throw err;
+      }
+    }
+  }
+
   const undos: Compensation[] = [];
   let failure: { type: string; message: string } | null = null;
   let current: HostStep | null = null;
@@ -90,9 +124,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
         current = step;
         // Registered before the step runs: a step that timed out may still have happened.
         undos.push({ step, undo: steps[step].undo });
-        await report(step, { status: 'running', startedAt: new Date().toISOString() });
-        const done = await steps[step].run();
-        await report(step, { status: 'done', finishedAt: new Date().toISOString(), attempt: done.attempt });
+        await runStep(step);
       }
       current = null;
     });
@@ -101,17 +133,27 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   } catch (err) {
     // A cancellation is a teardown (from the booking, or an operator cancelling this host).
     if (!isCancellation(err)) failure = failureOf(err);
+    status.held = undefined;
     if (current) {
+      const step: HostStep = current;
       await wf.CancellationScope.nonCancellable(() =>
-        report(current!, { status: failure ? 'failed' : 'pending', finishedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) }),
+        report(step, { status: failure ? 'failed' : 'pending', finishedAt: new Date().toISOString(), ...(failure ? { error: failure } : {}) }),
       );
     }
   }
 
-  const leftovers = await unwind(input.host, undos, (step, phase, error) =>
-    report(step as HostStep, { status: phase, ...(error ? { error } : {}) }),
-  );
-  if (leftovers.length) await wf.CancellationScope.nonCancellable(() => parent.signal(hostLeftoversSignal, { host: input.host, leftovers }));
+  const undoReport = (step: string, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) =>
+    report(step as HostStep, { status: phase, ...(error ? { error } : {}) });
+  let unfinished = await unwind(input.host, undos, undoReport);
+  // The booking counts a host as undone when it hears this, with or without leftovers.
+  for (;;) {
+    const leftovers = unfinished.map((u) => u.leftover);
+    await wf.CancellationScope.nonCancellable(() => parent.signal(hostLeftoversSignal, { host: input.host, leftovers }));
+    if (!unfinished.length) break;
+    await wf.CancellationScope.nonCancellable(() => wf.condition(() => cleanupRequested));
+    cleanupRequested = false;
+    unfinished = await unwind(input.host, unfinished.map((u) => u.compensation), undoReport);
+  }
   if (failure) {
     throw wf.ApplicationFailure.create({ type: failure.type, message: `${input.host}: ${failure.message}`, nonRetryable: true });
   }

@@ -7,6 +7,14 @@ export interface Compensation {
   undo: () => Promise<void>;
 }
 
+/** An undo that failed for good: what to tell operators, and what to run again. */
+export interface Unfinished {
+  compensation: Compensation;
+  leftover: Leftover;
+}
+
+export type UndoReport = (step: UndoName, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) => Promise<void>;
+
 export function failureOf(err: unknown): { type: string; message: string } {
   // ChildWorkflowFailure and ActivityFailure wrap the interesting failure in `cause`.
   let e: unknown = err;
@@ -19,14 +27,11 @@ export function failureOf(err: unknown): { type: string; message: string } {
 /**
  * Run the undos in reverse order of registration, each even if an earlier one failed, in a scope
  * that a cancellation cannot interrupt. Undos that fail for good are returned, never swallowed.
+ * The list is emptied: what is returned is all that is left to do.
  */
-export async function unwind(
-  host: string | null,
-  undos: Compensation[],
-  report: (step: UndoName, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) => Promise<void>,
-): Promise<Leftover[]> {
+export async function unwind(host: string | null, undos: Compensation[], report: UndoReport): Promise<Unfinished[]> {
   return CancellationScope.nonCancellable(async () => {
-    const leftovers: Leftover[] = [];
+    const unfinished: Unfinished[] = [];
     while (undos.length) {
       const c = undos.pop()!;
       await report(c.step, 'undoing');
@@ -35,11 +40,11 @@ export async function unwind(
         await report(c.step, 'undone');
       } catch (err) {
         const error = failureOf(err);
-        leftovers.push({ host, step: c.step, error });
+        unfinished.unshift({ compensation: c, leftover: { host, step: c.step, error } });
         await report(c.step, 'failed', error);
       }
     }
-    return leftovers;
+    return unfinished;
   });
 }
 

@@ -10,7 +10,10 @@ export type BookingStep = (typeof BOOKING_STEPS)[number];
 export type StepName = HostStep | BookingStep;
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undoing' | 'undone';
 
-export type BookingState = 'provisioning' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';
+export type BookingState = 'provisioning' | 'held' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';
+
+/** What happens when a step fails for good: undo the booking, or wait for an operator. */
+export type FailurePolicy = 'compensate' | 'hold';
 
 export interface NetworkRequest {
   name: string;
@@ -45,6 +48,11 @@ export interface BookingInput {
   hosts: HostRequest[];
   access: { sshKeys: string[]; vpnUsers: string[] };
   headnode?: { image: string; networks: string[] };
+  /** compensate (default) or hold: a failed host waits for an operator until holdTimeoutMs, then compensates. */
+  failurePolicy?: FailurePolicy;
+  holdTimeoutMs?: number;
+  /** The lab's longest lease, checked again when the booking is extended. */
+  maxLeaseMs?: number;
 }
 
 /** What the allocation activity decided: concrete hosts and VLANs. */
@@ -73,7 +81,12 @@ export interface HostInput {
   sshKeys: string[];
   /** Workflow id of the booking, to report progress to. */
   parentWorkflowId: string;
+  failurePolicy: FailurePolicy;
+  holdTimeoutMs: number;
 }
+
+/** An operator's answer to a held step. */
+export type HoldDecision = 'retry' | 'abort';
 
 export interface StepRecord {
   step: StepName;
@@ -99,6 +112,8 @@ export interface HostStatus {
   name: string;
   hostname: string;
   address?: string;
+  /** Set while a failed step waits for an operator (hold policy). */
+  held?: { step: HostStep; until: string };
   steps: StepRecord[];
 }
 
@@ -124,4 +139,5 @@ export interface HostProgress {
   host: string;
   record: StepRecord;
   address?: string;
+  held?: HostStatus['held'] | null;
 }

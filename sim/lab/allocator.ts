@@ -45,6 +45,25 @@ export class MemoryAllocator implements Allocator {
     return Promise.resolve({ hosts, vlans });
   }
 
+  extend(bookingId: string, end: string): Promise<void> {
+    const mine = this.held.get(bookingId);
+    if (!mine) throw new DeviceError('UnknownBooking', `booking ${bookingId} holds nothing`, false);
+    const newEnd = Date.parse(end);
+    for (const [other, h] of this.held) {
+      if (other === bookingId || !(h.start < newEnd && mine.start < h.end)) continue;
+      const clash = h.hosts.filter((x) => mine.hosts.includes(x));
+      const vlanClash = Object.values(h.vlans).filter((v) => Object.values(mine.vlans).includes(v));
+      if (clash.length || vlanClash.length) {
+        const range = `[${new Date(h.start).toISOString()}, ${new Date(h.end).toISOString()})`;
+        throw new DeviceError('HostUnavailable', `${[...clash, ...vlanClash.map((v) => `VLAN ${v}`)].join(', ')} taken over ${range}`, false, {
+          conflictingRange: { start: new Date(h.start).toISOString(), end: new Date(h.end).toISOString() },
+        });
+      }
+    }
+    mine.end = newEnd;
+    return Promise.resolve();
+  }
+
   release(bookingId: string): Promise<void> {
     this.held.delete(bookingId);
     return Promise.resolve();

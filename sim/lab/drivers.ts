@@ -31,7 +31,7 @@ export class SimPower implements PowerDriver {
   async softOff(bmc: BmcTarget): Promise<void> {
     await this.off(bmc);
   }
-  async setBootDevice(bmc: BmcTarget, device: BootDevice): Promise<void> {
+  async setBootDevice(bmc: BmcTarget, device: BootDevice, _options: { persistent: boolean }): Promise<void> {
     await this.lab.operate('power.bootdev', bmc.host, device);
     this.lab.host(bmc.host).bootDevice = device;
   }

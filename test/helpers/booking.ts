@@ -48,3 +48,14 @@ export async function scheduledActivities(client: Client, workflowId: string): P
   const history = await client.workflow.getHandle(workflowId).fetchHistory();
   return (history.events ?? []).flatMap((e) => (e.activityTaskScheduledEventAttributes?.activityType?.name ? [e.activityTaskScheduledEventAttributes.activityType.name] : []));
 }
+
+/** The reason a Workflow Update was refused (its validator's or handler's error message), or null if it went through. */
+export async function updateRefusal(update: Promise<unknown>): Promise<string | null> {
+  try {
+    await update;
+    return null;
+  } catch (err) {
+    const cause = (err as Error).cause;
+    return cause instanceof Error ? cause.message : (err as Error).message;
+  }
+}

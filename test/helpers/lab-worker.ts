@@ -1,11 +1,13 @@
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
+import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker } from '../../workers/worker';
+import { createActivities } from '../../activities';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
@@ -33,24 +35,23 @@ export interface LabWorker {
 /**
  * A real worker on the run's dev server, on its own task queue, driving a fresh simulated lab,
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
+ * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing> } = {}): Promise<LabWorker> {
+export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter } = {}): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
   const { deps, simLab } = simLabDeps(lab, databaseEvents(database.db), { imagingMs: 300, timing: { imagingPollMs: 50, ...options.timing }, ...options });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    deps,
-    workflowBundle: { codePath: inject('workflowBundlePath') },
-  });
+  const workflowBundle = { codePath: inject('workflowBundlePath') };
+  // createWorker takes no data converter (yet): with one, build the same worker here.
+  const worker = options.dataConverter
+    ? await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle, activities: createActivities(deps), dataConverter: options.dataConverter })
+    : await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
   return {
     client,
     lab,

@@ -1,9 +1,10 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
-import { hostWorkflowId, releaseSignal } from '../../workflows/definitions';
+import { hostWorkflowId, releaseSignal, retryCleanupUpdate } from '../../workflows/definitions';
+import { listLeftovers } from '../../db/booking-leftovers';
 import type { SimFault } from '../../sim/lab/faults';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
-import { sampleBooking, scheduledActivities, startBooking, waitForState } from '../helpers/booking';
+import { sampleBooking, scheduledActivities, startBooking, updateRefusal, waitForState } from '../helpers/booking';
 
 let env: LabWorker;
 beforeAll(async () => {
@@ -74,20 +75,41 @@ describe('a transient fault at each step', () => {
 });
 
 describe('an undo that fails for good', () => {
-  it('leaves the booking in needs_cleanup with the leftover listed', async () => {
+  it('leaves needs_cleanup with the leftover recorded; retryCleanup after the fix clears it', async () => {
     const input = sampleBooking(['sim-04'], { headnode: undefined });
     const handle = await startBooking(env.client, env.taskQueue, input);
     await waitForState(handle, ['active']);
     env.simLab.faults.inject({ at: 'switch.reset', target: 'sim-04', kind: 'permanent' });
     await handle.signal(releaseSignal, { reason: 'test' });
-    const status = await handle.result();
-    expect(status.state).toBe('needs_cleanup');
-    expect(status.leftovers).toEqual([{ host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) as unknown }]);
-    // The other undos still ran.
+    const stuck = await waitForState(handle, ['needs_cleanup']);
+    expect(stuck.leftovers).toEqual([{ host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) as unknown }]);
+    // The other undos still ran; the ports are what is left.
     expect(env.simLab.host('sim-04').power).toBe('off');
     expect(env.simLab.accounts.size).toBe(0);
-    expect(env.simLab.residue().every((r) => r.startsWith('sim-switch Ethernet1/7') || r.startsWith('sim-switch Ethernet1/8'))).toBe(true);
-    // The fault fixed, the leftover is removed by hand here (the cleanup command comes with the workflow issue).
+    expect(env.simLab.residue().length).toBeGreaterThan(0);
+    expect(env.simLab.residue().every((r) => /^sim-switch Ethernet1\/[78]:/.test(r))).toBe(true);
+    // Durable: in PostgreSQL, and findable by state.
+    await expect.poll(async () => (await listLeftovers(env.database.db, input.id)).map((l) => [l.host, l.step, l.error_type])).toEqual([['sim-04', 'switch', 'SimPermanentFault']]);
+    expect((await handle.describe()).searchAttributes.BookingState).toEqual(['needs_cleanup']);
+
+    // Retrying before the fault is fixed leaves it as it was.
+    const again = await handle.executeUpdate(retryCleanupUpdate, { args: [] });
+    expect(again.leftovers).toHaveLength(1);
+
     env.simLab.faults.clear();
+    const cleared = await handle.executeUpdate(retryCleanupUpdate, { args: [] });
+    expect(cleared.leftovers).toEqual([]);
+    expect((await handle.result()).state).toBe('released');
+    expect(env.simLab.residue()).toEqual([]);
+    expect(await listLeftovers(env.database.db, input.id)).toEqual([]);
+  });
+
+  it('refuses retryCleanup on a booking that has nothing to clean', async () => {
+    const input = sampleBooking(['sim-01'], { headnode: undefined });
+    const handle = await startBooking(env.client, env.taskQueue, input);
+    await waitForState(handle, ['active']);
+    expect(await updateRefusal(handle.executeUpdate(retryCleanupUpdate, { args: [] }))).toBe('booking is active: there is nothing to clean up');
+    await handle.signal(releaseSignal, { reason: 'test' });
+    await handle.result();
   });
 });
