@@ -73,5 +73,8 @@ export function toWorkflowInput(body: CreateBookingBody, id: string, lab: Lab, n
     })),
     access: { sshKeys: body.access.sshKeys, vpnUsers: body.access.vpnUsers },
     ...(body.headnode ? { headnode: body.headnode } : {}),
+    failurePolicy: body.failurePolicy ?? lab.failurePolicy,
+    holdTimeoutMs: lab.holdTimeoutMinutes * 60_000,
+    maxLeaseMs: lab.maxLeaseHours * 3_600_000,
   };
 }

@@ -2,6 +2,7 @@ import { Client, Connection } from '@temporalio/client';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { buildServer } from './server';
+import { connect } from '../db/connection';
 import { taskQueueOf } from '../workflows/definitions';
 
 async function main(): Promise<void> {
@@ -9,10 +10,12 @@ async function main(): Promise<void> {
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
-  const app = await buildServer({ temporal, lab, taskQueue: taskQueueOf(lab.name), apiToken: settings.LAAS_API_TOKEN, logger: { level: settings.LAAS_LOG_LEVEL } });
+  const db = connect(settings.DATABASE_URL, { max: 8 });
+  const app = await buildServer({ temporal, db, lab, taskQueue: taskQueueOf(lab.name), apiToken: settings.LAAS_API_TOKEN, logger: { level: settings.LAAS_LOG_LEVEL } });
   const close = async () => {
     await app.close();
     await connection.close();
+    await db.destroy();
     process.exit(0);
   };
   process.once('SIGINT', () => void close());

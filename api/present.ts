@@ -21,6 +21,7 @@ export async function presentBooking(status: BookingStatus, temporal: Client) {
       name: h.name,
       hostname: h.hostname,
       ...(h.address ? { address: h.address } : {}),
+      ...(h.held ? { held: h.held } : {}),
       steps: h.steps.map((s) => (s.step === 'imaging' && s.status === 'running' && progress.has(h.name) ? { ...s, progress: progress.get(h.name) } : s)),
     })),
     bookingSteps: status.bookingSteps,

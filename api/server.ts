@@ -5,9 +5,13 @@ import type { Lab } from '../config/lab';
 import { ApiError, installErrorHandler } from './errors';
 import { installBearerAuth } from './auth';
 import { bookingRoutes } from './routes/bookings';
+import { bookingActionRoutes } from './routes/booking-actions';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database';
 
 export interface ApiDeps {
   temporal: Client;
+  db: Kysely<Database>;
   lab: Lab;
   taskQueue: string;
   apiToken: string;
@@ -47,6 +51,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     async (v1) => {
       installBearerAuth(v1, deps.apiToken, []);
       await v1.register(bookingRoutes, { temporal: deps.temporal, lab: deps.lab, taskQueue: deps.taskQueue });
+      await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db });
     },
     { prefix: '/v1' },
   );

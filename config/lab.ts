@@ -65,6 +65,10 @@ export const labSchema = z
     images: z.array(image).min(1),
     /** Base image for headnode VMs. */
     headnodeImage: z.string().default('headnode-base'),
+    /** What a failed step does by default: compensate (undo the booking) or hold (wait for an operator). */
+    failurePolicy: z.enum(['compensate', 'hold']).default('compensate'),
+    /** How long a held step waits for an operator before compensating, in minutes. */
+    holdTimeoutMinutes: z.number().positive().max(7 * 24 * 60).default(240),
   })
   // Runs even when fields are wrong elsewhere, so one pass reports every problem: it reads defensively.
   .superRefine((lab, ctx) => crossCheck(lab, ctx), { when: (payload) => typeof payload.value === 'object' && payload.value !== null });

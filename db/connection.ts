@@ -4,9 +4,13 @@ import type { Database } from './database';
 
 // timestamptz and tstzrange come back as strings unless told otherwise; keep Date for timestamptz.
 export function connect(databaseUrl: string, options: { max?: number } = {}): Kysely<Database> {
-  return new Kysely<Database>({
-    dialect: new PostgresDialect({ pool: new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 }) }),
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
+  // An idle connection closed by the server (restart, failover, a dropped test database) is not a
+  // reason to crash the process: the pool replaces it on the next query, which reports its own error.
+  pool.on('error', (err) => {
+    if ((err as { code?: string }).code !== '57P01') console.warn(`database: idle connection lost: ${err.message}`);
   });
+  return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
 /** Create the database named in the URL when it does not exist yet (connecting to `postgres` to do so). */

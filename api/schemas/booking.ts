@@ -45,12 +45,18 @@ export const createBookingBody = z
       .strict()
       .default({ sshKeys: [], vpnUsers: [] }),
     headnode: z.object({ image: z.string().min(1).max(128), networks: z.array(name).min(1) }).strict().optional(),
+    /** Overrides the lab's failure policy for this booking. */
+    failurePolicy: z.enum(['compensate', 'hold']).optional(),
   })
   .strict();
 
 export type CreateBookingBody = z.infer<typeof createBookingBody>;
 
 export const bookingIdParams = z.object({ id: z.string().min(1).max(64) });
+
+export const extendBody = z.object({ end: instant }).strict();
+export const holdBody = z.object({ action: z.enum(['retry', 'abort']), host: name.optional() }).strict();
+export const eventsQuery = z.object({ after: z.string().regex(/^\d+$/, 'an event id').optional() });
 
 export const bookingAccepted = z.object({
   id: z.string(),

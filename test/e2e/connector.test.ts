@@ -37,7 +37,7 @@ function connectorFor(token: string) {
 
 beforeAll(async () => {
   env = await startLabWorker();
-  api = await buildServer({ temporal: env.client, lab: env.lab, taskQueue: env.taskQueue, apiToken });
+  api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
   // Job ids differ from run to run, so bookings `dash-<job>` never meet an earlier one on the same server.
   dash = await DashboardSimulator.start({ lab: 'sim', firstJobId: 1000 + Math.floor(Math.random() * 1_000_000) });
