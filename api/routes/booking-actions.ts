@@ -27,7 +27,7 @@ async function update<T>(handle: WorkflowHandle, id: string, run: () => Promise<
       throw new ApiError(404, 'BookingNotFound', `no booking ${id}`);
     }
     if (err instanceof WorkflowUpdateFailedError) {
-      const cause = err.cause as (Error & { type?: string }) | undefined;
+      const cause = err.cause;
       throw new ApiError(409, cause?.type && cause.type !== 'Error' ? cause.type : 'BookingConflict', cause?.message ?? err.message);
     }
     throw err;

@@ -9,7 +9,7 @@ let api: FastifyInstance;
 
 beforeAll(async () => {
   env = await startLabWorker();
-  api = await buildServer({ temporal: env.client, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
+  api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
 });
 afterAll(async () => {
   await api?.close();

@@ -9,13 +9,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import type { FastifyInstance } from 'fastify';
 import { dataConverterFromEnv, EncryptionCodec, newPayloadKeyEntry, parsePayloadKeys, type PayloadEncryption } from '../../config/payload-codec';
-import { buildServer } from '../../api/server';
-import { codecRoutes, CODEC_PREFIX } from '../../api/routes/codec';
+import { CODEC_PREFIX } from '../../api/routes/codec';
 import { register, decodeHistory } from '../../cli/commands/codec';
 import { bookingStatusQuery, hostWorkflowId, releaseSignal } from '../../workflows/definitions';
 import type { bookingWorkflow } from '../../workflows/booking';
 import { temporalCli } from '../../scripts/lib/dev-server';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { codecServer } from '../helpers/codec-server';
 import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
 
 const run = promisify(execFile);
@@ -42,8 +42,7 @@ beforeAll(async () => {
   env = await startLabWorker({ dataConverter: encryption.dataConverter });
   // Sees Temporal as someone without the key would: the same server, no codec.
   rawClient = new Client({ connection: env.client.connection, namespace: 'default' });
-  api = await buildServer({ temporal: env.client, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
-  await api.register(codecRoutes, { prefix: CODEC_PREFIX, codec: encryption.codec, apiToken: token, uiOrigins: ['http://127.0.0.1:8233'], namespace: 'default' });
+  api = await codecServer({ codec: encryption.codec, apiToken: token, uiOrigins: ['http://127.0.0.1:8233'], namespace: 'default' });
   const address = await api.listen({ host: '127.0.0.1', port: 0 });
   codecEndpoint = `${address}${CODEC_PREFIX}`;
 });
