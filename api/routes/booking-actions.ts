@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { ApplicationFailure } from '@temporalio/common';
 import { WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowHandle } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database';
@@ -28,7 +29,8 @@ async function update<T>(handle: WorkflowHandle, id: string, run: () => Promise<
     }
     if (err instanceof WorkflowUpdateFailedError) {
       const cause = err.cause;
-      throw new ApiError(409, cause?.type && cause.type !== 'Error' ? cause.type : 'BookingConflict', cause?.message ?? err.message);
+      const type = cause instanceof ApplicationFailure && cause.type && cause.type !== 'Error' ? cause.type : 'BookingConflict';
+      throw new ApiError(409, type, cause?.message ?? err.message);
     }
     throw err;
   }
