@@ -99,6 +99,12 @@ async function withProjects(db: Kysely<Database>, user: Pick<UserRow, 'id' | 'na
   return { id: user.id, name: user.name, isAdmin: user.is_admin, projects: projects.map((p) => p.name) };
 }
 
+let decoy: Promise<string> | undefined;
+function decoyHash(): Promise<string> {
+  decoy ??= hashPassword(randomBytes(16).toString('hex'));
+  return decoy;
+}
+
 /** Remembers passwords already proven against a stored hash, so repeated logins skip scrypt. */
 export interface VerifiedPasswords {
   has(key: string): boolean;
@@ -108,7 +114,11 @@ export interface VerifiedPasswords {
 /** The user when the password is theirs, else null (unknown users and wrong passwords look the same). */
 export async function checkUserPassword(db: Kysely<Database>, name: string, password: string, verified?: VerifiedPasswords): Promise<AuthenticatedUser | null> {
   const user = await db.selectFrom('users').select(['id', 'name', 'is_admin', 'password_hash']).where('name', '=', name).executeTakeFirst();
-  if (!user?.password_hash) return null;
+  if (!user?.password_hash) {
+    // As slow as a real check, so the answer time does not tell which user names exist.
+    await verifyPassword(password, await decoyHash());
+    return null;
+  }
   // Keyed by the stored hash too: a changed password makes old entries useless.
   const key = createHash('sha256').update(user.password_hash).update('\0').update(password).digest('hex');
   if (!verified?.has(key)) {

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLab, setVlanPool } from '../../db/labs';
 import { finishNetworkAction, requestConnectNetwork } from '../../db/network-actions';
-import { createApiToken } from '../../db/users';
+import { addUserToProject, createApiToken, createUser } from '../../db/users';
 import { IpmitoolPower } from '../../drivers/power/ipmitool';
 import { startIpmiSim, type IpmiSim } from '../../sim/counterparts/ipmi-sim';
 import { buildHilApp, type HilApp } from './helpers/hil-app';
@@ -47,10 +47,6 @@ describe('HIL authorization matrix', () => {
     const obm = { type: 'ipmi', host: '127.0.0.1', port: bmc.port, user: bmc.username, password: 'MatrixPw-1' };
     const setup: [string, string, unknown?][] = [
       ['PUT', '/project/own'], ['PUT', '/project/other'], ['PUT', '/project/delme'],
-      ['PUT', '/auth/basic/user/mia', { password: 'mia-pw-12345' }], ['POST', '/auth/basic/user/mia/add_project', { project: 'own' }],
-      ['PUT', '/auth/basic/user/otto', { password: 'otto-pw-12345' }], ['POST', '/auth/basic/user/otto/add_project', { project: 'other' }],
-      ['PUT', '/auth/basic/user/uma', { password: 'uma-pw-123456' }], ['PUT', '/auth/basic/user/delu', { password: 'delu-pw-12345' }],
-      ['PUT', '/auth/basic/user/uma2', { password: 'uma2-pw-12345' }], ['POST', '/auth/basic/user/uma2/add_project', { project: 'other' }],
       ['PUT', '/switch/sw', { type: 'nxos', hostname: '192.0.2.1', username: 'u', password: 'sw-pw-123' }], ['PUT', '/switch/sw-del', { type: 'sim' }],
       ...['Ethernet1/1', 'Ethernet1/2', 'Ethernet1/3', 'Ethernet1/4', 'Ethernet1/5', 'Ethernet1/8'].map((p): [string, string] => ['PUT', `/switch/sw/port/${p}`]),
       ['PUT', '/node/n-own', { obm, metadata: { owner: 'own' } }], ['PUT', '/node/n-free', { obm }], ['PUT', '/node/n-spare', { obm }], ['PUT', '/node/n-del', { obm }],
@@ -69,6 +65,11 @@ describe('HIL authorization matrix', () => {
       ['PUT', '/network/del-adm', { owner: 'admin', access: '', net_id: '3003' }],
     ];
     for (const [method, url, body] of setup) expect((await call(method, url, tokens.admin, body)).status, `${method} ${url}`).toBe(200);
+    // Token-only users: the matrix authenticates with bearer tokens (Basic is covered by the curl walk-through).
+    for (const [user, project] of [['mia', 'own'], ['otto', 'other'], ['uma', null], ['delu', null], ['uma2', 'other']] as const) {
+      await createUser(t.db, user, null);
+      if (project) await addUserToProject(t.db, user, project);
+    }
     // eth1 is on net-own already, so that detach_network has something to detach.
     await finishNetworkAction(t.db, await requestConnectNetwork(t.db, { node: 'n-own', nic: 'eth1', network: 'net-own' }), { ok: true });
     tokens.member = await createApiToken(t.db, 'mia');
