@@ -3,15 +3,25 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { buildServer } from './server';
 import { connect } from '../db/connection';
+import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
-  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE });
+  const { codec, dataConverter } = dataConverterFromEnv();
+  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
   const db = connect(settings.DATABASE_URL, { max: 8 });
-  const app = await buildServer({ temporal, db, lab, taskQueue: taskQueueOf(lab.name), apiToken: settings.LAAS_API_TOKEN, logger: { level: settings.LAAS_LOG_LEVEL } });
+  const app = await buildServer({
+    temporal,
+    db,
+    lab,
+    taskQueue: taskQueueOf(lab.name),
+    apiToken: settings.LAAS_API_TOKEN,
+    codec: { codec, uiOrigins: codecUiOriginsFromEnv(), namespace: settings.TEMPORAL_NAMESPACE },
+    logger: { level: settings.LAAS_LOG_LEVEL },
+  });
   const close = async () => {
     await app.close();
     await connection.close();

@@ -5,6 +5,8 @@ import type { Lab } from '../config/lab';
 import { ApiError, installErrorHandler } from './errors';
 import { installBearerAuth } from './auth';
 import { bookingRoutes } from './routes/bookings';
+import { codecRoutes, CODEC_PREFIX } from './routes/codec';
+import type { PayloadCodec } from '@temporalio/common';
 import { bookingActionRoutes } from './routes/booking-actions';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
@@ -15,6 +17,8 @@ export interface ApiDeps {
   lab: Lab;
   taskQueue: string;
   apiToken: string;
+  /** Payload encryption: serves Temporal's remote codec protocol at /codec for the UI and CLI. */
+  codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
@@ -46,6 +50,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await deps.temporal.workflowService.getSystemInfo({});
     return { status: 'ok' };
   });
+
+  if (deps.codec) {
+    // Outside /v1: browsers send the CORS preflight without credentials; the plugin does its own auth.
+    await app.register(codecRoutes, { prefix: CODEC_PREFIX, apiToken: deps.apiToken, ...deps.codec });
+  }
 
   await app.register(
     async (v1) => {

@@ -22,6 +22,8 @@ const host = z.object({
   /** Flavor (hardware profile) used to book "any host like this". */
   flavor: z.string().min(1),
   bmc: z.object({
+    /** How the BMC is driven: ipmi (ipmitool lanplus) or sim (the simulated lab). */
+    type: z.enum(['ipmi', 'sim']).default('sim'),
     /** BMC address and UDP port for IPMI over LAN. */
     address: z.string().min(1),
     port: z.number().int().min(1).max(65535).default(623),
@@ -40,7 +42,43 @@ const sw = z.object({
   address: z.string().min(1),
   port: z.number().int().min(1).max(65535).optional(),
   credential: z.string().min(1),
+  /** Driver options, e.g. `db` (ovs-vsctl --db) or `hostKeySha256` (pinned SSH host key). */
+  options: z.record(z.string(), z.string()).optional(),
 });
+
+/** The imaging server: FOG's REST API, or the simulated lab's. */
+const imaging = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sim') }),
+  z.object({
+    type: z.literal('fog'),
+    /** FOG's web root, e.g. http://fog.lab/fog. */
+    url: z.string().url(),
+    /** Credential whose username is FOG's API token and password the API user's token. */
+    credential: z.string().min(1),
+  }),
+]);
+
+/** The directory behind the lab VPN. */
+const directory = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sim') }),
+  z.object({
+    type: z.literal('ldap'),
+    /** Credential whose password is the bind DN's. */
+    credential: z.string().min(1),
+    /** Everything of drivers/directory/ldap-options.ts but the password. */
+    options: z.record(z.string(), z.unknown()),
+  }),
+]);
+
+/** The hypervisor for headnodes. */
+const headnode = z.discriminatedUnion('type', [
+  z.object({ type: z.literal('sim') }),
+  z.object({
+    type: z.literal('libvirt'),
+    /** drivers/headnode/libvirt-options.ts. */
+    options: z.record(z.string(), z.unknown()),
+  }),
+]);
 
 const image = z.object({
   name: z.string().min(1),
@@ -65,6 +103,13 @@ export const labSchema = z
     images: z.array(image).min(1),
     /** Base image for headnode VMs. */
     headnodeImage: z.string().default('headnode-base'),
+    imaging: imaging.default({ type: 'sim' }),
+    directory: directory.default({ type: 'sim' }),
+    headnode: headnode.default({ type: 'sim' }),
+    /** How workers log in to provisioned hosts: the user, and the credential whose password is the private key. */
+    hostLogin: z.object({ username: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/), credential: z.string().min(1) }).default({ username: 'root', credential: 'host-login' }),
+    /** ipmitool options for every BMC of the lab. */
+    ipmi: z.object({ cipherSuite: z.number().int().min(0).max(17).default(3), timeoutMs: z.number().int().min(1000).max(120_000).default(20_000) }).default({ cipherSuite: 3, timeoutMs: 20_000 }),
     /** What a failed step does by default: compensate (undo the booking) or hold (wait for an operator). */
     failurePolicy: z.enum(['compensate', 'hold']).default('compensate'),
     /** How long a held step waits for an operator before compensating, in minutes. */

@@ -1,6 +1,9 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes } from 'node:crypto';
 import type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+// @temporalio/proto is CommonJS: under plain Node ESM only its default export is there.
+import proto from '@temporalio/proto';
+
+const { temporal } = proto;
 
 /**
  * Encrypts every payload Temporal stores (workflow inputs and results, activity arguments and

@@ -5,6 +5,7 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { prepareDatabase } from './db-migrate';
+import { CODEC_PREFIX } from '../api/routes/codec';
 
 /**
  * `npm start`: the whole product on one machine. Temporal dev server (state in .data/, UI on
@@ -76,17 +77,25 @@ async function main(): Promise<void> {
   const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
   say('starting the Temporal dev server...');
-  devServer = await startDevServer({ cli: temporalCli(root), port: Number(port), uiPort: Number(port) + 1000, dbFile: join(dataDir, 'temporal.db') });
+  const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
+  devServer = await startDevServer({
+    cli: temporalCli(root),
+    port: Number(port),
+    uiPort: Number(port) + 1000,
+    dbFile: join(dataDir, 'temporal.db'),
+    uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
+  });
   await prepareDatabase(settings.DATABASE_URL, say);
   run('worker', 'workers/main.ts');
   run('api', 'api/main.ts');
 
-  const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
   await waitForHealth(`${api}/healthz`);
+  if (stopping) return;
   say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${devServer.address} (gRPC)`);
+  say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
   say(`database     ${settings.DATABASE_URL}`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');

@@ -3,6 +3,7 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { connect } from '../db/connection';
 import { createWorker, taskQueueOf } from './worker';
+import { dataConverterFromEnv } from '../config/payload-codec';
 import { databaseEvents, simLabDeps } from './sim-deps';
 
 /** Worker process for one lab: polls the lab's task queue until SIGINT/SIGTERM. */
@@ -13,7 +14,8 @@ async function main(): Promise<void> {
   const connection = await NativeConnection.connect({ address: settings.TEMPORAL_ADDRESS });
   const { deps, simLab } = simLabDeps(lab, databaseEvents(db), { latencyMs: settings.LAAS_SIM_LATENCY_MS, imagingMs: settings.LAAS_SIM_LATENCY_MS * 6 });
   const taskQueue = taskQueueOf(lab.name);
-  const worker = await createWorker({ connection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue, deps });
+  const { dataConverter } = dataConverterFromEnv();
+  const worker = await createWorker({ connection, namespace: settings.TEMPORAL_NAMESPACE, taskQueue, deps, dataConverter });
   console.log(`worker: lab ${lab.name} (${simLab.hosts.size} simulated hosts), task queue ${taskQueue}`);
   try {
     await worker.run();

@@ -1,4 +1,5 @@
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
+import type { DataConverter } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
@@ -19,6 +20,8 @@ export interface WorkerOptions {
   deps: ActivityDeps;
   /** Pre-built bundle; bundled from source when absent. */
   workflowBundle?: WorkflowBundleOption;
+  /** Payload encryption (config/payload-codec.ts): the same on every worker and client. */
+  dataConverter?: DataConverter;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -29,5 +32,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.deps),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -30,11 +30,20 @@ export function temporalCli(root: string): string {
  * Start `temporal server start-dev` with laas's search attributes and wait until its frontend
  * answers. `dbFile` keeps state across restarts (SQLite); without it the server is in memory.
  */
-export async function startDevServer(options: { cli: string; port: number; uiPort?: number; dbFile?: string; log?: 'inherit' | 'ignore' }): Promise<DevServer> {
+export async function startDevServer(options: {
+  cli: string;
+  port: number;
+  uiPort?: number;
+  dbFile?: string;
+  /** The API's /codec endpoint, so the UI shows encrypted payloads in clear. */
+  uiCodecEndpoint?: string;
+  log?: 'inherit' | 'ignore';
+}): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
   else args.push('--headless');
   if (options.dbFile) args.push('--db-filename', options.dbFile);
+  if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
   const child = spawn(options.cli, args, { stdio: ['ignore', options.log ?? 'ignore', options.log ?? 'ignore'], detached: false });
   const address = `127.0.0.1:${options.port}`;

@@ -13,7 +13,16 @@ const dbName = `laas_e2e_${randomBytes(4).toString('hex')}`;
 let product: ChildProcess | undefined;
 
 afterAll(async () => {
-  if (product && product.exitCode === null) product.kill('SIGKILL');
+  // A failed run must not leave the dev server, worker or API behind: stop the whole group.
+  if (product?.pid && product.exitCode === null) {
+    try {
+      process.kill(-product.pid, 'SIGINT');
+      await new Promise((r) => setTimeout(r, 5_000));
+      process.kill(-product.pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
   const admin = new pg.Client({ connectionString: 'postgres://postgres@127.0.0.1:5432/postgres' });
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
@@ -51,7 +60,7 @@ describe('npm start', () => {
       LAAS_SIM_LATENCY_MS: '20',
     };
     let output = '';
-    product = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'] });
+    product = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
     product.stdout!.on('data', (d: Buffer) => (output += d.toString()));
     product.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const api = `http://127.0.0.1:${apiPort}`;

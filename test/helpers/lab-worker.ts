@@ -1,13 +1,12 @@
 import { inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
-import { DefaultLogger, NativeConnection, Runtime, Worker } from '@temporalio/worker';
+import { DefaultLogger, NativeConnection, Runtime, type Worker } from '@temporalio/worker';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker } from '../../workers/worker';
-import { createActivities } from '../../activities';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
@@ -45,10 +44,14 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const workflowBundle = { codePath: inject('workflowBundlePath') };
-  // createWorker takes no data converter (yet): with one, build the same worker here.
-  const worker = options.dataConverter
-    ? await Worker.create({ connection: nativeConnection, namespace: 'default', taskQueue, workflowBundle, activities: createActivities(deps), dataConverter: options.dataConverter })
-    : await createWorker({ connection: nativeConnection, namespace: 'default', taskQueue, deps, workflowBundle });
+  const worker = await createWorker({
+    connection: nativeConnection,
+    namespace: 'default',
+    taskQueue,
+    deps,
+    workflowBundle,
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+  });
   const running = worker.run();
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
