@@ -1,10 +1,26 @@
 import { Command, CommanderError } from 'commander';
 import { CliError, defaultContext, EXIT, type CliContext } from './context';
+import { loadSettings } from '../config/settings';
+import { isInventoryError } from '../db/errors';
+import { register as codec } from './commands/codec';
+import { register as inventory, type CliContext as InventoryContext } from './commands/inventory';
+import { register as labImport } from './commands/lab-import';
+import { register as dbMigrate } from './commands/db-migrate';
 
 /** A command family registers its subcommands on the program. */
 export type Register = (program: Command, ctx: CliContext) => void;
 
-const families: Register[] = [];
+/** The inventory commands work on the database named by the settings. */
+function inventoryContext(ctx: CliContext): InventoryContext {
+  return { databaseUrl: loadSettings().DATABASE_URL, print: (text) => ctx.out(text) };
+}
+
+const families: Register[] = [
+  codec,
+  (program, ctx) => inventory(program, inventoryContext(ctx)),
+  (program, ctx) => labImport(program, inventoryContext(ctx)),
+  (program, ctx) => dbMigrate(program, inventoryContext(ctx)),
+];
 
 export function buildProgram(ctx: CliContext = defaultContext): Command {
   const program = new Command('laas')
@@ -26,6 +42,10 @@ export async function run(argv: string[], ctx: CliContext = defaultContext): Pro
     if (err instanceof CliError) {
       ctx.err(`laas: ${err.message}`);
       return err.exitCode;
+    }
+    if (isInventoryError(err)) {
+      ctx.err(`laas: ${err.message}`);
+      return err.type === 'NotFoundError' ? EXIT.notFound : EXIT.usage;
     }
     ctx.err(`laas: ${err instanceof Error ? err.message : String(err)}`);
     return EXIT.failed;
