@@ -22,13 +22,13 @@ function withoutKeys(text: string, bookingId: string): string {
   return lines.length ? `${lines.join('\n')}\n` : '';
 }
 
-export function createAccessActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers'>) {
+export function createAccessActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers'>) {
   const lab = labDirectory(deps);
   const host = deps.drivers.host;
   return {
     /** Access step: the users' public keys in the login user's authorized_keys, tagged with the booking. */
     async installSshKeys({ bookingId, host: name, keys }: { bookingId: string; host: string; keys: string[] }): Promise<StepDone> {
-      const target = lab.ssh(name);
+      const target = await lab.ssh(name);
       const path = keysPath(target.username);
       await asStep(async () => {
         const before = (await host.readFile(target, path)) ?? '';
@@ -38,7 +38,7 @@ export function createAccessActivities(deps: Pick<ActivityDeps, 'lab' | 'credent
     },
     /** Undo of the access step: exactly the booking's key lines are gone. */
     async removeSshKeys({ bookingId, host: name }: { bookingId: string; host: string }): Promise<void> {
-      const target = lab.ssh(name);
+      const target = await lab.ssh(name);
       const path = keysPath(target.username);
       await asStep(async () => {
         const before = await host.readFile(target, path);

@@ -1,4 +1,4 @@
-import type { Lab } from '../config/lab';
+import type { Inventory } from './inventory';
 import type { PowerDriver } from '../drivers/power/power';
 import type { ImagingDriver } from '../drivers/imaging/imaging';
 import type { SwitchDriver } from '../drivers/switch/switch';
@@ -25,7 +25,7 @@ export interface Credential {
 
 /** Device credentials by name; activities look them up so workflows never carry them. */
 export interface CredentialStore {
-  get(name: string): Credential;
+  get(name: string): Promise<Credential>;
 }
 
 export interface AllocationRequest {
@@ -65,7 +65,9 @@ export interface Timing {
 }
 
 export interface ActivityDeps {
-  lab: Lab;
+  /** The lab this worker serves (its task queue). */
+  labName: string;
+  inventory: Inventory;
   drivers: Drivers;
   credentials: CredentialStore;
   allocator: Allocator;

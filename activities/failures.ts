@@ -1,5 +1,6 @@
 import { ApplicationFailure } from '@temporalio/common';
 import { isDeviceError } from '../drivers/errors';
+import { isInventoryError } from '../db/errors';
 
 /**
  * Run a step's device work and turn a typed driver error into an ApplicationFailure
@@ -17,6 +18,10 @@ export function toFailure(err: unknown): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (isDeviceError(err)) {
     return ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: !err.retryable, details: [err.details] });
+  }
+  // The inventory's refusals (host taken, no free VLAN, unknown booking) do not change by retrying.
+  if (isInventoryError(err)) {
+    return ApplicationFailure.create({ type: err.type, message: err.message, nonRetryable: true, details: [err.details] });
   }
   return err;
 }

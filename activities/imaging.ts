@@ -10,7 +10,7 @@ export interface ImagingProgress {
   percent: number;
 }
 
-export function createImagingActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
+export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
   const lab = labDirectory(deps);
   const { imaging, power } = deps.drivers;
   return {
@@ -20,8 +20,8 @@ export function createImagingActivities(deps: Pick<ActivityDeps, 'lab' | 'creden
      */
     async imageHost({ host, image }: { host: string; image: string }): Promise<StepDone & { taskId: string }> {
       const ctx = Context.current();
-      const imageId = lab.image(image).imagingId;
-      const bmc = lab.bmc(host);
+      const imageId = (await lab.image(image)).imagingId;
+      const bmc = await lab.bmc(host);
       const taskId = await asStep(() => imaging.startDeploy(host, imageId));
       await asStep(() => power.cycle(bmc));
       const deadline = Date.now() + deps.timing.imagingTimeoutMs;

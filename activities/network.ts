@@ -14,14 +14,14 @@ export interface NetworkStepInput {
   publicNetwork: string | null;
 }
 
-export function createNetworkActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
+export function createNetworkActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
   const lab = labDirectory(deps);
   const host = deps.drivers.host;
   return {
     /** Network step: the OS family's files for the booking's VLANs, the hostname, then a reboot to apply. */
     async writeNetworkFiles(input: NetworkStepInput): Promise<StepDone & { files: string[] }> {
-      const target = lab.ssh(input.host);
-      const family = lab.image(input.image).osFamily;
+      const target = await lab.ssh(input.host);
+      const family = (await lab.image(input.image)).osFamily;
       const files = renderNetworkFiles(family, input.nics, input.publicNetwork);
       const ctx = Context.current();
       await asStep(async () => {
@@ -33,8 +33,8 @@ export function createNetworkActivities(deps: Pick<ActivityDeps, 'lab' | 'creden
     },
     /** Undo of the network step: the files the step may have written are gone. */
     async removeNetworkFiles(input: NetworkStepInput): Promise<void> {
-      const target = lab.ssh(input.host);
-      const family = lab.image(input.image).osFamily;
+      const target = await lab.ssh(input.host);
+      const family = (await lab.image(input.image)).osFamily;
       const files = renderNetworkFiles(family, input.nics, input.publicNetwork);
       await asStep(async () => {
         for (const f of files) await host.removeFile(target, f.path);

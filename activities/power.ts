@@ -11,13 +11,13 @@ export function attempt(): number {
   return Context.current().info.attempt;
 }
 
-export function createPowerActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers'>) {
+export function createPowerActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers'>) {
   const lab = labDirectory(deps);
   const power = deps.drivers.power;
   return {
     /** Power step: the host off, next boot from the network. */
     async preparePower({ host }: { host: string }): Promise<StepDone> {
-      const bmc = lab.bmc(host);
+      const bmc = await lab.bmc(host);
       await asStep(async () => {
         await power.off(bmc);
         await power.setBootDevice(bmc, 'pxe', { persistent: false });
@@ -26,7 +26,7 @@ export function createPowerActivities(deps: Pick<ActivityDeps, 'lab' | 'credenti
     },
     /** Undo of the power step, and the first act of teardown: the host off, booting from disk. */
     async powerOffHost({ host }: { host: string }): Promise<void> {
-      const bmc = lab.bmc(host);
+      const bmc = await lab.bmc(host);
       await asStep(async () => {
         await power.off(bmc);
         await power.setBootDevice(bmc, 'disk', { persistent: true });

@@ -5,12 +5,12 @@ import { labDirectory } from './lab-directory';
 import { attempt, type StepDone } from './power';
 import type { SwitchSession } from '../drivers/switch/switch';
 
-export function createSwitchActivities(deps: Pick<ActivityDeps, 'lab' | 'credentials' | 'hostLogin' | 'drivers'>) {
+export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers'>) {
   const lab = labDirectory(deps);
 
   /** Group a host's NICs by the switch they are cabled to, validating every port first. */
-  function portsBySwitch(host: string, nics: string[]) {
-    const h = lab.host(host);
+  async function portsBySwitch(host: string, nics: string[]) {
+    const h = await lab.host(host);
     const groups = new Map<string, { nic: string; port: string }[]>();
     for (const nic of nics) {
       const cabled = h.nics.find((n) => n.name === nic);
@@ -23,7 +23,7 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'lab' | 'credent
   }
 
   async function withSession(switchName: string, work: (s: SwitchSession) => Promise<void>): Promise<void> {
-    const target = lab.switchOf(switchName);
+    const target = await lab.switchOf(switchName);
     const driver = deps.drivers.switches[target.type];
     if (!driver) throw badInput(`no driver for switch type ${target.type}`);
     await asStep(async () => {
@@ -41,8 +41,8 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'lab' | 'credent
     /** Switch step: each NIC's port gets exactly the booking's VLANs (native and tagged). */
     async configureSwitchPorts({ host, nics }: { host: string; nics: NicPlan[] }): Promise<StepDone> {
       const plans = new Map(nics.map((n) => [n.nic, n]));
-      for (const [sw, ports] of portsBySwitch(host, [...plans.keys()])) {
-        const driver = deps.drivers.switches[lab.switchOf(sw).type];
+      for (const [sw, ports] of await portsBySwitch(host, [...plans.keys()])) {
+        const driver = deps.drivers.switches[(await lab.switchOf(sw)).type];
         ports.forEach((p) => driver?.validatePort(p.port));
         await withSession(sw, async (session) => {
           for (const { nic, port } of ports) {
@@ -60,7 +60,7 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'lab' | 'credent
     },
     /** Undo of the switch step: the host's ports carry no VLAN. */
     async resetSwitchPorts({ host, nics }: { host: string; nics: string[] }): Promise<void> {
-      for (const [sw, ports] of portsBySwitch(host, nics)) {
+      for (const [sw, ports] of await portsBySwitch(host, nics)) {
         await withSession(sw, async (session) => {
           for (const { port } of ports) await session.resetPort(port);
         });

@@ -67,9 +67,15 @@ export class UnknownHost extends InventoryError {
     super('UnknownHost', `host ${host} is not in the inventory`, { host });
   }
 }
+/** The conflicting range, in words a dashboard can show. */
+function heldOver(conflict?: { start: Date; end: Date | null }): string {
+  if (!conflict) return '';
+  return ` (held from ${conflict.start.toISOString()} ${conflict.end ? `to ${conflict.end.toISOString()}` : 'with no end'})`;
+}
+
 export class HostUnavailable extends InventoryError {
   constructor(host: string, why: string, conflict?: { start: Date; end: Date | null }) {
-    super('HostUnavailable', `host ${host} is not available: ${why}`, { host, ...(conflict ? { conflict } : {}) });
+    super('HostUnavailable', `host ${host} is not available: ${why}${heldOver(conflict)}`, { host, ...(conflict ? { conflict } : {}) });
   }
 }
 export class NoFreeHost extends InventoryError {
@@ -88,7 +94,7 @@ export class NoFreeVlan extends InventoryError {
 }
 export class VlanUnavailable extends InventoryError {
   constructor(vlan: number, conflict?: { start: Date; end: Date | null }) {
-    super('VlanUnavailable', `VLAN ${vlan} is held by another booking or network over the requested time range`, {
+    super('VlanUnavailable', `VLAN ${vlan} is held by another booking or network over the requested time range${heldOver(conflict)}`, {
       vlan,
       ...(conflict ? { conflict } : {}),
     });

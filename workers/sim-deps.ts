@@ -1,16 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Lab } from '../config/lab';
-import type { ActivityDeps, CredentialStore, EventSink, Timing } from '../activities/deps';
+import type { ActivityDeps, Allocator, CredentialStore, EventSink, Timing } from '../activities/deps';
 import type { Database } from '../db/database';
 import { appendBookingEvent } from '../db/booking-events';
 import { recordLeftovers } from '../db/booking-leftovers';
 import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 import { MemoryAllocator } from '../sim/lab/allocator';
+import { labFileInventory, type Inventory } from '../activities/inventory';
 
 /** The simulated lab's devices accept any credential; the store still goes through the look-up path. */
 export const simCredentials: CredentialStore = {
-  get: (name) => ({ username: `${name}-user`, password: `${name}-secret` }),
+  get: (name) => Promise.resolve({ username: `${name}-user`, password: `${name}-secret` }),
 };
 
 export function databaseEvents(db: Kysely<Database>): EventSink {
@@ -22,16 +23,24 @@ export interface SimDeps {
   deps: ActivityDeps;
 }
 
-/** Activity dependencies on a simulated lab: in-process devices, in-memory allocation, events in PostgreSQL. */
-export function simLabDeps(lab: Lab, events: EventSink, options: SimLabOptions & { timing?: Partial<Timing> } = {}): SimDeps {
+export interface SimDepsOptions extends SimLabOptions {
+  timing?: Partial<Timing>;
+  /** PostgreSQL allocation and inventory (as in a running lab); in memory from the lab file when absent. */
+  allocator?: Allocator;
+  inventory?: Inventory;
+}
+
+/** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */
+export function simLabDeps(lab: Lab, events: EventSink, options: SimDepsOptions = {}): SimDeps {
   const simLab = new SimLab(lab, options);
   return {
     simLab,
     deps: {
-      lab,
+      labName: lab.name,
+      inventory: options.inventory ?? labFileInventory(lab),
       drivers: simDrivers(simLab),
       credentials: simCredentials,
-      allocator: new MemoryAllocator(lab),
+      allocator: options.allocator ?? new MemoryAllocator(lab),
       events,
       timing: { imagingPollMs: 200, imagingTimeoutMs: 60 * 60_000, rebootTimeoutMs: 10 * 60_000, ...options.timing },
       hostLogin: { username: 'root', privateKey: 'sim' },

@@ -8,6 +8,7 @@ import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker } from '../../workers/worker';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
+import { databaseAllocator, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -40,7 +41,15 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
-  const { deps, simLab } = simLabDeps(lab, databaseEvents(database.db), { imagingMs: 300, timing: { imagingPollMs: 50, ...options.timing }, ...options });
+  // The simulated lab's devices, but the inventory and allocations a running lab has: in PostgreSQL.
+  await importLabFile(database.db, simLabFile);
+  const { deps, simLab } = simLabDeps(lab, databaseEvents(database.db), {
+    imagingMs: 300,
+    allocator: databaseAllocator(database.db),
+    inventory: inventoryOf(database.db, lab.name),
+    ...options,
+    timing: { imagingPollMs: 50, ...options.timing },
+  });
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const workflowBundle = { codePath: inject('workflowBundlePath') };

@@ -1,0 +1,51 @@
+import type { Kysely } from 'kysely';
+import { readFileSync } from 'node:fs';
+import type { Allocator, CredentialStore } from '../activities/deps';
+import type { Inventory } from '../activities/inventory';
+import type { Database } from '../db/database';
+import { allocateBooking, extendBooking, releaseBooking } from '../db/allocations';
+import { getCredential } from '../db/credentials';
+import type { Keyring } from '../db/crypto';
+import { databaseInventory } from '../db/inventory';
+import { importLab, type ImportReport } from '../db/lab-import';
+import { readLabFile } from '../db/lab-plan';
+
+/** Allocation in PostgreSQL: exclusion constraints make a double booking impossible across every worker. */
+export function databaseAllocator(db: Kysely<Database>): Allocator {
+  return {
+    async allocate(r) {
+      const a = await allocateBooking(db, {
+        bookingId: r.bookingId,
+        ...(r.lab ? { lab: r.lab } : {}),
+        ...(r.project ? { project: r.project } : {}),
+        ...(r.owner ? { owner: r.owner } : {}),
+        hosts: r.hosts,
+        networks: r.networks,
+        range: { start: r.start, end: r.end },
+      });
+      const vlans: Record<string, number> = {};
+      for (const v of a.vlans) if (v.network) vlans[v.network] = v.vlan;
+      return { hosts: a.hosts.map((h) => h.name), vlans };
+    },
+    async extend(bookingId, end) {
+      await extendBooking(db, bookingId, end);
+    },
+    async release(bookingId) {
+      await releaseBooking(db, bookingId);
+    },
+  };
+}
+
+/** Device credentials sealed in PostgreSQL, opened only inside the activity that needs them. */
+export function databaseCredentials(db: Kysely<Database>, keyring: Keyring): CredentialStore {
+  return { get: (name) => getCredential(db, keyring, name) };
+}
+
+export function inventoryOf(db: Kysely<Database>, lab: string): Inventory {
+  return databaseInventory(db, lab);
+}
+
+/** Bring the inventory in line with a lab description file (idempotent: an unchanged file changes nothing). */
+export async function importLabFile(db: Kysely<Database>, path: string): Promise<ImportReport> {
+  return importLab(db, readLabFile(readFileSync(path, 'utf8'), path));
+}
