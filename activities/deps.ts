@@ -75,4 +75,6 @@ export interface ActivityDeps {
   timing: Timing;
   /** The lab's own SSH identity on provisioned hosts. */
   hostLogin: { username: string; privateKey: string };
+  /** Host keys seen at first contact; a fresh image brings a new key, so imaging forgets the old one. */
+  hostKeys?: { forget(host: string): void | Promise<void> };
 }

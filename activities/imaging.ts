@@ -10,7 +10,7 @@ export interface ImagingProgress {
   percent: number;
 }
 
-export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
+export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing' | 'hostKeys'>) {
   const lab = labDirectory(deps);
   const { imaging, power } = deps.drivers;
   return {
@@ -28,7 +28,10 @@ export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'in
       for (;;) {
         const status = await asStep(() => imaging.taskStatus(taskId));
         ctx.heartbeat({ taskId, percent: status.percent } satisfies ImagingProgress);
-        if (status.state === 'complete') return { attempt: attempt(), taskId };
+        if (status.state === 'complete') {
+          await deps.hostKeys?.forget(host);
+          return { attempt: attempt(), taskId };
+        }
         if (status.state === 'cancelled' || status.state === 'vanished') {
           throw ApplicationFailure.create({ type: 'FogTaskFailed', message: `imaging task ${taskId} of ${host} was ${status.state}` });
         }

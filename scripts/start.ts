@@ -5,6 +5,8 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { prepareDatabase } from './db-migrate';
+import { connect } from '../db/connection';
+import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
 
 /**
@@ -54,6 +56,17 @@ function run(name: string, script: string): ChildProcess {
   return child;
 }
 
+/** The lab description into the inventory (idempotent), so the worker and the HIL API see its hosts. */
+async function importLabDescription(databaseUrl: string, file: string): Promise<void> {
+  const db = connect(databaseUrl, { max: 1 });
+  try {
+    const report = await importLabFile(db, file);
+    say(report.changes.length ? `inventory: ${report.changes.length} changes from ${settings.LAAS_LAB_FILE}` : `inventory: lab ${report.lab} up to date`);
+  } finally {
+    await db.destroy();
+  }
+}
+
 /** The banner means "ready": wait until the API answers its health check. */
 async function waitForHealth(url: string): Promise<void> {
   const deadline = Date.now() + 60_000;
@@ -86,6 +99,7 @@ async function main(): Promise<void> {
     uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
   });
   await prepareDatabase(settings.DATABASE_URL, say);
+  await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
   run('worker', 'workers/main.ts');
   run('api', 'api/main.ts');
 
