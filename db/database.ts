@@ -1,4 +1,5 @@
 import type { BookingLeftoversTable } from './tables/booking-leftovers';
+import type { ApiAuditTable } from './tables/api-audit';
 import type { ApiTokensTable } from './tables/api-tokens';
 import type { BookingEventsTable } from './tables/booking-events';
 import type { BookingsTable } from './tables/bookings';
@@ -29,6 +30,7 @@ export interface Database {
   users: UsersTable;
   user_projects: UserProjectsTable;
   api_tokens: ApiTokensTable;
+  api_audit: ApiAuditTable;
   credentials: CredentialsTable;
   images: ImagesTable;
   hosts: HostsTable;
