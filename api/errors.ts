@@ -31,7 +31,14 @@ export function installErrorHandler(app: FastifyInstance): void {
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ err }, 'request failed');
-    const type = status === 413 ? 'BodyTooLarge' : status === 415 ? 'UnsupportedMediaType' : status >= 500 ? 'InternalError' : 'InvalidRequest';
+    if (status === 413) {
+      return reply.status(413).send(errorBody('BodyTooLarge', `the body is larger than this route accepts (${request.routeOptions.bodyLimit} bytes)`));
+    }
+    if (status === 415) {
+      const given = request.headers['content-type'] ?? '(none)';
+      return reply.status(415).send(errorBody('UnsupportedMediaType', `the body must be application/json, not ${given.split(';')[0]}`));
+    }
+    const type = status >= 500 ? 'InternalError' : 'InvalidRequest';
     return reply.status(status).send(errorBody(type, status >= 500 ? 'internal error' : err.message));
   });
   app.setNotFoundHandler((request, reply) =>

@@ -3,6 +3,8 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { buildServer } from './server';
 import { connect } from '../db/connection';
+import { keyringFromEnv } from '../db/crypto';
+import { switchDrivers } from '../drivers/switch/drivers';
 import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
 
@@ -20,6 +22,13 @@ async function main(): Promise<void> {
     taskQueue: taskQueueOf(lab.name),
     apiToken: settings.LAAS_API_TOKEN,
     codec: { codec, uiOrigins: codecUiOriginsFromEnv(), namespace: settings.TEMPORAL_NAMESPACE },
+    hil: {
+      keyring: keyringFromEnv().keyring,
+      adminPassword: settings.LAAS_ADMIN_PASSWORD,
+      // Port names are checked by the switch type's own grammar; checking touches no switch.
+      validatePort: (type, port) => switchDrivers[type]?.validatePort(port),
+      // No power driver here: BMCs are reached by the lab's worker only.
+    },
     logger: { level: settings.LAAS_LOG_LEVEL },
   });
   const close = async () => {

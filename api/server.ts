@@ -1,29 +1,53 @@
 import Fastify, { type FastifyInstance } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
-import type { Lab } from '../config/lab';
-import { ApiError, installErrorHandler } from './errors';
-import { installBearerAuth } from './auth';
-import { bookingRoutes } from './routes/bookings';
-import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import type { PayloadCodec } from '@temporalio/common';
-import { bookingActionRoutes } from './routes/booking-actions';
 import type { Kysely } from 'kysely';
+import type { Lab } from '../config/lab';
 import type { Database } from '../db/database';
+import { ApiError, installErrorHandler } from './errors';
+import { installAuthentication, maybePrincipalOf } from './auth/authenticate';
+import { actorOf } from './auth/principal';
+import { bookingDetail, installAudit } from './audit';
+import { bookingRoutes } from './routes/bookings';
+import { bookingListRoutes } from './routes/booking-list';
+import { bookingActionRoutes } from './routes/booking-actions';
+import { codecRoutes, CODEC_PREFIX } from './routes/codec';
+import { installOpenApi, openApiRoute } from './openapi';
+import { mountHil, type HilOptions } from './hil-mount';
 
 export interface ApiDeps {
   temporal: Client;
   db: Kysely<Database>;
   lab: Lab;
   taskQueue: string;
+  /** LAAS_API_TOKEN: the development administrator's bearer token. */
   apiToken: string;
   /** Payload encryption: serves Temporal's remote codec protocol at /codec for the UI and CLI. */
   codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
+  /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
+  hil?: HilOptions;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
 
-/** The HTTP API: `/healthz` open, everything under `/v1` behind the bearer token. */
+/** JSON bodies; clients often send the JSON content type on bodiless requests (DELETE): empty is no body, not an error. */
+function tolerantJson(app: FastifyInstance): void {
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text: string, done) => {
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch (err) {
+      done(new ApiError(400, 'InvalidRequest', `body is not valid JSON: ${(err as Error).message}`), undefined);
+    }
+  });
+}
+
+/**
+ * The HTTP API: `/healthz` open; `/v1` (the booking API) behind bearer tokens with project
+ * scoping and an audit of every change; `/v0` (HIL) and `/codec` with their own authentication.
+ */
 export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
@@ -34,16 +58,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   installErrorHandler(app);
-  // Clients often send the JSON content type on bodiless requests (DELETE): empty is no body, not an error.
-  app.removeContentTypeParser('application/json');
-  app.addContentTypeParser('application/json', { parseAs: 'string' }, (_request, text: string, done) => {
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch (err) {
-      done(new ApiError(400, 'InvalidRequest', `body is not valid JSON: ${(err as Error).message}`), undefined);
-    }
-  });
+  tolerantJson(app);
+  await installOpenApi(app);
 
   app.get('/healthz', async () => {
     // Healthy means Temporal answers; the API holds no other state.
@@ -58,11 +74,25 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
 
   await app.register(
     async (v1) => {
-      installBearerAuth(v1, deps.apiToken, []);
-      await v1.register(bookingRoutes, { temporal: deps.temporal, lab: deps.lab, taskQueue: deps.taskQueue });
-      await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db });
+      // JSON only: any other body type is refused with 415 before a handler runs.
+      v1.removeContentTypeParser('text/plain');
+      installAuthentication(v1, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken });
+      installAudit(v1, {
+        db: deps.db,
+        actorOf: (request) => {
+          const p = maybePrincipalOf(request);
+          return p ? actorOf(p) : undefined;
+        },
+        detailOf: bookingDetail,
+      });
+      await v1.register(openApiRoute);
+      await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab });
+      await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
+      await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
     },
     { prefix: '/v1' },
   );
+
+  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, ...deps.hil });
   return app;
 }

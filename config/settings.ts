@@ -12,6 +12,8 @@ export const settingsSchema = z.object({
   LAAS_LAB_FILE: z.string().default('config/sim-lab.yaml'),
   /** Bearer token that guards the API (development default when unset). */
   LAAS_API_TOKEN: z.string().min(16, 'LAAS_API_TOKEN must have at least 16 characters').optional(),
+  /** Basic-auth password of the development administrator "admin" on HIL's /v0 (unset: no Basic admin; bearer tokens still work). */
+  LAAS_ADMIN_PASSWORD: z.string().min(12, 'LAAS_ADMIN_PASSWORD must have at least 12 characters').optional(),
   /** Address and port the API listens on. */
   LAAS_API_HOST: z.string().default('127.0.0.1'),
   LAAS_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),

@@ -1,20 +1,32 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
+import type { Kysely } from 'kysely';
 import { createHash, randomUUID } from 'node:crypto';
 import type { Lab } from '../../config/lab';
-import { bookingIdParams, bookingAccepted, createBookingBody } from '../schemas/booking';
+import type { Database } from '../../db/database';
+import { memberUser } from '../../db/api-tokens';
+import { actingForHeaders, bookingAccepted, bookingIdParams, createBookingBody } from '../schemas/booking';
+import { bookingView } from '../schemas/booking-view';
+import { errorResponses } from '../schemas/errors';
 import { toWorkflowInput } from '../booking-rules';
 import { ApiError } from '../errors';
 import { bookingWorkflow } from '../../workflows/booking';
-import { bookingStatusQuery, bookingWorkflowId, releaseSignal, BookingIdKey, LabNameKey, ProjectKey, BookingStateKey, HostNamesKey } from '../../workflows/definitions';
+import { bookingStatusQuery, bookingWorkflowId, releaseSignal, BookingIdKey, LabNameKey, ProjectKey, BookingStateKey, HostNamesKey, OwnerKey } from '../../workflows/definitions';
 import type { BookingStatus } from '../../workflows/types';
 import { presentBooking } from '../present';
+import { principalOf } from '../auth/authenticate';
+import { actingUser, checkCreate, type Member } from '../auth/principal';
+import { bookingNotFound, visibleBooking, type BookingMemo } from '../booking-facts';
 
 export interface BookingRouteDeps {
   temporal: Client;
+  db: Kysely<Database>;
   lab: Lab;
   taskQueue: string;
 }
+
+/** A whole booking request: a few dozen hosts with their keys fit well within this. */
+export const CREATE_BODY_LIMIT = 256 * 1024;
 
 function links(id: string) {
   return { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` };
@@ -32,59 +44,114 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
     try {
       return await handleOf(id).query(bookingStatusQuery);
     } catch (err) {
-      if (err instanceof WorkflowNotFoundError) throw new ApiError(404, 'BookingNotFound', `no booking ${id}`);
+      if (err instanceof WorkflowNotFoundError) throw bookingNotFound(id);
       throw err;
     }
   }
 
-  app.post('/bookings', { schema: { body: createBookingBody, response: { 202: bookingAccepted } } }, async (request, reply) => {
-    const body = request.body;
-    const id = body.id ?? randomUUID();
-    const input = toWorkflowInput(body, id, deps.lab, new Date());
-    const hash = requestHash(body);
-    try {
-      await deps.temporal.workflow.start(bookingWorkflow, {
-        workflowId: bookingWorkflowId(id),
-        taskQueue: deps.taskQueue,
-        args: [input],
-        // The booking id is the idempotency key, for as long as Temporal remembers the booking.
-        workflowIdReusePolicy: 'REJECT_DUPLICATE',
-        workflowIdConflictPolicy: 'FAIL',
-        memo: { requestHash: hash, purpose: body.purpose ?? '' },
-        typedSearchAttributes: [
-          { key: BookingIdKey, value: id },
-          { key: LabNameKey, value: deps.lab.name },
-          { key: ProjectKey, value: body.project },
-          { key: BookingStateKey, value: 'provisioning' },
-          { key: HostNamesKey, value: body.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
-        ],
-        staticSummary: `booking ${id} of ${body.project} for ${body.owner}`,
-      });
-      return reply.status(202).send({ id, state: 'provisioning', links: links(id) });
-    } catch (err) {
-      if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
-      const existing = await handleOf(id).describe();
-      if (existing.memo?.requestHash !== hash) {
-        throw new ApiError(409, 'BookingIdConflict', `booking id ${id} is already used by a different booking`);
+  /** A dashboard acting for nobody books for the owner: the owner must then be a user of the lab. */
+  async function ownerAsMember(owner: string): Promise<Member | null> {
+    const user = await memberUser(deps.db, owner);
+    return user ? { name: user.name, isAdmin: user.isAdmin, projects: new Set(user.projects) } : null;
+  }
+
+  app.post(
+    '/bookings',
+    {
+      bodyLimit: CREATE_BODY_LIMIT,
+      config: { audit: 'booking.create' },
+      schema: {
+        summary: 'Book hosts: start the booking (idempotent by id)',
+        tags: ['bookings'],
+        headers: actingForHeaders,
+        body: createBookingBody,
+        response: { 202: bookingAccepted.describe('Accepted: the booking is being carried out (or this id already was, with this request)'), ...errorResponses(409, 413, 415) },
+      },
+    },
+    async (request, reply) => {
+      const body = request.body;
+      const principal = principalOf(request);
+      const needsOwner = principal.kind === 'dashboard' && !actingUser(principal);
+      checkCreate(principal, body.project, body.owner, needsOwner ? await ownerAsMember(body.owner) : null);
+      const id = body.id ?? randomUUID();
+      const now = new Date();
+      const input = toWorkflowInput(body, id, deps.lab, now);
+      const hash = requestHash(body);
+      const memo: BookingMemo = { requestHash: hash, purpose: body.purpose ?? '', requestedBy: principal.name, lease: { start: input.start, end: input.end } };
+      try {
+        await deps.temporal.workflow.start(bookingWorkflow, {
+          workflowId: bookingWorkflowId(id),
+          taskQueue: deps.taskQueue,
+          args: [input],
+          // The booking id is the idempotency key, for as long as Temporal remembers the booking.
+          workflowIdReusePolicy: 'REJECT_DUPLICATE',
+          workflowIdConflictPolicy: 'FAIL',
+          memo: { ...memo },
+          // Set at start, so listing and authorization see them before the first workflow task.
+          typedSearchAttributes: [
+            { key: BookingIdKey, value: id },
+            { key: LabNameKey, value: deps.lab.name },
+            { key: ProjectKey, value: body.project },
+            { key: OwnerKey, value: body.owner },
+            { key: BookingStateKey, value: 'provisioning' },
+            { key: HostNamesKey, value: body.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
+          ],
+          staticSummary: `booking ${id} of ${body.project} for ${body.owner}`,
+        });
+        return await reply.status(202).send({ id, state: 'provisioning', links: links(id) });
+      } catch (err) {
+        if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
+        const existing = await handleOf(id).describe();
+        // Same id, same request: the same booking (the caller is a member of its project, checked above).
+        if ((existing.memo as BookingMemo | undefined)?.requestHash !== hash) {
+          throw new ApiError(409, 'BookingIdConflict', `booking id ${id} is already used by a different booking`);
+        }
+        const status = await statusOf(id);
+        return reply.status(202).send({ id, state: status.state, links: links(id) });
       }
+    },
+  );
+
+  app.get(
+    '/bookings/:id',
+    {
+      schema: {
+        summary: 'A booking: state, per-host step timeline, addresses, access',
+        tags: ['bookings'],
+        headers: actingForHeaders,
+        params: bookingIdParams,
+        response: { 200: bookingView.describe('The booking'), ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const { id } = request.params;
+      await visibleBooking(deps.temporal, deps.lab.name, principalOf(request), id);
+      return presentBooking(await statusOf(id), deps.temporal);
+    },
+  );
+
+  app.delete(
+    '/bookings/:id',
+    {
+      config: { audit: 'booking.release' },
+      schema: {
+        summary: 'Release the booking now (teardown)',
+        tags: ['bookings'],
+        headers: actingForHeaders,
+        params: bookingIdParams,
+        response: { 202: bookingAccepted.describe('Releasing: the undos run now'), ...errorResponses(404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { id } = request.params;
+      await visibleBooking(deps.temporal, deps.lab.name, principalOf(request), id);
       const status = await statusOf(id);
-      return reply.status(202).send({ id, state: status.state, links: links(id) });
-    }
-  });
-
-  app.get('/bookings/:id', { schema: { params: bookingIdParams } }, async (request) => {
-    const status = await statusOf(request.params.id);
-    return presentBooking(status, deps.temporal);
-  });
-
-  app.delete('/bookings/:id', { schema: { params: bookingIdParams } }, async (request, reply) => {
-    const id = request.params.id;
-    const status = await statusOf(id);
-    if (['released', 'failed', 'needs_cleanup'].includes(status.state)) {
-      throw new ApiError(409, 'BookingClosed', `booking ${id} is already ${status.state}`);
-    }
-    await handleOf(id).signal(releaseSignal, { reason: 'released through the API' });
-    return reply.status(202).send({ id, state: 'releasing', links: links(id) });
-  });
+      if (['released', 'failed', 'needs_cleanup'].includes(status.state)) {
+        throw new ApiError(409, 'BookingClosed', `booking ${id} is already ${status.state}`);
+      }
+      await handleOf(id).signal(releaseSignal, { reason: 'released through the API' });
+      return reply.status(202).send({ id, state: 'releasing', links: links(id) });
+    },
+  );
   return Promise.resolve();
 };

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { bookingState } from './booking-view';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_", "-", starting with a letter or digit');
 const instant = z.iso.datetime({ offset: true, message: 'an ISO 8601 instant such as 2026-11-21T10:00:00Z' });
@@ -54,12 +55,53 @@ export type CreateBookingBody = z.infer<typeof createBookingBody>;
 
 export const bookingIdParams = z.object({ id: z.string().min(1).max(64) });
 
+const states = bookingState.options;
+
+/** `GET /v1/bookings`: every filter is exact; `state` takes a comma-separated list. */
+export const listQuery = z
+  .object({
+    state: z
+      .string()
+      .regex(new RegExp(`^(${states.join('|')})(,(${states.join('|')}))*$`), `one or more of ${states.join(', ')}, comma-separated`)
+      .optional()
+      .describe('Only bookings in one of these states, e.g. active or provisioning,active'),
+    project: name.optional().describe('Only bookings of this project'),
+    owner: name.optional().describe('Only bookings of this owner'),
+    host: name.optional().describe('Only bookings holding this host'),
+    limit: z.coerce.number().int().min(1).max(100).default(50).describe('At most this many bookings per page'),
+    cursor: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,4096}$/, 'the nextCursor of a previous page')
+      .optional()
+      .describe('The nextCursor of the previous page, with the same filters'),
+  })
+  .strict();
+
+/** Dashboards name the user they act for; other tokens may not send it. */
+export const actingForHeaders = z
+  .object({
+    'x-on-behalf-of': z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a user name')
+      .optional()
+      .describe('Dashboard tokens only: the user this request acts for (its projects apply)'),
+  })
+  .loose();
+
 export const extendBody = z.object({ end: instant }).strict();
 export const holdBody = z.object({ action: z.enum(['retry', 'abort']), host: name.optional() }).strict();
-export const eventsQuery = z.object({ after: z.string().regex(/^\d+$/, 'an event id').optional() });
-
-export const bookingAccepted = z.object({
-  id: z.string(),
-  state: z.string(),
-  links: z.object({ self: z.string(), events: z.string() }),
+export const eventsQuery = z.object({
+  after: z
+    .string()
+    .regex(/^\d+$/, 'an event id')
+    .optional()
+    .describe('Only events after this event id (the id of the last event seen)'),
 });
+
+export const bookingAccepted = z
+  .object({
+    id: z.string(),
+    state: bookingState,
+    links: z.object({ self: z.string(), events: z.string() }),
+  })
+  .meta({ id: 'BookingAccepted' });
