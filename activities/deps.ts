@@ -49,6 +49,25 @@ export interface Allocator {
   release(bookingId: string): Promise<void>;
 }
 
+/** What a HIL networking action asks of a switch port, and where its outcome is recorded. */
+export interface NetworkActionPlan {
+  id: string;
+  type: 'modify_port' | 'revert_port';
+  channel: string;
+  switch: string;
+  port: string;
+  /** The network to attach and its VLAN; null to detach `channel` (or, for revert_port, everything). */
+  network: { name: string; vlan: number } | null;
+  /** What the port carries before the change. */
+  current: { channel: string; network: string; vlan: number }[];
+}
+
+export interface NetworkActionStore {
+  plan(id: string): Promise<NetworkActionPlan>;
+  /** Idempotent: finishing again the same way is a no-op. */
+  finish(id: string, outcome: { ok: true } | { ok: false; error: string }): Promise<void>;
+}
+
 export interface EventSink {
   append(event: BookingEventInput): Promise<void>;
   /** The booking's current leftovers (an empty list clears them). */
@@ -75,6 +94,13 @@ export interface ActivityDeps {
   timing: Timing;
   /** The lab's own SSH identity on provisioned hosts. */
   hostLogin: { username: string; privateKey: string };
+  /**
+   * Serializes changes to one switch across every worker process (a PostgreSQL advisory lock);
+   * absent in single-process simulations.
+   */
+  switchLock?: <T>(switchName: string, work: () => Promise<T>) => Promise<T>;
+  /** HIL networking actions recorded by the API, carried out by their own short workflows. */
+  networkActions?: NetworkActionStore;
   /** Host keys seen at first contact; a fresh image brings a new key, so imaging forgets the old one. */
   hostKeys?: { forget(host: string): void | Promise<void> };
 }

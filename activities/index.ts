@@ -4,6 +4,7 @@ import { createBookingActivities } from './booking';
 import { createHeadnodeActivities } from './headnode';
 import { createImagingActivities } from './imaging';
 import { createNetworkActivities } from './network';
+import { createNetworkActionActivities } from './network-actions';
 import { createPowerActivities } from './power';
 import { createSwitchActivities } from './switch';
 import { createVpnActivities } from './vpn';
@@ -19,6 +20,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createAccessActivities(deps),
     ...createVpnActivities(deps),
     ...createHeadnodeActivities(deps),
+    ...createNetworkActionActivities(deps),
   };
 }
 

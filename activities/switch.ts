@@ -5,7 +5,7 @@ import { labDirectory } from './lab-directory';
 import { attempt, type StepDone } from './power';
 import type { SwitchSession } from '../drivers/switch/switch';
 
-export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers'>) {
+export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'switchLock'>) {
   const lab = labDirectory(deps);
 
   /** Group a host's NICs by the switch they are cabled to, validating every port first. */
@@ -26,7 +26,7 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inv
     const target = await lab.switchOf(switchName);
     const driver = deps.drivers.switches[target.type];
     if (!driver) throw badInput(`no driver for switch type ${target.type}`);
-    await asStep(async () => {
+    const change = async () => {
       const session = await driver.open(target);
       try {
         await work(session);
@@ -34,7 +34,8 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inv
       } finally {
         await session.close();
       }
-    });
+    };
+    await asStep(() => (deps.switchLock ? deps.switchLock(switchName, change) : change()));
   }
 
   return {

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import { readFileSync } from 'node:fs';
-import type { Allocator, CredentialStore } from '../activities/deps';
+import type { Allocator, CredentialStore, NetworkActionStore } from '../activities/deps';
+import { finishNetworkAction, networkActionPlan } from '../db/network-actions';
 import type { Inventory } from '../activities/inventory';
 import type { Database } from '../db/database';
 import { allocateBooking, extendBooking, releaseBooking } from '../db/allocations';
@@ -48,4 +49,17 @@ export function inventoryOf(db: Kysely<Database>, lab: string): Inventory {
 /** Bring the inventory in line with a lab description file (idempotent: an unchanged file changes nothing). */
 export async function importLabFile(db: Kysely<Database>, path: string): Promise<ImportReport> {
   return importLab(db, readLabFile(readFileSync(path, 'utf8'), path));
+}
+
+/** HIL networking actions as the workflow sees them: the plan from the tables, the outcome back into them. */
+export function databaseNetworkActions(db: Kysely<Database>): NetworkActionStore {
+  return {
+    async plan(id) {
+      const p = await networkActionPlan(db, id);
+      return { id: p.id, type: p.type, channel: p.channel, switch: p.switch, port: p.port, network: p.network, current: p.current };
+    },
+    async finish(id, outcome) {
+      await finishNetworkAction(db, id, outcome);
+    },
+  };
 }

@@ -6,7 +6,12 @@ import { keyringFromEnv } from '../db/crypto';
 import { MemoryHostKeyStore } from '../drivers/host/host-key-book';
 import { createWorker, taskQueueOf } from './worker';
 import { databaseEvents, simCredentials } from './sim-deps';
-import { databaseAllocator, databaseCredentials, inventoryOf } from './inventory-deps';
+import { databaseAllocator, databaseCredentials, databaseNetworkActions, inventoryOf } from './inventory-deps';
+import { Client, Connection } from '@temporalio/client';
+import pg from 'pg';
+import { withSwitchLock } from '../drivers/switch/lock';
+import { listPendingNetworkActions } from '../db/network-actions';
+import { startNetworkAction } from '../api/network-actions';
 import { buildDrivers, isSimulatedLab } from './drivers';
 import { dataConverterFromEnv } from '../config/payload-codec';
 
@@ -18,6 +23,8 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const db = connect(settings.DATABASE_URL, { max: 8 });
+  const lockPool = new pg.Pool({ connectionString: settings.DATABASE_URL, max: 4 });
+  lockPool.on('error', (err) => console.warn(`switch lock: idle connection lost: ${err.message}`));
   const inventory = inventoryOf(db, lab.name);
   const credentials = isSimulatedLab(lab) ? simCredentials : databaseCredentials(db, keyringFromEnv().keyring);
   const hostKeys = new MemoryHostKeyStore();
@@ -43,14 +50,22 @@ async function main(): Promise<void> {
       timing: { imagingPollMs: 2_000, imagingTimeoutMs: 90 * 60_000, rebootTimeoutMs: 15 * 60_000 },
       hostLogin: built.hostLogin,
       hostKeys,
+      networkActions: databaseNetworkActions(db),
+      // One change at a time per switch, across every worker of the lab.
+      switchLock: (switchName, work) => withSwitchLock(lockPool, switchName, work, { waitMs: 120_000 }),
     },
   });
+  // Actions the API recorded but could not hand on (it crashed, Temporal was down) are picked up here.
+  const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
+  for (const id of await listPendingNetworkActions(db)) await startNetworkAction(client, taskQueue, id);
   const devices = built.simLab ? (isSimulatedLab(lab) ? 'simulated devices' : 'real and simulated devices') : 'real devices';
   console.log(`worker: lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
   try {
     await worker.run();
   } finally {
     await connection.close();
+    await client.connection.close();
+    await lockPool.end();
     await db.destroy();
   }
 }

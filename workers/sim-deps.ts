@@ -1,6 +1,6 @@
 import type { Kysely } from 'kysely';
 import type { Lab } from '../config/lab';
-import type { ActivityDeps, Allocator, CredentialStore, EventSink, Timing } from '../activities/deps';
+import type { ActivityDeps, Allocator, CredentialStore, EventSink, NetworkActionStore, Timing } from '../activities/deps';
 import type { Database } from '../db/database';
 import { appendBookingEvent } from '../db/booking-events';
 import { recordLeftovers } from '../db/booking-leftovers';
@@ -28,6 +28,7 @@ export interface SimDepsOptions extends SimLabOptions {
   /** PostgreSQL allocation and inventory (as in a running lab); in memory from the lab file when absent. */
   allocator?: Allocator;
   inventory?: Inventory;
+  networkActions?: NetworkActionStore;
 }
 
 /** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */
@@ -41,6 +42,7 @@ export function simLabDeps(lab: Lab, events: EventSink, options: SimDepsOptions 
       drivers: simDrivers(simLab),
       credentials: simCredentials,
       allocator: options.allocator ?? new MemoryAllocator(lab),
+      ...(options.networkActions ? { networkActions: options.networkActions } : {}),
       events,
       timing: { imagingPollMs: 200, imagingTimeoutMs: 60 * 60_000, rebootTimeoutMs: 10 * 60_000, ...options.timing },
       hostLogin: { username: 'root', privateKey: 'sim' },

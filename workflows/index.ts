@@ -1,3 +1,4 @@
 // The workflow bundle's entry: every workflow type the worker registers.
 export { bookingWorkflow } from './booking';
 export { hostWorkflow } from './host';
+export { networkActionWorkflow } from './network-action';

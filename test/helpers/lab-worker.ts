@@ -8,7 +8,7 @@ import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker } from '../../workers/worker';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
-import { databaseAllocator, importLabFile, inventoryOf } from '../../workers/inventory-deps';
+import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -47,6 +47,7 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     imagingMs: 300,
     allocator: databaseAllocator(database.db),
     inventory: inventoryOf(database.db, lab.name),
+    networkActions: databaseNetworkActions(database.db),
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });

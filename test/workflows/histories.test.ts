@@ -1,5 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { startNetworkAction } from '../../api/network-actions';
+import { connectNode, createProject } from '../../db/projects';
+import { createNetwork } from '../../db/networks';
+import { requestConnectNetwork, requestDetachNetwork } from '../../db/network-actions';
 import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
@@ -27,9 +31,12 @@ describe('workflow histories', () => {
       await env?.close();
     });
 
+    // Histories are kept, not replaced: an old one is exactly what proves a change compatible.
     async function save(name: string, workflowId: string): Promise<void> {
+      const file = join(historiesDir, `${name}.json`);
+      if (existsSync(file)) return;
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
-      writeFileSync(join(historiesDir, `${name}.json`), `${historyToJSON(history)}\n`);
+      writeFileSync(file, `${historyToJSON(history)}\n`);
     }
 
     it('records a released booking and a failed one', async () => {
@@ -48,11 +55,27 @@ describe('workflow histories', () => {
       await save('booking-failed', badHandle.workflowId);
       await save('host-failed', hostWorkflowId(bad.id, 'sim-04'));
     });
+
+    it('records a HIL networking action, done and refused', async () => {
+      const db = env.database.db;
+      await createProject(db, 'history');
+      await connectNode(db, 'history', 'sim-01');
+      await createNetwork(db, { lab: 'sim', name: 'history-net', owner: 'history', access: ['history'], vlan: null });
+      const done = await requestConnectNetwork(db, { node: 'sim-01', nic: 'eno1', network: 'history-net' });
+      await startNetworkAction(env.client, env.taskQueue, done);
+      await env.client.workflow.getHandle(done).result();
+      await save('network-action-done', done);
+      env.simLab.faults.inject({ at: 'switch.configure', kind: 'permanent' });
+      const refused = await requestDetachNetwork(db, { node: 'sim-01', nic: 'eno1', network: 'history-net' });
+      await startNetworkAction(env.client, env.taskQueue, refused);
+      await env.client.workflow.getHandle(refused).result();
+      await save('network-action-error', refused);
+    });
   });
 
   it('replay against the current workflow code without nondeterminism', async () => {
     const files = readdirSync(historiesDir).filter((f) => f.endsWith('.json'));
-    expect(files.length).toBeGreaterThanOrEqual(4);
+    expect(files.length).toBeGreaterThanOrEqual(6);
     for (const file of files) {
       const history = historyFromJSON(JSON.parse(readFileSync(join(historiesDir, file), 'utf8')));
       // Throws DeterminismViolationError (or the workflow's own error) on an incompatible change.
