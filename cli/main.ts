@@ -6,6 +6,7 @@ import { register as codec } from './commands/codec';
 import { register as inventory, type CliContext as InventoryContext } from './commands/inventory';
 import { register as labImport } from './commands/lab-import';
 import { register as dbMigrate } from './commands/db-migrate';
+import { register as doctor } from './commands/doctor';
 
 /** A command family registers its subcommands on the program. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -20,6 +21,7 @@ const families: Register[] = [
   (program, ctx) => inventory(program, inventoryContext(ctx)),
   (program, ctx) => labImport(program, inventoryContext(ctx)),
   (program, ctx) => dbMigrate(program, inventoryContext(ctx)),
+  doctor,
 ];
 
 export function buildProgram(ctx: CliContext = defaultContext): Command {
