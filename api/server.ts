@@ -15,6 +15,7 @@ import { bookingActionRoutes } from './routes/booking-actions';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
+import { cursorKey } from './visibility-query';
 
 export interface ApiDeps {
   temporal: Client;
@@ -29,6 +30,13 @@ export interface ApiDeps {
   hil?: HilOptions;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
+}
+
+const routesOf = new WeakMap<FastifyInstance, string[]>();
+
+/** Every route the server answers, as `METHOD /path/:param` (HEAD left out): what the OpenAPI check compares with. */
+export function servedRoutes(app: FastifyInstance): string[] {
+  return [...(routesOf.get(app) ?? [])];
 }
 
 /** JSON bodies; clients often send the JSON content type on bodiless requests (DELETE): empty is no body, not an error. */
@@ -57,6 +65,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  const routes: string[] = [];
+  routesOf.set(app, routes);
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
+  });
   installErrorHandler(app);
   tolerantJson(app);
   await installOpenApi(app);
@@ -86,7 +99,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         detailOf: bookingDetail,
       });
       await v1.register(openApiRoute);
-      await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab });
+      await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
     },

@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHmac, timingSafeEqual } from 'node:crypto';
 import { ApiError } from './errors';
 
 /**
@@ -39,22 +39,34 @@ export function bookingListQuery(f: BookingFilter): string | null {
 }
 
 /**
- * Cursors are Temporal's page tokens, tagged with the filter they belong to: a cursor reused with
- * other filters is refused rather than silently paging through a different list.
+ * Cursors are Temporal's page tokens, sealed with an HMAC over the filter they belong to: a cursor
+ * reused with other filters, or made up, is refused here rather than handed to Temporal (which
+ * answers a token it cannot read with an internal error, after retrying for a while).
  */
-function tagOf(query: string): string {
-  return createHash('sha256').update(query).digest('base64url').slice(0, 12);
+const MAC_LENGTH = 16;
+
+function macOf(key: Buffer, query: string, token: Buffer): Buffer {
+  return createHmac('sha256', key).update(query).update('\0').update(token).digest().subarray(0, MAC_LENGTH);
 }
 
-export function encodeCursor(query: string, token: Uint8Array | null | undefined): string | null {
+/** The key cursors are sealed with, the same on every API process of a deployment. */
+export function cursorKey(secret: string): Buffer {
+  return createHmac('sha256', secret).update('laas booking list cursor').digest();
+}
+
+export function encodeCursor(key: Buffer, query: string, token: Uint8Array | null | undefined): string | null {
   if (!token || token.length === 0) return null;
-  return `${tagOf(query)}${Buffer.from(token).toString('base64url')}`;
+  const bytes = Buffer.from(token);
+  return Buffer.concat([macOf(key, query, bytes), bytes]).toString('base64url');
 }
 
-export function decodeCursor(query: string, cursor: string | undefined): Uint8Array | undefined {
+export function decodeCursor(key: Buffer, query: string, cursor: string | undefined): Uint8Array | undefined {
   if (cursor === undefined) return undefined;
-  if (cursor.length <= 12 || cursor.slice(0, 12) !== tagOf(query)) {
+  const bytes = Buffer.from(cursor, 'base64url');
+  const token = bytes.subarray(MAC_LENGTH);
+  const mac = bytes.subarray(0, MAC_LENGTH);
+  if (token.length === 0 || mac.length !== MAC_LENGTH || !timingSafeEqual(mac, macOf(key, query, token))) {
     throw new ApiError(400, 'InvalidCursor', 'cursor: not a cursor of this list (filters changed, or not a nextCursor)');
   }
-  return Buffer.from(cursor.slice(12), 'base64url');
+  return token;
 }

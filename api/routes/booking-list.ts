@@ -17,6 +17,8 @@ const GRPC_INVALID_ARGUMENT = 3;
 export interface BookingListDeps {
   temporal: Client;
   lab: Lab;
+  /** Seals the cursors (see visibility-query.ts). */
+  cursorKey: Buffer;
 }
 
 /**
@@ -56,7 +58,7 @@ export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, d
           namespace,
           query,
           pageSize: q.limit,
-          nextPageToken: decodeCursor(query, q.cursor),
+          nextPageToken: decodeCursor(deps.cursorKey, query, q.cursor),
         });
       } catch (err) {
         // A page token Temporal cannot read (expired, or made up) is the client's to fix.
@@ -72,7 +74,7 @@ export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, d
           const f = factsOf(info);
           return { id: f.id, project: f.project ?? '', owner: f.owner ?? '', state: f.state, start: f.start, end: f.end, hosts: f.hosts };
         }),
-        nextCursor: encodeCursor(query, page.nextPageToken),
+        nextCursor: encodeCursor(deps.cursorKey, query, page.nextPageToken),
       };
     },
   );
