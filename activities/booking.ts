@@ -3,11 +3,16 @@ import type { ActivityDeps, AllocationRequest } from './deps';
 import type { BookingEventInput } from '../db/booking-events';
 import { asStep } from './failures';
 
-export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | 'events'>) {
+export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | 'events' | 'inventory'>) {
   return {
     /** Hosts (by name or flavor) and one VLAN per booking network, for the booking's time range. */
     async allocateBooking(request: AllocationRequest): Promise<Allocation> {
       return asStep(() => deps.allocator.allocate(request));
+    },
+    /** A flavor booking's host that failed twice: out of service, and another free host of the flavor instead. */
+    async substituteHost(request: { bookingId: string; failed: string; keep: string[]; flavor: string }): Promise<{ host: string }> {
+      await asStep(() => deps.inventory.setMaintenance(request.failed, `failed provisioning twice in booking ${request.bookingId}`));
+      return { host: await asStep(() => deps.allocator.substitute(request)) };
     },
     async extendAllocation({ bookingId, end }: { bookingId: string; end: string }): Promise<void> {
       await asStep(() => deps.allocator.extend(bookingId, end));

@@ -43,6 +43,8 @@ export interface AllocationRequest {
 export interface Allocator {
   /** Idempotent by booking id: the same booking gets the same answer. */
   allocate(request: AllocationRequest): Promise<Allocation>;
+  /** Swap a failed host of a flavor booking for another free host of the flavor; returns its name. */
+  substitute(request: { bookingId: string; failed: string; keep: string[]; flavor: string }): Promise<string>;
   /** Move the booking's end; refused with the conflicting range when the hosts or VLANs are taken. */
   extend(bookingId: string, end: string): Promise<void>;
   /** Releasing what is not held is a no-op. */

@@ -349,3 +349,31 @@ export async function releaseBooking(db: Kysely<Database>, bookingId: string): P
     return { released: row !== undefined };
   });
 }
+
+/**
+ * Swap a booking's host for another free host of the flavor, over the same range, in one
+ * transaction (the failed host stays out of service separately). Idempotent: when `failed` is no
+ * longer held and the booking already holds a host outside `keep`, that host is the answer.
+ */
+export async function substituteHost(
+  db: Kysely<Database>,
+  input: { bookingId: string; failed: string; keep: string[]; flavor: string; attributes?: Record<string, unknown> | undefined },
+): Promise<string> {
+  return inTransaction(db, async (trx) => {
+    const booking = await readBookingAllocation(trx, input.bookingId);
+    if (!booking) throw new UnknownBooking(input.bookingId);
+    if (booking.released) throw new BookingReleased(input.bookingId);
+    const held = booking.hosts.map((h) => h.name);
+    const already = held.find((h) => h !== input.failed && !input.keep.includes(h));
+    if (!held.includes(input.failed) && already) return already;
+    const failed = await trx.selectFrom('hosts').select('id').where('name', '=', input.failed).executeTakeFirst();
+    if (failed) await trx.deleteFrom('host_allocations').where('booking_id', '=', input.bookingId).where('host_id', '=', failed.id).execute();
+    const lab = booking.lab ? await trx.selectFrom('labs').select('id').where('name', '=', booking.lab).executeTakeFirst() : undefined;
+    const keepIds = held.length
+      ? (await trx.selectFrom('hosts').select('id').where('name', 'in', held).execute()).map((h) => h.id)
+      : [];
+    const id = await takeHostOfFlavor(trx, input.bookingId, { flavor: input.flavor, attributes: input.attributes }, booking.range, lab?.id, [...keepIds, ...(failed ? [failed.id] : [])]);
+    const row = await trx.selectFrom('hosts').select('name').where('id', '=', id).executeTakeFirstOrThrow();
+    return row.name;
+  });
+}

@@ -4,7 +4,7 @@ import type { Allocator, CredentialStore, NetworkActionStore } from '../activiti
 import { finishNetworkAction, networkActionPlan } from '../db/network-actions';
 import type { Inventory } from '../activities/inventory';
 import type { Database } from '../db/database';
-import { allocateBooking, extendBooking, releaseBooking } from '../db/allocations';
+import { allocateBooking, extendBooking, releaseBooking, substituteHost } from '../db/allocations';
 import { getCredential } from '../db/credentials';
 import type { Keyring } from '../db/crypto';
 import { databaseInventory } from '../db/inventory';
@@ -28,6 +28,7 @@ export function databaseAllocator(db: Kysely<Database>): Allocator {
       for (const v of a.vlans) if (v.network) vlans[v.network] = v.vlan;
       return { hosts: a.hosts.map((h) => h.name), vlans };
     },
+    substitute: (request) => substituteHost(db, request),
     async extend(bookingId, end) {
       await extendBooking(db, bookingId, end);
     },

@@ -44,6 +44,9 @@ const undo = wf.proxyActivities<Activities>({
 
 class ReleaseBeforeActive extends Error {}
 
+/** How many times one requested host may be replaced by another of its flavor. */
+const MAX_SUBSTITUTIONS = 2;
+
 interface Child {
   host: string;
   handle: wf.ChildWorkflowHandle<typeof hostWorkflow>;
@@ -104,7 +107,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     ready.add(host);
   });
   wf.setHandler(hostLeftoversSignal, ({ host, leftovers }) => {
-    const child = children.find((c) => c.host === host);
+    // A host tried again has two children: the report is the newest one's.
+    const child = [...children].reverse().find((c) => c.host === host);
     if (!child) return;
     child.undone = leftovers;
     child.reports += 1;
@@ -254,11 +258,13 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
 
     // Registered before the children start: tearing hosts down is idempotent per host.
     undos.push({ step: 'hosts', undo: () => teardownHosts() });
-    for (const [i, req] of input.hosts.entries()) {
-      const host = allocation.hosts[i]!;
+    // One slot per requested host; a flavor slot may change host when its host keeps failing.
+    const slots = allocation.hosts.map((host) => ({ host, failures: 0, substitutions: 0 }));
+    const failedChildren: { slot: number; host: string; error: { type: string; message: string } }[] = [];
+    async function startHost(slot: number, host: string): Promise<void> {
       const handle = await wf.startChild(hostWorkflow, {
         workflowId: hostWorkflowId(input.id, host),
-        args: [planHost(input, req, host, allocation, wf.workflowInfo().workflowId)],
+        args: [planHost(input, input.hosts[slot]!, host, allocation, wf.workflowInfo().workflowId)],
         staticSummary: `${host} for booking ${input.id}`,
       });
       const child: Child = { host, handle, reports: 0 };
@@ -266,21 +272,63 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       handle.result().then(
         () => undefined,
         (err: unknown) => {
-          failedHosts.set(host, failureOf(err));
           // A child ended without reporting its undos (terminated by hand): say so.
           if (!child.undone) {
             child.undone = [{ host, step: 'hosts', error: { type: 'HostWorkflowEnded', message: `host workflow of ${host} ended before undoing its steps` } }];
             refreshLeftovers();
           }
+          failedChildren.push({ slot, host, error: failureOf(err) });
         },
       );
+    }
+    for (const [i, host] of allocation.hosts.entries()) await startHost(i, host);
+
+    /**
+     * A failed host of a flavor booking (compensate policy) is tried once more; failing again it
+     * leaves service and another free host of the flavor takes its place. Anything else fails the booking.
+     */
+    async function hostFailed(f: (typeof failedChildren)[number]): Promise<void> {
+      const slot = slots[f.slot]!;
+      const flavor = input.hosts[f.slot]!.flavor;
+      slot.failures += 1;
+      if (!flavor || (input.failurePolicy ?? 'compensate') !== 'compensate' || slot.substitutions >= MAX_SUBSTITUTIONS) {
+        failedHosts.set(f.host, f.error);
+        return;
+      }
+      if (slot.failures >= 2) {
+        const keep = slots.filter((s) => s !== slot).map((s) => s.host);
+        let next: string;
+        try {
+          next = (await bookkeeping.substituteHost({ bookingId: input.id, failed: f.host, keep, flavor })).host;
+        } catch {
+          failedHosts.set(f.host, f.error);
+          return;
+        }
+        await event('host:substituted', { failed: f.host, host: next, error: f.error });
+        slot.host = next;
+        slot.failures = 0;
+        slot.substitutions += 1;
+        wf.upsertSearchAttributes([{ key: HostNamesKey, value: slots.map((s) => s.host) }]);
+      } else {
+        await event('host:retried', { host: f.host, error: f.error });
+      }
+      status.hosts[f.slot] = {
+        name: slot.host,
+        hostname: input.hosts[f.slot]!.hostname ?? slot.host,
+        steps: HOST_STEPS.map((step) => ({ step, status: 'pending' })),
+      };
+      await startHost(f.slot, slot.host);
     }
 
     // Provisioning: watch for every host ready, a failure, a release, or hosts held for an operator.
     for (;;) {
-      const settled = () => ready.size === children.length || failedHosts.size > 0 || releaseRequested;
+      const settled = () => slots.every((s) => ready.has(s.host)) || failedHosts.size > 0 || releaseRequested;
       const heldChanged = () => (heldHosts().length > 0) !== (status.state === 'held');
-      await wf.condition(() => settled() || heldChanged());
+      await wf.condition(() => failedChildren.length > 0 || settled() || heldChanged());
+      if (failedChildren.length > 0 && failedHosts.size === 0 && !releaseRequested) {
+        await hostFailed(failedChildren.shift()!);
+        continue;
+      }
       if (settled()) break;
       await setState(heldHosts().length > 0 ? 'held' : 'provisioning', { hosts: heldHosts() });
     }

@@ -45,6 +45,16 @@ export class MemoryAllocator implements Allocator {
     return Promise.resolve({ hosts, vlans });
   }
 
+  substitute(request: { bookingId: string; failed: string; keep: string[]; flavor: string }): Promise<string> {
+    const mine = this.held.get(request.bookingId);
+    if (!mine) throw new DeviceError('UnknownBooking', `booking ${request.bookingId} holds nothing`, false);
+    const busy = new Set([...this.held.entries()].filter(([id, h]) => id !== request.bookingId && h.start < mine.end && mine.start < h.end).flatMap(([, h]) => h.hosts));
+    const free = this.lab.hosts.find((h) => h.flavor === request.flavor && h.name !== request.failed && !mine.hosts.includes(h.name) && !busy.has(h.name));
+    if (!free) throw new DeviceError('NoFreeHost', `no free host of flavor ${request.flavor}`, false);
+    mine.hosts = mine.hosts.map((h) => (h === request.failed ? free.name : h));
+    return Promise.resolve(free.name);
+  }
+
   extend(bookingId: string, end: string): Promise<void> {
     const mine = this.held.get(bookingId);
     if (!mine) throw new DeviceError('UnknownBooking', `booking ${bookingId} holds nothing`, false);

@@ -1,6 +1,7 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { bookingStatusQuery, extendUpdate, releaseSignal, resolveHoldUpdate } from '../../workflows/definitions';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { listBookingEvents } from '../../db/booking-events';
 import { sampleBooking, startBooking, updateRefusal, waitForState } from '../helpers/booking';
 
 let env: LabWorker;
@@ -84,5 +85,32 @@ describe('extend', () => {
     expect(await updateRefusal(h1.executeUpdate(extendUpdate, { args: [{ end: 'soon' }] }))).toMatch(/not an ISO 8601 instant/);
     for (const h of [h1, h2]) await h.signal(releaseSignal, { reason: 'test' });
     for (const h of [h1, h2]) expect((await h.result()).state).toBe('released');
+  });
+});
+
+describe('host substitution', () => {
+  it('a flavor booking whose host fails twice: that host goes to maintenance and another of the flavor takes over', async () => {
+    env.simLab.faults.inject({ at: 'imaging.deploy', target: 'sim-01', kind: 'permanent' });
+    const input = sampleBooking([], {
+      headnode: undefined,
+      hosts: [{ flavor: 'sim.small', image: 'ubuntu-22.04', interfaces: { eno1: [{ network: 'public', tagged: false }] } }],
+    });
+    const handle = await startBooking(env.client, env.taskQueue, input);
+    const active = await waitForState(handle, ['active', 'failed']);
+    expect(active.state).toBe('active');
+    expect(active.hosts.map((h) => h.name)).toEqual(['sim-02']);
+    expect(active.leftovers).toEqual([]);
+    const host = await env.database.db.selectFrom('hosts').select(['state', 'metadata']).where('name', '=', 'sim-01').executeTakeFirstOrThrow();
+    expect(host.state).toBe('maintenance');
+    expect(host.metadata).toMatchObject({ maintenance_reason: `failed provisioning twice in booking ${input.id}` });
+    const kinds = (await listBookingEvents(env.database.db, input.id)).map((e) => e.kind);
+    expect(kinds).toEqual(expect.arrayContaining(['host:retried', 'host:substituted']));
+    expect((await handle.describe()).searchAttributes.HostNames).toEqual(['sim-02']);
+    // The failed host's steps were undone both times; it holds nothing.
+    expect(env.simLab.residue().filter((r) => r.startsWith('sim-01'))).toEqual([]);
+    await handle.signal(releaseSignal, { reason: 'test' });
+    expect((await handle.result()).state).toBe('released');
+    expect(env.simLab.residue()).toEqual([]);
+    await env.database.db.updateTable('hosts').set({ state: 'available' }).where('name', '=', 'sim-01').execute();
   });
 });
