@@ -21,15 +21,17 @@ const host = z.object({
   name: labName,
   /** Flavor (hardware profile) used to book "any host like this". */
   flavor: z.string().min(1),
-  bmc: z.object({
-    /** How the BMC is driven: ipmi (ipmitool lanplus) or sim (the simulated lab). */
-    type: z.enum(['ipmi', 'sim']).default('sim'),
-    /** BMC address and UDP port for IPMI over LAN. */
-    address: z.string().min(1),
-    port: z.number().int().min(1).max(65535).default(623),
-    /** Name of the credential entry holding the BMC user and password. */
-    credential: z.string().min(1),
-  }),
+  bmc: z
+    .object({
+      /** How the BMC is driven: ipmi (ipmitool lanplus) or sim (the simulated lab); by default sim for sim:// addresses, else ipmi. */
+      type: z.enum(['ipmi', 'sim']).optional(),
+      /** BMC address and UDP port for IPMI over LAN. */
+      address: z.string().min(1),
+      port: z.number().int().min(1).max(65535).default(623),
+      /** Name of the credential entry holding the BMC user and password. */
+      credential: z.string().min(1),
+    })
+    .transform((b) => ({ ...b, type: b.type ?? (b.address.startsWith('sim://') ? ('sim' as const) : ('ipmi' as const)) })),
   nics: z.array(nic).min(1),
   /** Where the OS answers SSH once imaged (management address). */
   ssh: z.object({ address: z.string().min(1), port: z.number().int().min(1).max(65535).default(22) }),

@@ -108,14 +108,14 @@ function planFromLab(raw: unknown, source: string): LabPlan {
     format: 'lab',
     lab: { name: lab.name, maxLeaseHours: lab.maxLeaseHours, headnodeImage: lab.headnodeImage },
     vlanPool: pool,
-    switches: lab.switches.map((s, i) => ({ path: `switches.${i}`, name: s.name, type: s.type, address: s.address, port: s.port ?? null, credential: s.credential, options: {} })),
+    switches: lab.switches.map((s, i) => ({ path: `switches.${i}`, name: s.name, type: s.type, address: s.address, port: s.port ?? null, credential: s.credential, options: { ...(s.options ?? {}) } })),
     images: lab.images.map((im, i) => ({ path: `images.${i}`, name: im.name, imagingId: im.imagingId, osFamily: im.osFamily })),
     hosts: lab.hosts.map((h, i) => ({
       path: `hosts.${i}`,
       name: h.name,
       flavor: h.flavor,
       // The simulated lab's BMCs are addressed sim://...; everything else speaks IPMI.
-      bmc: { type: h.bmc.address.startsWith('sim://') ? 'sim' : 'ipmi', address: h.bmc.address, port: h.bmc.port, credential: h.bmc.credential },
+      bmc: { type: h.bmc.type, address: h.bmc.address, port: h.bmc.port, credential: h.bmc.credential },
       ssh: { address: h.ssh.address, port: h.ssh.port },
       imagingName: null,
       externalId: null,

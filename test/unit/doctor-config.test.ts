@@ -125,10 +125,10 @@ describe('doctor: the lab description, without touching devices', () => {
     expect(places).toEqual(expect.arrayContaining([`${file} directory.options.url`, `${file} directory.options.vpnGroup`, `${file} headnode.options.imageDir`]));
   });
 
-  it('names a host whose BMC type has no driver, and one whose type and address disagree', async () => {
+  it('names a host whose BMC type has no driver; a BMC without a type is IPMI unless its address is sim://', async () => {
     const { findings, lab, file } = await check(labText((lab) => void (host0(lab).bmc = { address: '192.0.2.11', credential: 'bmc-node1' })));
-    // type left out: the schema says sim, the address says IPMI.
-    expect(findings.list.find((f) => f.place === `${file} hosts.0.bmc`)?.message).toContain('write type: ipmi');
+    expect(lab!.hosts[0]!.bmc.type).toBe('ipmi');
+    expect(findings.list.filter((f) => f.place === `${file} hosts.0.bmc`)).toEqual([]);
     const devices = devicesFromFile(lab!, file);
     devices.bmcs[0]!.type = 'redfish';
     const more = new Findings();
