@@ -7,6 +7,9 @@ import { register as inventory, type CliContext as InventoryContext } from './co
 import { register as labImport } from './commands/lab-import';
 import { register as dbMigrate } from './commands/db-migrate';
 import { register as doctor } from './commands/doctor';
+import { register as bookings } from './commands/bookings';
+import { register as cleanup } from './commands/cleanup';
+import { register as burnin } from './commands/burnin';
 
 /** A command family registers its subcommands on the program. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -21,6 +24,9 @@ const families: Register[] = [
   (program, ctx) => inventory(program, inventoryContext(ctx)),
   (program, ctx) => labImport(program, inventoryContext(ctx)),
   (program, ctx) => dbMigrate(program, inventoryContext(ctx)),
+  bookings,
+  cleanup,
+  burnin,
   doctor,
 ];
 
