@@ -6,16 +6,26 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers'>) {
   const directory = deps.drivers.directory;
   return {
     /**
-     * VPN step (booking level): one directory account per VPN user. The generated passwords are
-     * not returned into the workflow history in clear; delivery goes through the encrypted path.
+     * VPN step (booking level): one directory account per VPN user, with its generated password
+     * for delivery to the user once. The result travels encrypted (payload codec) and the booking
+     * forgets the passwords once the API has shown them.
      */
-    async createVpnAccounts({ bookingId, project, users }: { bookingId: string; project: string; users: string[] }): Promise<StepDone & { accounts: string[] }> {
+    async createVpnAccounts({ bookingId, project, users }: { bookingId: string; project: string; users: string[] }): Promise<
+      StepDone & { accounts: string[]; passwords: Record<string, string> }
+    > {
       const accounts: string[] = [];
+      const passwords: Record<string, string> = {};
       for (const uid of users) {
-        const account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+        let account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+        if (!account.password) {
+          // Ours already, but its password was lost with an earlier attempt's result: issue a new one.
+          await asStep(() => directory.removeVpnAccount(uid, bookingId));
+          account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+        }
         accounts.push(account.uid);
+        if (account.password) passwords[account.uid] = account.password;
       }
-      return { attempt: attempt(), accounts };
+      return { attempt: attempt(), accounts, passwords };
     },
     /** Undo of the VPN step: this booking's accounts are gone (anyone else's are left alone). */
     async removeVpnAccounts({ bookingId, users }: { bookingId: string; users: string[] }): Promise<void> {

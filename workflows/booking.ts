@@ -4,6 +4,7 @@ import {
   BookingIdKey,
   BookingStateKey,
   bookingStatusQuery,
+  credentialsDeliveredSignal,
   extendUpdate,
   holdDecisionSignal,
   HostNamesKey,
@@ -102,6 +103,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     const s = h?.steps.find((x) => x.step === record.step);
     if (s) Object.assign(s, record);
     if (h && held !== undefined) h.held = held ?? undefined;
+  });
+  wf.setHandler(credentialsDeliveredSignal, () => {
+    delete status.vpnPasswords;
   });
   wf.setHandler(hostReadySignal, ({ host }) => {
     ready.add(host);
@@ -336,11 +340,18 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (releaseRequested) throw new ReleaseBeforeActive();
 
     if (input.access.vpnUsers.length) {
-      undos.push({ step: 'vpn', undo: () => undo.removeVpnAccounts({ bookingId: input.id, users: input.access.vpnUsers }) });
+      undos.push({
+        step: 'vpn',
+        undo: () => {
+          delete status.vpnPasswords;
+          return undo.removeVpnAccounts({ bookingId: input.id, users: input.access.vpnUsers });
+        },
+      });
       const vpn = await runBookingStep('vpn', () =>
         bookingSteps.createVpnAccounts({ bookingId: input.id, project: input.project, users: input.access.vpnUsers }),
       );
       status.vpnAccounts = vpn.accounts;
+      if (vpn.passwords && Object.keys(vpn.passwords).length) status.vpnPasswords = vpn.passwords;
     } else {
       Object.assign(bookingStep('vpn'), { status: 'done' });
     }

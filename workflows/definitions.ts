@@ -14,6 +14,8 @@ export const resolveHoldUpdate = defineUpdate<{ hosts: string[] }, [{ action: Ho
 /** Run the undos that failed again (after the operator fixed the cause). */
 export const retryCleanupUpdate = defineUpdate<{ leftovers: Leftover[] }, []>('retryCleanup');
 
+/** The API has shown the generated VPN passwords to the user: the booking forgets them. */
+export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
 /** Parent → host child: undo everything on this host and finish. */
 export const teardownSignal = defineSignal('teardown');
 /** Parent → host child: the operator's decision on a held step. */

@@ -130,6 +130,8 @@ export interface BookingStatus {
   bookingSteps: StepRecord[];
   headnode?: { name: string; console?: { type: string; host: string; port: number } };
   vpnAccounts?: string[];
+  /** Generated VPN passwords, until the API has shown them once (then gone from the booking). */
+  vpnPasswords?: Record<string, string>;
   leftovers: Leftover[];
   error?: { type: string; message: string };
 }

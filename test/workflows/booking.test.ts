@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hostWorkflowId, bookingStatusQuery, releaseSignal } from '../../workflows/definitions';
+import { hostWorkflowId, bookingStatusQuery, credentialsDeliveredSignal, releaseSignal } from '../../workflows/definitions';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, scheduledActivities, startBooking, waitForState } from '../helpers/booking';
 import { listBookingEvents } from '../../db/booking-events';
@@ -31,6 +31,12 @@ describe('a booking on the simulated lab', () => {
     expect(env.simLab.host('sim-01').hostname).toBe('sim-01-pod');
     expect(env.simLab.host('sim-02').files.get('/root/.ssh/authorized_keys')?.content).toContain('alice@laptop');
     expect([...env.simLab.accounts.keys()]).toEqual(['alice']);
+    // The generated VPN password is there for delivery, it works, and it is gone once delivered.
+    const password = active.vpnPasswords?.alice;
+    expect(password).toMatch(/^.{12,}$/);
+    expect(env.simLab.accounts.get('alice')!.password).toBe(password);
+    await handle.signal(credentialsDeliveredSignal);
+    expect((await handle.query(bookingStatusQuery)).vpnPasswords).toBeUndefined();
     expect(env.simLab.headnodes.get(`laas-${input.id}-headnode`)?.networks).toEqual([{ name: 'private', vlan: vlans.private }]);
     expect(env.simLab.host('sim-03').power).toBe('off');
 
