@@ -10,6 +10,8 @@ import { CliError, EXIT } from '../context';
 const { temporal } = proto;
 const EventType = temporal.api.enums.v1.EventType;
 const GRPC_NOT_FOUND = 5;
+/** How long a booking that already says "failed" may take to close its workflow. */
+const CLOSING_MS = 15_000;
 /** Temporal's 64-bit event ids, as the history hands them out (kept to hand back unchanged). */
 type EventId = NonNullable<proto.temporal.api.history.v1.IHistoryEvent['eventId']>;
 
@@ -68,15 +70,21 @@ export async function planBookingReset(client: Client, bookingId: string, failed
   const workflowId = bookingWorkflowId(bookingId);
   let runId: string;
   let status: string;
-  try {
-    const d = await client.workflow.getHandle(workflowId).describe();
-    runId = d.runId;
-    status = d.status.name;
-  } catch (err) {
-    if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND)) {
-      throw new CliError(`no workflow ${workflowId} in namespace ${client.options.namespace}`, EXIT.notFound);
+  // The booking says "failed" a moment before its workflow closes (it records the state first).
+  const deadline = Date.now() + CLOSING_MS;
+  for (;;) {
+    try {
+      const d = await client.workflow.getHandle(workflowId).describe();
+      runId = d.runId;
+      status = d.status.name;
+    } catch (err) {
+      if (err instanceof WorkflowNotFoundError || (isGrpcServiceError(err) && Number(err.code) === GRPC_NOT_FOUND)) {
+        throw new CliError(`no workflow ${workflowId} in namespace ${client.options.namespace}`, EXIT.notFound);
+      }
+      throw err;
     }
-    throw err;
+    if (status !== 'RUNNING' || Date.now() > deadline) break;
+    await new Promise((resolve) => setTimeout(resolve, 250));
   }
   if (status !== 'FAILED') throw new CliError(`workflow ${workflowId} is ${status}, not FAILED: only a failed booking is reset`, EXIT.failed);
   const history = await client.workflow.getHandle(workflowId, runId).fetchHistory();
