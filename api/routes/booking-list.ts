@@ -11,6 +11,11 @@ import { bookingListQuery, decodeCursor, encodeCursor } from '../visibility-quer
 import { factsOf } from '../booking-facts';
 import { ApiError } from '../errors';
 
+/** The same execution without its memo; a copy keeps the message's prototype, where its defaults live. */
+function withoutMemo<T extends object>(raw: T): T {
+  return Object.assign(Object.create(Object.getPrototypeOf(raw) as object) as T, raw, { memo: null });
+}
+
 /** gRPC's INVALID_ARGUMENT. */
 const GRPC_INVALID_ARGUMENT = 3;
 
@@ -68,7 +73,13 @@ export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, d
         throw err;
       }
       const converter = deps.temporal.options.loadedDataConverter;
-      const infos = await Promise.all((page.executions ?? []).map((raw) => executionInfoFromRaw(raw, converter, raw, namespace)));
+      const infos = await Promise.all(
+        (page.executions ?? []).map((raw) =>
+          // A memo this API cannot decode (written under a payload key it lacks) costs that booking
+          // its lease times, not the whole page: the search attributes are never encrypted.
+          executionInfoFromRaw(raw, converter, raw, namespace).catch(() => executionInfoFromRaw(withoutMemo(raw), converter, raw, namespace)),
+        ),
+      );
       return {
         bookings: infos.map((info) => {
           const f = factsOf(info);

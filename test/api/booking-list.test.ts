@@ -11,6 +11,9 @@ import { createUserToken } from '../../db/api-tokens';
 import { createProject } from '../../db/projects';
 import { addUserToProject, createUser } from '../../db/users';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { Client } from '@temporalio/client';
+import { dataConverterFromEnv, newPayloadKeyEntry } from '../../config/payload-codec';
+import { BookingIdKey, BookingStateKey, bookingWorkflowId, LabNameKey, OwnerKey, ProjectKey } from '../../workflows/definitions';
 
 const suffix = randomBytes(3).toString('hex');
 // Visibility is shared by every test file on the dev server: names of this run only.
@@ -128,6 +131,32 @@ describe('listing bookings', () => {
     expect(await eventually(`project=${P1}&state=released`, [ids.b2])).toEqual([ids.b2]);
     expect((await all(`project=${P1}&state=provisioning,released`)).sort()).toEqual([ids.b1, ids.b2]);
     for (const id of [ids.b1, ids.b3]) await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: admin });
+  });
+
+  it('lists a booking whose memo it cannot decode (another payload key) from its search attributes', async () => {
+    const id = `l4-${suffix}`;
+    const sealed = new Client({ connection: env.client.connection, namespace: 'default', dataConverter: dataConverterFromEnv({ LAAS_PAYLOAD_KEYS: newPayloadKeyEntry('elsewhere') }, () => undefined).dataConverter });
+    // No worker polls this queue: the booking only sits in visibility, its memo sealed.
+    const handle = await sealed.workflow.start('bookingWorkflow', {
+      workflowId: bookingWorkflowId(id),
+      taskQueue: `nobody-${suffix}`,
+      args: [{}],
+      memo: { lease: { start, end } },
+      typedSearchAttributes: [
+        { key: BookingIdKey, value: id },
+        { key: LabNameKey, value: env.lab.name },
+        { key: ProjectKey, value: P1 },
+        { key: OwnerKey, value: 'sealed' },
+        { key: BookingStateKey, value: 'provisioning' },
+      ],
+    });
+    try {
+      expect(await eventually(`project=${P1}&owner=sealed`, [id])).toEqual([id]);
+      const [listed] = (await page(`project=${P1}&owner=sealed`)).bookings;
+      expect(listed).toMatchObject({ id, project: P1, owner: 'sealed', state: 'provisioning', end: '', hosts: [] });
+    } finally {
+      await handle.terminate('test over');
+    }
   });
 
   it('refuses filters that are not valid, naming them', async () => {

@@ -122,7 +122,7 @@ describe('every documented route, walked over HTTP', () => {
     'POST /v1/bookings': {
       body: {
         id,
-        project: 'demo',
+        project: `walk-${suffix}`,
         owner: 'alice',
         start: later(1),
         end: later(2),
@@ -130,7 +130,7 @@ describe('every documented route, walked over HTTP', () => {
         hosts: [{ flavor: 'sim.small', image: 'rocky-9', interfaces: { eno1: [{ network: 'public' }] } }],
       },
     },
-    'GET /v1/bookings': { query: 'project=demo&limit=5' },
+    'GET /v1/bookings': { query: `project=walk-${suffix}&limit=5` },
     'GET /v1/bookings/{id}': {},
     'GET /v1/bookings/{id}/events': { query: 'after=0' },
     'POST /v1/bookings/{id}/extend': { body: { end: later(3) } },
