@@ -48,7 +48,8 @@ export interface BookingView {
   hosts: HostView[];
   bookingSteps?: StepView[];
   headnode?: { name: string; console?: { type: string; host: string; port: number } };
-  access?: { vpnAccounts?: VpnAccountView[] };
+  /** Generated VPN passwords appear once (in either shape), the first time the booking is read after they were made. */
+  access?: { vpnAccounts?: VpnAccountView[]; vpnPasswords?: Record<string, string> };
   cleanup?: { leftovers: Leftover[] };
   error?: Failure;
 }
@@ -88,4 +89,20 @@ export function failedStep(b: BookingView): { host: string | null; step: string;
   const s = (b.bookingSteps ?? []).find((x) => x.error);
   if (s?.error) return { host: null, step: s.step, error: s.error };
   return null;
+}
+
+/** The generated VPN passwords this reading of the booking shows, by account. */
+export function vpnPasswords(b: BookingView): Record<string, string> {
+  const out: Record<string, string> = { ...b.access?.vpnPasswords };
+  for (const a of b.access?.vpnAccounts ?? []) if (typeof a === 'object' && a.password) out[a.uid] = a.password;
+  return out;
+}
+
+export function vpnPasswordOf(b: BookingView, uid: string): string | undefined {
+  return vpnPasswords(b)[uid];
+}
+
+/** For people: the passwords, with the warning that the API will not show them again. */
+export function passwordLines(passwords: Record<string, string>): string[] {
+  return Object.entries(passwords).map(([uid, pw]) => `VPN password of ${uid} (shown once; keep it now): ${pw}`);
 }

@@ -31,6 +31,8 @@ export interface WatchOptions {
    * seen in another state, that one does not count as settled.
    */
   leaving?: string;
+  /** Sees every reading of the booking (a one-time VPN password shows in one reading only). */
+  onView?: (b: BookingView) => void;
 }
 
 const ESC = '\x1b[';
@@ -77,6 +79,7 @@ export async function watchBooking(api: ApiClient, id: string, ctx: CliContext, 
   try {
     for (;;) {
       const b = await poll(api, id);
+      options.onView?.(b);
       const now = Date.now();
       if (options.mode === 'screen') {
         const lines = screenLines(b, now).map(fit);

@@ -3,7 +3,7 @@ import type { Command } from 'commander';
 import { parse as parseYaml } from 'yaml';
 import { CliError, EXIT, type CliContext } from '../context';
 import { apiClient, type ApiClient } from './api-client';
-import type { BookingView } from './booking-types';
+import { passwordLines, vpnPasswords, type BookingView } from './booking-types';
 import { alignRows, screenLines, shortTime } from './booking-screen';
 import { settledOutcome, watchBooking, type WatchMode } from './booking-watch';
 import { retryBooking, type RetryOptions } from './booking-retry';
@@ -56,15 +56,22 @@ export async function watchAndExit(
   opts: { plain?: boolean; interval?: number; timeout?: number; leaving?: string },
 ): Promise<void> {
   const mode = watchMode(json, opts.plain);
+  // A generated VPN password shows in one reading only: never let the watch swallow it.
+  const passwords: Record<string, string> = {};
   const b = await watchBooking(api, id, ctx, {
     mode,
+    onView: (view) => Object.assign(passwords, vpnPasswords(view)),
     ...(opts.leaving ? { leaving: opts.leaving } : {}),
     intervalMs: opts.interval ?? 500,
     ...(opts.timeout ? { timeoutMs: opts.timeout * 1000 } : {}),
     ...(process.stdout.columns ? { columns: process.stdout.columns } : {}),
   });
-  if (mode === 'json') ctx.out(JSON.stringify(b, null, 2));
-  else if (mode === 'lines') ctx.out(`booking ${b.id} is ${b.state}`);
+  const shown = Object.keys(passwords).length ? passwords : undefined;
+  if (mode === 'json') ctx.out(JSON.stringify(shown ? { ...b, access: { ...b.access, vpnPasswords: shown } } : b, null, 2));
+  else {
+    for (const line of passwordLines(passwords)) ctx.out(line);
+    if (mode === 'lines') ctx.out(`booking ${b.id} is ${b.state}`);
+  }
   settledOutcome(b);
 }
 
@@ -77,6 +84,7 @@ function showDetails(b: BookingView): string[] {
   if (b.headnode) lines.push(`headnode: ${b.headnode.name}${b.headnode.console ? ` (${b.headnode.console.type} ${b.headnode.console.host}:${b.headnode.console.port})` : ''}`);
   const vpn = (b.access?.vpnAccounts ?? []).map((a) => (typeof a === 'string' ? a : a.uid));
   if (vpn.length) lines.push(`VPN accounts: ${vpn.join(', ')}`);
+  lines.push(...passwordLines(vpnPasswords(b)));
   return lines;
 }
 

@@ -1,5 +1,5 @@
 import type { PortVlans } from '../../drivers/switch/switch';
-import type { BookingView, StepView, VpnAccountView } from './booking-types';
+import type { BookingView, StepView } from './booking-types';
 import { duration } from './booking-screen';
 import type { BurninPeers, CheckResult, Outcome, SwitchRef } from './burnin-peers';
 
@@ -156,17 +156,12 @@ export async function isolationRows(b: BookingView, booking: BurninBooking, fact
   return [...hostRows, ...switchRows];
 }
 
-function vpnPassword(accounts: VpnAccountView[] | undefined, uid: string): string | undefined {
-  const found = (accounts ?? []).find((a) => (typeof a === 'string' ? a : a.uid) === uid);
-  return found && typeof found === 'object' ? found.password : undefined;
-}
-
-export async function vpnRow(b: BookingView, booking: BurninBooking, peers: BurninPeers): Promise<Row> {
+/** `password`: the VPN account's generated password, if some reading of the booking showed it. */
+export async function vpnRow(b: BookingView, booking: BurninBooking, peers: BurninPeers, password?: string): Promise<Row> {
   return guarded('vpn bind', booking.vpnUser, async () => {
     const step = (b.bookingSteps ?? []).find((s) => s.step === 'vpn');
     if (step?.error) return { result: 'fail', detail: `the booking's ${errorText(step)}` };
     if (b.state !== 'active') return { result: 'skip', detail: `booking is ${b.state}, not active` };
-    const password = vpnPassword(b.access?.vpnAccounts, booking.vpnUser);
     return peers.vpnBind({ bookingId: b.id, uid: booking.vpnUser, ...(password ? { password } : {}) });
   });
 }

@@ -15,7 +15,7 @@ import { parseLdapDirectoryOptions } from '../../drivers/directory/ldap-options'
 import { CliError, EXIT, type CliContext } from '../context';
 import { apiClient, type ApiClient } from './api-client';
 import { alignRows } from './booking-screen';
-import type { BookingView } from './booking-types';
+import { vpnPasswordOf, type BookingView } from './booking-types';
 import { watchBooking } from './booking-watch';
 import { isolationRows, provisionRows, releaseRow, sshRows, vpnRow, type BurninBooking, type LabFacts, type Row } from './burnin-checks';
 import { realPeers, type BurninPeers } from './burnin-peers';
@@ -153,14 +153,18 @@ async function burnin(opts: BurninOptions, ctx: CliContext, json: boolean, deps:
     if (!json) ctx.out(`burn-in booking ${booking.id}: ${asked}, image ${image}`);
 
     const timeoutMs = opts.timeout * 1000;
-    let view = await watchBooking(api, booking.id, ctx, { mode: 'quiet', intervalMs: 500, timeoutMs }).catch(() => api.getBooking(booking.id));
+    let vpnPassword: string | undefined;
+    const remember = (b: BookingView) => {
+      vpnPassword ??= vpnPasswordOf(b, booking.vpnUser);
+    };
+    let view = await watchBooking(api, booking.id, ctx, { mode: 'quiet', intervalMs: 500, timeoutMs, onView: remember }).catch(() => api.getBooking(booking.id));
     const peers = (deps.peers ?? defaultPeers)(lab, db);
     const facts = labFacts(db, lab.name);
     const rows: Row[] = [
       ...provisionRows(view),
       ...(await sshRows(view, booking, facts, peers)),
       ...(await isolationRows(view, booking, facts, peers)),
-      await vpnRow(view, booking, peers),
+      await vpnRow(view, booking, peers, vpnPassword),
     ];
     view = await releaseAndWait(api, view, ctx, timeoutMs);
     rows.push(releaseRow(view));
