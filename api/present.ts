@@ -4,9 +4,12 @@ import { hostWorkflowId } from '../workflows/definitions';
 
 /**
  * The booking as a dashboard reads it (booking-api.md). Imaging progress comes from the
- * heartbeat of the host's running imaging activity, as Temporal reports it.
+ * heartbeat of the host's running imaging activity, as Temporal reports it. Generated VPN
+ * passwords are shown only when the caller is to receive them (see credentials.ts).
  */
-export async function presentBooking(status: BookingStatus, temporal: Client) {
+export async function presentBooking(status: BookingStatus, temporal: Client, options: { withPasswords?: boolean } = {}) {
+  const passwords = options.withPasswords && status.vpnPasswords ? { vpnPasswords: status.vpnPasswords } : {};
+  const access = status.vpnAccounts || passwords.vpnPasswords ? { access: { vpnAccounts: status.vpnAccounts ?? [], ...passwords } } : {};
   const progress = await imagingProgress(status, temporal);
   return {
     id: status.id,
@@ -26,7 +29,7 @@ export async function presentBooking(status: BookingStatus, temporal: Client) {
     })),
     bookingSteps: status.bookingSteps,
     ...(status.headnode ? { headnode: status.headnode } : {}),
-    ...(status.vpnAccounts ? { access: { vpnAccounts: status.vpnAccounts } } : {}),
+    ...access,
     ...(status.leftovers.length ? { cleanup: { leftovers: status.leftovers } } : {}),
     ...(status.error ? { error: status.error } : {}),
   };

@@ -17,6 +17,7 @@ import { presentBooking } from '../present';
 import { principalOf } from '../auth/authenticate';
 import { actingUser, checkCreate, type Member } from '../auth/principal';
 import { bookingNotFound, visibleBooking, type BookingMemo } from '../booking-facts';
+import { deliverCredentials, receivesCredentials } from '../credentials';
 
 export interface BookingRouteDeps {
   temporal: Client;
@@ -116,7 +117,7 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
     '/bookings/:id',
     {
       schema: {
-        summary: 'A booking: state, per-host step timeline, addresses, access',
+        summary: 'A booking: state, per-host step timeline, addresses, access (generated VPN passwords once)',
         tags: ['bookings'],
         headers: actingForHeaders,
         params: bookingIdParams,
@@ -125,8 +126,12 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
     },
     async (request) => {
       const { id } = request.params;
-      await visibleBooking(deps.temporal, deps.lab.name, principalOf(request), id);
-      return presentBooking(await statusOf(id), deps.temporal);
+      const principal = principalOf(request);
+      await visibleBooking(deps.temporal, deps.lab.name, principal, id);
+      const status = await statusOf(id);
+      const withPasswords = status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner);
+      if (withPasswords) await deliverCredentials(deps.temporal, deps.db, request, principal, id, Object.keys(status.vpnPasswords!));
+      return presentBooking(status, deps.temporal, { withPasswords });
     },
   );
 

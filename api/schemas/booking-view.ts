@@ -48,7 +48,13 @@ export const bookingView = z
     hosts: z.array(hostView),
     bookingSteps: z.array(stepRecord),
     headnode: z.object({ name: z.string(), console: z.object({ type: z.string(), host: z.string(), port: z.number().int() }).optional() }).optional(),
-    access: z.object({ vpnAccounts: z.array(z.string()) }).optional(),
+    access: z
+      .object({
+        vpnAccounts: z.array(z.string()),
+        /** Generated VPN passwords by account, shown once: to the first reader acting for the owner (or an administrator). */
+        vpnPasswords: z.record(z.string(), z.string()).optional(),
+      })
+      .optional(),
     cleanup: z.object({ leftovers: z.array(leftover) }).optional(),
     error: failure.optional(),
   })

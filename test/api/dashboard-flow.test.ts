@@ -33,10 +33,13 @@ beforeAll(async () => {
   await createProject(db, rival);
   await createUser(db, 'alice', null);
   await createUser(db, 'bob', null);
+  await createUser(db, 'carol', null);
   await addUserToProject(db, 'alice', project);
+  await addUserToProject(db, 'carol', project);
   await addUserToProject(db, 'bob', rival);
   token.alice = (await createUserToken(db, 'alice')).token;
   token.bob = (await createUserToken(db, 'bob')).token;
+  token.carol = (await createUserToken(db, 'carol')).token;
   token.dashboard = (await createDashboardToken(db, env.lab.name)).token;
   api = await buildServer({ temporal: env.client, db, lab: env.lab, taskQueue: env.taskQueue, apiToken: `admin-${randomBytes(12).toString('hex')}` });
 });
@@ -91,7 +94,7 @@ const request = () => ({
   end: new Date(Date.now() + 3_600_000).toISOString(),
   networks: [{ name: 'public', public: true }],
   hosts: [{ name: 'sim-01', image: 'ubuntu-22.04', interfaces: { eno1: [{ network: 'public', tagged: false }] } }],
-  access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'] },
+  access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'], vpnUsers: ['alice'] },
 });
 
 describe('a dashboard booking over HTTP, with a user token', () => {
@@ -105,8 +108,15 @@ describe('a dashboard booking over HTTP, with a user token', () => {
     expect(events.map((e) => e.kind).filter((k) => k.startsWith('state:') || k === 'allocated')).toEqual(['state:provisioning', 'allocated', 'state:active']);
     expect(events.map((e) => BigInt(e.id))).toEqual([...events.map((e) => BigInt(e.id))].sort((a, b) => (a < b ? -1 : 1)));
 
+    // A teammate sees the booking and its VPN account, not the owner's generated password.
+    const teammate = await call('GET', `/v1/bookings/${id}`, as('carol'));
+    expect(teammate.body).toMatchObject({ state: 'active', access: { vpnAccounts: ['alice'] } });
+    expect(teammate.body.access).not.toHaveProperty('vpnPasswords');
+    // The owner gets it once: the password the lab's VPN directory holds.
     const active = await call('GET', `/v1/bookings/${id}`, as('alice'));
     expect(active.body).toMatchObject({ id, project, owner: 'alice', state: 'active' });
+    expect(active.body.access).toEqual({ vpnAccounts: ['alice'], vpnPasswords: { alice: env.simLab.accounts.get('alice')!.password } });
+    expect((await call('GET', `/v1/bookings/${id}`, as('alice'))).body.access).toEqual({ vpnAccounts: ['alice'] });
     expect((active.body.hosts as { steps: { status: string }[] }[])[0]!.steps.every((s) => s.status === 'done')).toBe(true);
     expect(await listedIds(`state=active&project=${project}`, as('alice'), true)).toEqual([id]);
 
@@ -175,6 +185,7 @@ describe('a dashboard booking over HTTP, with a user token', () => {
     const mine = rows.filter((r) => r.actor === 'alice').map((r) => [r.action, r.status, r.outcome]);
     expect(mine).toEqual([
       ['booking.create', 202, 'ok'],
+      ['booking.credentials', 200, 'ok'],
       ['booking.extend', 200, 'ok'],
       ['booking.retry', 403, 'refused'],
       ['booking.release', 202, 'ok'],

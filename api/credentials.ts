@@ -1,0 +1,38 @@
+import type { Client } from '@temporalio/client';
+import type { FastifyRequest } from 'fastify';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import { recordAudit } from '../db/audit';
+import { bookingWorkflowId, credentialsDeliveredSignal } from '../workflows/definitions';
+import { actorOf, type Principal } from './auth/principal';
+
+/**
+ * Generated VPN passwords go to the booking's owner, once: to a caller acting for the owner (the
+ * owner's own token, a dashboard acting for the owner or for its whole lab) or to an
+ * administrator. Another member of the project reads the booking without them and leaves them
+ * for the owner.
+ */
+export function receivesCredentials(p: Principal, owner: string): boolean {
+  if (p.kind === 'admin') return true;
+  if (p.kind === 'user') return p.name === owner;
+  return p.actingFor === null || p.actingFor.name === owner;
+}
+
+/**
+ * Tells the booking to forget the passwords before they are shown, so they are shown once; a
+ * reader whose answer is lost gets new ones issued by an operator (the VPN step reissues a lost
+ * password). The hand-over is audited like a change: it is one.
+ */
+export async function deliverCredentials(temporal: Client, db: Kysely<Database>, request: FastifyRequest, p: Principal, bookingId: string, accounts: string[]): Promise<void> {
+  await temporal.workflow.getHandle(bookingWorkflowId(bookingId)).signal(credentialsDeliveredSignal);
+  await recordAudit(db, {
+    ...actorOf(p),
+    action: 'booking.credentials',
+    method: request.method,
+    path: request.url.split('?')[0]!,
+    subject: bookingId,
+    status: 200,
+    detail: { vpnAccounts: accounts },
+    requestId: request.id,
+  });
+}
