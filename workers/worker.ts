@@ -32,6 +32,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     taskQueue: options.taskQueue,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     activities: createActivities(options.deps),
+    // Imaging percentages reach the API through heartbeats: send them every few seconds, not every minute.
+    defaultHeartbeatThrottleInterval: '2s',
+    maxHeartbeatThrottleInterval: '5s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }
