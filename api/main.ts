@@ -7,6 +7,7 @@ import { keyringFromEnv } from '../db/crypto';
 import { switchDrivers } from '../drivers/switch/drivers';
 import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
+import { startNetworkAction } from './network-actions';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
       // Port names are checked by the switch type's own grammar; checking touches no switch.
       validatePort: (type, port) => switchDrivers[type]?.validatePort(port),
       // No power driver here: BMCs are reached by the lab's worker only.
+      // A recorded connect/detach starts its workflow at once (status_id = workflow id).
+      onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),
     },
     logger: { level: settings.LAAS_LOG_LEVEL },
   });

@@ -10,6 +10,7 @@ import { register as doctor } from './commands/doctor';
 import { register as bookings } from './commands/bookings';
 import { register as cleanup } from './commands/cleanup';
 import { register as burnin } from './commands/burnin';
+import { register as tokens } from './commands/tokens';
 
 /** A command family registers its subcommands on the program. */
 export type Register = (program: Command, ctx: CliContext) => void;
@@ -28,6 +29,7 @@ const families: Register[] = [
   cleanup,
   burnin,
   doctor,
+  tokens,
 ];
 
 export function buildProgram(ctx: CliContext = defaultContext): Command {

@@ -81,6 +81,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     leftovers: [],
   };
   let releaseRequested = false;
+  let allocated = false;
   let leaseMoved = false;
   let cleanupRequested = false;
   let cleanupRound = 0;
@@ -122,6 +123,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   wf.setHandler(
     extendUpdate,
     async ({ end }) => {
+      // Early callers wait for the allocation: there is nothing to extend before it exists.
+      await wf.condition(() => allocated || status.state !== 'provisioning');
       try {
         await bookkeeping.extendAllocation({ bookingId: input.id, end });
       } catch (err) {
@@ -252,6 +255,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       h.name = name;
       h.hostname = input.hosts[i]!.hostname ?? name;
     });
+    allocated = true;
     wf.upsertSearchAttributes([{ key: HostNamesKey, value: allocation.hosts }]);
     await event('allocated', { hosts: allocation.hosts, vlans: allocation.vlans });
 
