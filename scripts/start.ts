@@ -8,6 +8,9 @@ import { prepareDatabase } from './db-migrate';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
+// LAAS_REAL_PEERS=1 (issue 5): the same lab on real peers (sim/real-lab.ts).
+import { startDemoRealLab } from '../sim/real-lab-parts/demo-lab';
+import type { RealLab } from '../sim/real-lab';
 
 /**
  * `npm start`: the whole product on one machine. Temporal dev server (state in .data/, UI on
@@ -19,6 +22,7 @@ const settings = loadSettings();
 const lab = loadLab(join(root, settings.LAAS_LAB_FILE));
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
+let realPeers: RealLab | undefined;
 let stopping = false;
 
 function say(line: string): void {
@@ -40,6 +44,8 @@ async function stopAll(code: number): Promise<never> {
         }),
     ),
   );
+  // LAAS_REAL_PEERS: the real lab goes after the worker that drives it (every peer stopped by pid, namespaces removed).
+  await realPeers?.stop().catch((err: unknown) => say(err instanceof Error ? err.message : String(err)));
   await devServer?.stop();
   process.exit(code);
 }
@@ -99,13 +105,22 @@ async function main(): Promise<void> {
     uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
   });
   await prepareDatabase(settings.DATABASE_URL, say);
-  await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
+  if (process.env.LAAS_REAL_PEERS === '1') {
+    // --- LAAS_REAL_PEERS=1: start the real peers, register them, and point the worker and API at their lab file.
+    say('starting the real peers (ipmi_sim per host, FOG simulator, Open vSwitch, sshd hosts, slapd, libvirtd)...');
+    realPeers = await startDemoRealLab({ dataDir, databaseUrl: settings.DATABASE_URL, say });
+    process.env.LAAS_LAB_FILE = realPeers.labFile;
+    // --- end LAAS_REAL_PEERS
+  } else {
+    await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
+  }
   run('worker', 'workers/main.ts');
   run('api', 'api/main.ts');
 
   await waitForHealth(`${api}/healthz`);
   if (stopping) return;
-  say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
+  if (realPeers) say(`lab "${realPeers.name}" on real peers: ${realPeers.hosts.map((h) => h.name).join(', ')} (description: ${realPeers.labFile})`);
+  else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${devServer.address} (gRPC)`);
