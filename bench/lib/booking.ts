@@ -1,0 +1,28 @@
+import type { BookingInput } from '../../workflows/types';
+
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u bench@laptop';
+
+/**
+ * A full booking, like the dashboard sends: a public and a private network on every host, a key,
+ * one VPN user and a headnode, leased for an hour from now. The VPN user is the caller's choice
+ * because the directory gives a user one account at a time: concurrent bookings need distinct users.
+ */
+export function benchBooking(id: string, hosts: string[], vpnUser: string, leaseMs = 3_600_000): BookingInput {
+  const now = Date.now();
+  return {
+    id,
+    lab: 'bench',
+    project: 'bench',
+    owner: vpnUser,
+    start: new Date(now).toISOString(),
+    end: new Date(now + leaseMs).toISOString(),
+    networks: [{ name: 'public', public: true }, { name: 'private' }],
+    hosts: hosts.map((name) => ({
+      name,
+      image: 'ubuntu-22.04',
+      interfaces: { eno1: [{ network: 'public', tagged: false }], eno2: [{ network: 'private', tagged: true }] },
+    })),
+    access: { sshKeys: [KEY], vpnUsers: [vpnUser] },
+    headnode: { image: 'headnode-base', networks: ['private'] },
+  };
+}

@@ -1,0 +1,101 @@
+// (b) Orchestration overhead: one 20-host booking on simulated devices with latency; wall time from
+// start to active over the slowest host's own device time (1.00 is the physical limit).
+// Usage: npx tsx bench/overhead.ts [--repeat 2]
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import type { EventSink } from '../activities/deps';
+import { createWorker } from '../workers/worker';
+import { simLabDeps } from '../workers/sim-deps';
+import { bookingWorkflow } from '../workflows/booking';
+import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../workflows/definitions';
+import { benchBooking } from './lib/booking';
+import { benchLab } from './lib/bench-lab';
+import { bookingLevelTimeMs, deviceTimeMs, IMAGING_POLL_MS, PROFILE, PROFILE_HOSTS } from './lib/latency-profile';
+import { benchServer, bundleToFile, load, machine, option } from './lib/setup';
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+
+const repeat = Number(option('repeat', '2'));
+// --table prints every host's device time, first step start and ready time (ms from the start).
+const s = (ms: number) => (ms / 1000).toFixed(2);
+
+async function run(address: string, bundlePath: string, n: number): Promise<void> {
+  const states = new Map<string, (at: number) => void>();
+  // In memory: the run measures orchestration, not PostgreSQL.
+  const events: EventSink = {
+    append: (e) => {
+      if (e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
+      return Promise.resolve();
+    },
+    leftovers: () => Promise.resolve(),
+  };
+  const reached = (state: string) => new Promise<number>((resolve) => states.set(state, resolve));
+  const { deps, simLab } = simLabDeps(benchLab(PROFILE_HOSTS.length), events, { ...PROFILE, timing: { imagingPollMs: IMAGING_POLL_MS } });
+  const connection = await NativeConnection.connect({ address });
+  const taskQueue = `bench-overhead-${n}`;
+  const worker = await createWorker({ connection, namespace: 'default', taskQueue, deps, workflowBundle: { codePath: bundlePath } });
+  const running = worker.run();
+  const clientConnection = await Connection.connect({ address });
+  const client = new Client({ connection: clientConnection });
+  const loadBefore = load();
+
+  const input = benchBooking(`overhead-${n}-${Date.now()}`, PROFILE_HOSTS, 'alice');
+  const active = reached('active');
+  const t0 = Date.now();
+  const handle = await client.workflow.start(bookingWorkflow, { workflowId: bookingWorkflowId(input.id), taskQueue, args: [input] });
+  const wall = (await active) - t0;
+  const provisioning = [...simLab.journal];
+  const status = await handle.query(bookingStatusQuery);
+
+  const hosts = PROFILE_HOSTS.map((name) => {
+    const steps = status.hosts.find((h) => h.name === name)!.steps;
+    const started = Date.parse(steps[0]!.startedAt!) - t0;
+    const ready = Date.parse(steps[steps.length - 1]!.finishedAt!) - t0;
+    return { name, device: deviceTimeMs(simLab, name, provisioning), started, ready };
+  });
+  const slowest = hosts.reduce((a, b) => (b.device > a.device ? b : a));
+  const bookingLevel = bookingLevelTimeMs(simLab, provisioning);
+  const lastReady = Math.max(...hosts.map((h) => h.ready));
+  const lags = hosts.map((h) => h.ready - h.started - h.device);
+  if (process.argv.includes('--table')) console.table(hosts);
+
+  const released = reached('released');
+  const releaseAt = Date.now();
+  await handle.signal(releaseSignal, { reason: 'bench' });
+  await handle.result();
+  const teardownWall = (await released) - releaseAt;
+  const teardown = simLab.journal.slice(provisioning.length);
+  const slowestTeardown = Math.max(...PROFILE_HOSTS.map((h) => deviceTimeMs(simLab, h, teardown)));
+  const teardownFloor = slowestTeardown + bookingLevelTimeMs(simLab, teardown);
+
+  console.log(
+    [
+      `run ${n}: start→active ${s(wall)} s; slowest host ${slowest.name} needs ${s(slowest.device)} s of device time → ratio ${(wall / slowest.device).toFixed(2)}`,
+      `  with the booking-level steps that follow every host (VPN account, headnode: ${s(bookingLevel)} s) the floor is ${s(slowest.device + bookingLevel)} s → ratio ${(wall / (slowest.device + bookingLevel)).toFixed(2)}`,
+      `  first step of the first host at ${s(Math.min(...hosts.map((h) => h.started)))} s, of the last host at ${s(Math.max(...hosts.map((h) => h.started)))} s (children start one after another); ` +
+        `slowest host's first step at ${s(slowest.started)} s, ready at ${s(slowest.ready)} s`,
+      `  per host, ready − own first step − device time: median ${s(lags.sort((a, b) => a - b)[10]!)} s, max ${s(lags[lags.length - 1]!)} s; ` +
+        `last host ready at ${s(lastReady)} s, active ${s(wall - lastReady)} s later (${provisioning.length} device operations)`,
+      `  release→released ${s(teardownWall)} s; teardown floor (slowest host's undos + booking-level undos) ${s(teardownFloor)} s → ratio ${(teardownWall / teardownFloor).toFixed(2)}; residue ${simLab.residue().length}`,
+      `  load ${loadBefore} → ${load()}`,
+    ].join('\n'),
+  );
+  worker.shutdown();
+  await running;
+  await clientConnection.close();
+  await connection.close();
+}
+
+async function main(): Promise<void> {
+  console.log(machine());
+  console.log(`profile: ${PROFILE_HOSTS.length} hosts, latency ${PROFILE.latencyMs} ms, imaging ${PROFILE.imagingMs} ms, slower hosts ${JSON.stringify(PROFILE.targetLatencyMs)}, imaging poll ${IMAGING_POLL_MS} ms\n`);
+  const [server, bundle] = await Promise.all([benchServer(), bundleToFile()]);
+  try {
+    for (let n = 1; n <= repeat; n++) await run(server.address, bundle.path, n);
+  } finally {
+    bundle.remove();
+    await server.stop();
+  }
+}
+
+await main();
