@@ -19,8 +19,9 @@ export interface Secret {
 export async function registerLab(db: Kysely<Database>, keyring: Keyring, labFile: string, lab: Lab, secrets: Record<string, Secret>): Promise<ImportReport> {
   for (const [name, { username, password }] of Object.entries(secrets)) await setCredential(db, keyring, name, { username, password });
   const report = await importLab(db, readLabFile(await readFile(labFile, 'utf8'), labFile));
-  // The lab import keeps no switch options (db/lab-plan.ts writes `options: {}` for every switch of a lab
-  // file), yet the OVS driver needs `db`, its key file and the pinned host key: set them as the file says.
+  // The import writes a switch's driver options only when it adds the switch (db/lab-import.ts leaves them
+  // out of its update), and each start of a real lab has a new OVS database, key file and host key:
+  // npm start imports over the switch of its earlier run, so the options are set as the file says.
   for (const sw of lab.switches) {
     await db
       .updateTable('switches')

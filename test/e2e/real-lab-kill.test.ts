@@ -2,6 +2,7 @@ import type { Client } from '@temporalio/client';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Client as LdapClient } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { headnodeName } from '../../activities/headnode';
 import { generateKeyPair, type KeyPair } from '../../sim/counterparts/sshd';
@@ -109,6 +110,10 @@ describe.skipIf(unavailable !== '')(`the worker killed in the middle of each ste
     const directory = await directoryView(lab, 'alice');
     expect(directory.entries).toHaveLength(1);
     expect(directory.groupMembers.filter((m) => m === directory.entries[0]!.dn)).toHaveLength(1);
+    // The killed attempt's password was lost with it; the password the booking delivers is the one that binds.
+    const vpnUser = new LdapClient({ url: lab.slapd.url, timeout: 5000 });
+    await vpnUser.bind(directory.entries[0]!.dn, status.vpnPasswords?.alice ?? '(none delivered)');
+    await vpnUser.unbind();
     expect((await readdir(lab.headnodes.overlayDir)).sort()).toEqual([`${headnodeName(input.id)}.qcow2`, `${headnodeName(input.id)}.xml`]);
 
     await handle.signal(releaseSignal, { reason: 'done' });

@@ -33,8 +33,6 @@ let native: NativeConnection | undefined;
 let temporal: { client: Client; close(): Promise<void> } | undefined;
 let keyDir = '';
 let alice: KeyPair;
-/** Passwords the real LDAP driver returned at creation (the workflow itself does not deliver them). */
-const vpnPasswords = new Map<string, string>();
 
 const booked = ['rl-01', 'rl-02', 'rl-03'];
 const outsider = 'rl-04';
@@ -46,21 +44,7 @@ beforeAll(async () => {
   if (unavailable) return;
   session = await openRealLab({ hosts: [...booked, outsider] });
   const { lab, database, keyring } = session;
-  const deps = await realLabDeps(lab.lab, database.db, keyring, {
-    wrap: (drivers) => ({
-      ...drivers,
-      directory: {
-        kind: drivers.directory.kind,
-        ensureVpnAccount: async (request) => {
-          const account = await drivers.directory.ensureVpnAccount(request);
-          if (account.password) vpnPasswords.set(account.uid, account.password);
-          return account;
-        },
-        removeVpnAccount: (uid, bookingId) => drivers.directory.removeVpnAccount(uid, bookingId),
-        checkBind: (uid, password) => drivers.directory.checkBind(uid, password),
-      },
-    }),
-  });
+  const deps = await realLabDeps(lab.lab, database.db, keyring);
   native = await NativeConnection.connect({ address: inject('temporalAddress') });
   worker = await createWorker({
     connection: native,
@@ -194,14 +178,15 @@ describe.skipIf(unavailable !== '')(`a booking on real peers${unavailable ? ` (s
     await expect(loginWith('rl-01', stranger.privateKey)).rejects.toThrow(/authentication/i);
   });
 
-  it('created the VPN account in the VPN group, and it binds with the password the LDAP driver delivered', async () => {
+  it('created the VPN account in the VPN group, and it binds with the password the booking delivers', async () => {
     const view = await directoryView(lab(), 'alice');
     expect(view.entries).toHaveLength(1);
     const dn = view.entries[0]!.dn;
     expect(view.entries[0]!.description).toContain(`laas-booking=${input.id}`);
     expect(view.groupMembers).toContain(dn);
-    const password = vpnPasswords.get('alice') ?? '';
-    expect(password, 'the LDAP driver returned a password at creation').not.toBe('');
+    // The booking holds the generated password (encrypted in its history) until the API has shown it once.
+    const password = active.vpnPasswords?.alice ?? '';
+    expect(password, 'the booking delivers a VPN password').not.toBe('');
     const asUser = new LdapClient({ url: lab().slapd.url, timeout: 5000 });
     try {
       await asUser.bind(dn, password);
