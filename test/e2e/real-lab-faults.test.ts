@@ -1,3 +1,4 @@
+import { realLabTestsOff } from './real-lab-support/opt-in';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { WorkerProcess } from './real-lab-support/worker-control';
 // The fault matrix on real peers, through a worker running as its own process: a permanent fault
 // at each step ends in compensation and zero residue; a transient fault at each step is retried
 // and the booking becomes active. Every fault is put into a real peer (peer-faults.ts).
-const unavailable = realLabUnavailable();
+const unavailable = realLabTestsOff() || realLabUnavailable();
 const HOST = 'rf-01';
 
 let session: RealLabSession | undefined;

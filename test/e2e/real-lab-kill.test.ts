@@ -1,3 +1,4 @@
+import { realLabTestsOff } from './real-lab-support/opt-in';
 import type { Client } from '@temporalio/client';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -17,7 +18,7 @@ import { WorkerProcess } from './real-lab-support/worker-control';
 // The worker process SIGKILLed in the middle of every step of one booking, right after the step's
 // first change reached its device, and started again: the booking still completes, and every
 // device holds the booking's change once.
-const unavailable = realLabUnavailable();
+const unavailable = realLabTestsOff() || realLabUnavailable();
 const HOST = 'rk-01';
 
 /** The activity each step runs, and whose workflow schedules it. */

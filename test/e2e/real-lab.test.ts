@@ -1,3 +1,4 @@
+import { realLabTestsOff } from './real-lab-support/opt-in';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
@@ -23,7 +24,7 @@ import { realLabDeps } from './real-lab-support/worker-deps';
 // A 3-host booking on real peers, through the real worker (built as workers/main.ts builds it),
 // checked on the devices themselves: packets over Open vSwitch, an SSH login with the user's key,
 // an LDAP bind, libvirt, and after release nothing left anywhere.
-const unavailable = realLabUnavailable();
+const unavailable = realLabTestsOff() || realLabUnavailable();
 const run = promisify(execFile);
 
 let session: RealLabSession | undefined;

@@ -1,3 +1,4 @@
+import { realLabTestsOff } from './real-lab-support/opt-in';
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -11,7 +12,7 @@ import { realLabUnavailable } from '../../sim/real-lab-parts/requirements';
 
 // `LAAS_REAL_PEERS=1 npm start`: the product on real peers. A booking over HTTP changes a real
 // Open vSwitch, release puts it back, and Ctrl-C leaves no peer and no namespace behind.
-const unavailable = realLabUnavailable();
+const unavailable = realLabTestsOff() || realLabUnavailable();
 const root = join(import.meta.dirname, '..', '..');
 const token = 'e2e-real-token-0123456789abcdef';
 const dbName = `laas_e2e_real_${randomBytes(4).toString('hex')}`;
