@@ -4,6 +4,11 @@ export interface CommandOutcome {
   output: string;
   /** The switch refused it (an error pattern matched, a non-zero exit, an NX-API error code). */
   failed: boolean;
+  /**
+   * The command did not finish on the switch (killed by a signal or its own timeout, such as
+   * `ovs-vsctl --timeout` ending in SIGALRM): worth trying again, unlike a refusal.
+   */
+  interrupted?: boolean;
 }
 
 /**

@@ -1,6 +1,6 @@
 import { InvalidInput } from '../errors';
 import type { CommandChannel, CommandOutcome } from './channel';
-import { SwitchRejected, type PortVlans, type SwitchDriver, type SwitchSession, type SwitchTarget } from './switch';
+import { SwitchRejected, SwitchUnreachable, type PortVlans, type SwitchDriver, type SwitchSession, type SwitchTarget } from './switch';
 import type { SwitchVendor, VendorOperation } from './vendor';
 import { checkVlan, checkVlanList } from './vlan';
 
@@ -166,6 +166,7 @@ export class VendorSession implements SwitchSession {
       // Back to exec mode so the session stays usable; the refusal is what the caller needs to hear.
       await this.channel.run(this.vendor.configure.leave, 'change', () => false).catch(() => undefined);
     }
+    if (bad.interrupted) throw new SwitchUnreachable(this.sw, `"${bad.command}" was interrupted: ${switchMessage(this.vendor, bad.output)}`);
     throw new SwitchRejected(this.sw, bad.command, switchMessage(this.vendor, bad.output));
   }
 }

@@ -47,14 +47,19 @@ export async function connectSsh(target: SwitchTarget): Promise<ssh2.Client> {
   }
   return new Promise((resolve, reject) => {
     const conn = new ssh2.Client();
+    let settled = false;
     conn.once('ready', () => {
+      settled = true;
       // A CLI exchange is many small writes; Nagle's delay would cost tens of ms per command.
       conn.setNoDelay(true);
-      // Later socket errors surface through the channels' close events.
-      conn.on('error', () => undefined);
       resolve(conn);
     });
-    conn.once('error', (err: Error & { level?: string }) => {
+    // `on`, not `once`: ssh2 may emit a second error (a handshake timeout, then the socket's reset),
+    // and an error without a listener would end the worker. Errors after `ready` surface through
+    // the channels' close events.
+    conn.on('error', (err: Error & { level?: string }) => {
+      if (settled) return;
+      settled = true;
       conn.end();
       if (err.level === 'client-authentication') reject(new SwitchAuthFailed(target.name));
       else if (hostKeyRefused) reject(new SwitchUnreachable(target.name, 'its host key does not match option hostKeySha256'));

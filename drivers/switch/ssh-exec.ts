@@ -11,9 +11,10 @@ export async function openExecChannel(target: SwitchTarget): Promise<CommandChan
     async run(commands, _kind, refused): Promise<CommandOutcome[]> {
       const outcomes: CommandOutcome[] = [];
       for (const command of commands) {
-        const { output, code } = await execOne(conn, target.name, command, timeoutMs);
+        const { output, code, signal } = await execOne(conn, target.name, command, timeoutMs);
+        const interrupted = signal !== undefined || code === SIGALRM_EXIT || /\bAlarm clock\b/.test(output);
         const failed = code !== 0 || refused(output);
-        outcomes.push({ command, output, failed });
+        outcomes.push({ command, output, failed, ...(interrupted && failed ? { interrupted } : {}) });
         if (failed) break;
       }
       return outcomes;
@@ -25,7 +26,10 @@ export async function openExecChannel(target: SwitchTarget): Promise<CommandChan
   };
 }
 
-function execOne(conn: Client, sw: string, command: string, timeoutMs: number): Promise<{ output: string; code: number | null }> {
+/** A shell's exit status for a command killed by SIGALRM (128 + 14). */
+const SIGALRM_EXIT = 142;
+
+function execOne(conn: Client, sw: string, command: string, timeoutMs: number): Promise<{ output: string; code: number | null; signal?: string }> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => reject(new SwitchUnreachable(sw, `no answer within ${timeoutMs} ms to "${command}"`)), timeoutMs);
     conn.exec(command, (err, stream) => {
@@ -38,9 +42,10 @@ function execOne(conn: Client, sw: string, command: string, timeoutMs: number): 
       let stderr = '';
       stream.on('data', (d: Buffer) => (stdout += d.toString('utf8')));
       stream.stderr.on('data', (d: Buffer) => (stderr += d.toString('utf8')));
-      stream.on('close', (code: number | null) => {
+      stream.on('close', (code: number | null, signal?: string) => {
         clearTimeout(timer);
-        resolve({ output: [stdout.trim(), stderr.trim()].filter(Boolean).join('\n'), code });
+        const output = [stdout.trim(), stderr.trim()].filter(Boolean).join('\n');
+        resolve(signal ? { output, code, signal } : { output, code });
       });
     });
   });

@@ -1,11 +1,11 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../drivers/errors';
 import { ovsDriver } from '../../drivers/switch/ovs';
-import type { SwitchTarget } from '../../drivers/switch/switch';
+import { SwitchUnreachable, type SwitchTarget } from '../../drivers/switch/switch';
 import { startOpenVswitch, startSwitchHostSsh, type OpenVswitch, type SwitchHostSsh } from '../../sim/counterparts/ovs';
 import { switchConformance } from './switch.conformance';
 
@@ -75,6 +75,29 @@ describe.skipIf(!canRun)(`Open vSwitch over SSH${why}`, () => {
         // What OVS itself holds, read without the driver.
         expect(await ovs?.vsctl('get', 'port', 'p3', 'tag')).toBe('300');
         expect(await ovs?.vsctl('get', 'port', 'p3', 'trunks')).toBe('[320, 4095]');
+      } finally {
+        await s.close();
+      }
+    });
+
+    it('an ovs-vsctl that times out (SIGALRM, "Alarm clock") is a retryable SwitchUnreachable, not a refusal', { timeout: 40_000 }, async () => {
+      // A database that stops answering: ovs-vsctl --timeout=10 ends in SIGALRM.
+      const pid = Number((await readFile(join(ovs!.dir, 'ovsdb-server.pid'), 'utf8')).trim());
+      const s = await ovsDriver.open(target());
+      process.kill(pid, 'SIGSTOP');
+      try {
+        const err = await s.setNativeVlan('p2', 330).catch((e: unknown) => e);
+        expect(err).toBeInstanceOf(SwitchUnreachable);
+        expect((err as SwitchUnreachable).retryable).toBe(true);
+        expect((err as Error).message).toMatch(/switch ovs1 did not answer: "ovs-vsctl .*" was interrupted/);
+      } finally {
+        process.kill(pid, 'SIGCONT');
+      }
+      // Once the database answers again, the same session works.
+      try {
+        await s.setNativeVlan('p2', 330);
+        expect(await ovs?.vsctl('get', 'port', 'p2', 'tag')).toBe('330');
+        await s.resetPort('p2');
       } finally {
         await s.close();
       }
