@@ -83,6 +83,8 @@ export interface Timing {
   imagingTimeoutMs: number;
   /** Longest a host may take to answer SSH after a reboot. */
   rebootTimeoutMs: number;
+  /** Pause between two heartbeats of a running step or undo; 5 s when unset (activities/heartbeat.ts). */
+  heartbeatMs?: number;
 }
 
 export interface ActivityDeps {

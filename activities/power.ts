@@ -1,6 +1,7 @@
 import { Context } from '@temporalio/activity';
 import type { ActivityDeps } from './deps';
 import { asStep } from './failures';
+import { heartbeating } from './heartbeat';
 import { labDirectory } from './lab-directory';
 
 export interface StepDone {
@@ -11,25 +12,27 @@ export function attempt(): number {
   return Context.current().info.attempt;
 }
 
-export function createPowerActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers'>) {
+export function createPowerActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing'>) {
   const lab = labDirectory(deps);
   const power = deps.drivers.power;
   return {
     /** Power step: the host off, next boot from the network. */
     async preparePower({ host }: { host: string }): Promise<StepDone> {
-      const bmc = await lab.bmc(host);
-      await asStep(async () => {
-        await power.off(bmc);
-        await power.setBootDevice(bmc, 'pxe', { persistent: false });
+      return heartbeating(deps.timing, async (beat) => {
+        const bmc = await lab.bmc(host);
+        await asStep(() => power.off(bmc));
+        beat.throwIfCancelled();
+        await asStep(() => power.setBootDevice(bmc, 'pxe', { persistent: false }));
+        return { attempt: attempt() };
       });
-      return { attempt: attempt() };
     },
     /** Undo of the power step, and the first act of teardown: the host off, booting from disk. */
     async powerOffHost({ host }: { host: string }): Promise<void> {
-      const bmc = await lab.bmc(host);
-      await asStep(async () => {
-        await power.off(bmc);
-        await power.setBootDevice(bmc, 'disk', { persistent: true });
+      await heartbeating(deps.timing, async (beat) => {
+        const bmc = await lab.bmc(host);
+        await asStep(() => power.off(bmc));
+        beat.throwIfCancelled();
+        await asStep(() => power.setBootDevice(bmc, 'disk', { persistent: true }));
       });
     },
   };

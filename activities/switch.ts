@@ -1,20 +1,27 @@
 import type { NicPlan } from '../workflows/types';
 import type { ActivityDeps } from './deps';
 import { asStep, badInput } from './failures';
+import { heartbeating } from './heartbeat';
 import { labDirectory } from './lab-directory';
 import { attempt, type StepDone } from './power';
 import type { SwitchSession } from '../drivers/switch/switch';
 
-export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'switchLock'>) {
+export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'switchLock' | 'timing'>) {
   const lab = labDirectory(deps);
 
-  /** Group a host's NICs by the switch they are cabled to, validating every port first. */
-  async function portsBySwitch(host: string, nics: string[]) {
+  /**
+   * Group a host's NICs by the switch they are cabled to. The step refuses a NIC the host does
+   * not have; the undo skips it (no step can have put a VLAN on a port that is not cabled).
+   */
+  async function portsBySwitch(host: string, nics: string[], unknown: 'refuse' | 'skip') {
     const h = await lab.host(host);
     const groups = new Map<string, { nic: string; port: string }[]>();
     for (const nic of nics) {
       const cabled = h.nics.find((n) => n.name === nic);
-      if (!cabled) throw badInput(`host ${host} has no NIC ${nic}`);
+      if (!cabled) {
+        if (unknown === 'skip') continue;
+        throw badInput(`host ${host} has no NIC ${nic}`);
+      }
       const list = groups.get(cabled.switch) ?? [];
       list.push({ nic, port: cabled.port });
       groups.set(cabled.switch, list);
@@ -41,31 +48,37 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inv
   return {
     /** Switch step: each NIC's port gets exactly the booking's VLANs (native and tagged). */
     async configureSwitchPorts({ host, nics }: { host: string; nics: NicPlan[] }): Promise<StepDone> {
-      const plans = new Map(nics.map((n) => [n.nic, n]));
-      for (const [sw, ports] of await portsBySwitch(host, [...plans.keys()])) {
-        const driver = deps.drivers.switches[(await lab.switchOf(sw)).type];
-        ports.forEach((p) => driver?.validatePort(p.port));
-        await withSession(sw, async (session) => {
-          for (const { nic, port } of ports) {
-            const plan = plans.get(nic)!;
-            const vlans = [...(plan.native ? [plan.native.vlan] : []), ...plan.tagged.map((t) => t.vlan)];
-            for (const v of vlans) await session.ensureVlan(v);
-            // Start from a clean port so a retried step converges to the same state.
-            await session.resetPort(port);
-            if (plan.native) await session.setNativeVlan(port, plan.native.vlan);
-            if (plan.tagged.length) await session.addTaggedVlans(port, plan.tagged.map((t) => t.vlan));
-          }
-        });
-      }
-      return { attempt: attempt() };
+      return heartbeating(deps.timing, async (beat) => {
+        const plans = new Map(nics.map((n) => [n.nic, n]));
+        for (const [sw, ports] of await portsBySwitch(host, [...plans.keys()], 'refuse')) {
+          const driver = deps.drivers.switches[(await lab.switchOf(sw)).type];
+          ports.forEach((p) => driver?.validatePort(p.port));
+          beat.throwIfCancelled();
+          await withSession(sw, async (session) => {
+            for (const { nic, port } of ports) {
+              const plan = plans.get(nic)!;
+              const vlans = [...(plan.native ? [plan.native.vlan] : []), ...plan.tagged.map((t) => t.vlan)];
+              for (const v of vlans) await session.ensureVlan(v);
+              // Start from a clean port so a retried step converges to the same state.
+              await session.resetPort(port);
+              if (plan.native) await session.setNativeVlan(port, plan.native.vlan);
+              if (plan.tagged.length) await session.addTaggedVlans(port, plan.tagged.map((t) => t.vlan));
+            }
+          });
+        }
+        return { attempt: attempt() };
+      });
     },
     /** Undo of the switch step: the host's ports carry no VLAN. */
     async resetSwitchPorts({ host, nics }: { host: string; nics: string[] }): Promise<void> {
-      for (const [sw, ports] of await portsBySwitch(host, nics)) {
-        await withSession(sw, async (session) => {
-          for (const { port } of ports) await session.resetPort(port);
-        });
-      }
+      await heartbeating(deps.timing, async (beat) => {
+        for (const [sw, ports] of await portsBySwitch(host, nics, 'skip')) {
+          beat.throwIfCancelled();
+          await withSession(sw, async (session) => {
+            for (const { port } of ports) await session.resetPort(port);
+          });
+        }
+      });
     },
   };
 }

@@ -1,8 +1,9 @@
 import type { ActivityDeps } from './deps';
 import { asStep } from './failures';
+import { heartbeating } from './heartbeat';
 import { attempt, type StepDone } from './power';
 
-export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers'>) {
+export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers' | 'timing'>) {
   const directory = deps.drivers.directory;
   return {
     /**
@@ -13,23 +14,31 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers'>) {
     async createVpnAccounts({ bookingId, project, users }: { bookingId: string; project: string; users: string[] }): Promise<
       StepDone & { accounts: string[]; passwords: Record<string, string> }
     > {
-      const accounts: string[] = [];
-      const passwords: Record<string, string> = {};
-      for (const uid of users) {
-        let account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
-        if (!account.password) {
-          // Ours already, but its password was lost with an earlier attempt's result: issue a new one.
-          await asStep(() => directory.removeVpnAccount(uid, bookingId));
-          account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+      return heartbeating(deps.timing, async (beat) => {
+        const accounts: string[] = [];
+        const passwords: Record<string, string> = {};
+        for (const uid of users) {
+          beat.throwIfCancelled();
+          let account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+          if (!account.password) {
+            // Ours already, but its password was lost with an earlier attempt's result: issue a new one.
+            await asStep(() => directory.removeVpnAccount(uid, bookingId));
+            account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
+          }
+          accounts.push(account.uid);
+          if (account.password) passwords[account.uid] = account.password;
         }
-        accounts.push(account.uid);
-        if (account.password) passwords[account.uid] = account.password;
-      }
-      return { attempt: attempt(), accounts, passwords };
+        return { attempt: attempt(), accounts, passwords };
+      });
     },
     /** Undo of the VPN step: this booking's accounts are gone (anyone else's are left alone). */
     async removeVpnAccounts({ bookingId, users }: { bookingId: string; users: string[] }): Promise<void> {
-      for (const uid of users) await asStep(() => directory.removeVpnAccount(uid, bookingId));
+      await heartbeating(deps.timing, async (beat) => {
+        for (const uid of users) {
+          beat.throwIfCancelled();
+          await asStep(() => directory.removeVpnAccount(uid, bookingId));
+        }
+      });
     },
   };
 }
