@@ -1,53 +1,107 @@
 import { Context } from '@temporalio/activity';
-import { ApplicationFailure } from '@temporalio/common';
+import { FogTaskFailed } from '../drivers/imaging/imaging';
+import { followTask } from '../drivers/imaging/follow-task';
 import type { ActivityDeps } from './deps';
-import { asStep } from './failures';
+import { asStep, toFailure } from './failures';
+import { heartbeating, type Heartbeat } from './heartbeat';
 import { labDirectory } from './lab-directory';
 import { attempt, type StepDone } from './power';
 
+/** What the imaging step heartbeats; the API shows `percent`, a retried attempt resumes from `taskId`. */
 export interface ImagingProgress {
   taskId: string;
   percent: number;
+  /**
+   * False between creating the deploy task and the BMC's power cycle that boots the host into it.
+   * Absent in heartbeats of earlier versions, which heartbeated only after the power cycle.
+   */
+  powerCycled?: boolean;
+}
+
+/** The last heartbeat of an earlier attempt, when it names a task. */
+function earlierProgress(details: unknown): ImagingProgress | null {
+  if (details === null || typeof details !== 'object') return null;
+  const { taskId, percent, powerCycled } = details as Record<string, unknown>;
+  if (typeof taskId !== 'string' || taskId === '') return null;
+  return { taskId, percent: typeof percent === 'number' ? percent : 0, powerCycled: powerCycled !== false };
 }
 
 export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'timing' | 'hostKeys'>) {
   const lab = labDirectory(deps);
   const { imaging, power } = deps.drivers;
+
+  /**
+   * The task an earlier attempt of this step was following, if it can still finish: the worker
+   * running that attempt died, but the deploy it started (and the host's boot into it) goes on.
+   */
+  async function resumable(earlier: ImagingProgress | null): Promise<{ taskId: string; powerCycled: boolean } | null> {
+    if (!earlier) return null;
+    const status = await asStep(() => imaging.taskStatus(earlier.taskId));
+    if (status.state === 'cancelled' || status.state === 'vanished') return null;
+    return { taskId: earlier.taskId, powerCycled: earlier.powerCycled !== false || status.state !== 'queued' };
+  }
+
+  /**
+   * A deploy task for the host, and whether the host still has to be booted into it. startDeploy
+   * hands back a deploy of this image that is already open (an earlier attempt that died before its
+   * heartbeat with the task id reached the server); a host that has checked in to it is booting
+   * or imaging already and must not be power-cycled again.
+   */
+  async function deploy(imagingName: string, imageId: string, beat: Heartbeat): Promise<{ taskId: string; powerCycled: boolean }> {
+    const taskId = await asStep(() => imaging.startDeploy(imagingName, imageId));
+    beat.record({ taskId, percent: 0, powerCycled: false } satisfies ImagingProgress);
+    const status = await asStep(() => imaging.taskStatus(taskId));
+    return { taskId, powerCycled: status.state !== 'queued' };
+  }
+
   return {
     /**
-     * Imaging step: deploy the image with the imaging server, power the host on to PXE-boot
-     * into the task, and follow the task to completion, heartbeating its percentage.
+     * Imaging step: deploy the image with the imaging server, power-cycle the host to PXE-boot
+     * into the task, and follow the task to completion, heartbeating its percentage. A retried
+     * attempt follows the earlier attempt's task instead of deploying and power-cycling again.
      */
     async imageHost({ host, image }: { host: string; image: string }): Promise<StepDone & { taskId: string }> {
       const ctx = Context.current();
-      const imageId = (await lab.image(image)).imagingId;
-      const bmc = await lab.bmc(host);
-      const taskId = await asStep(() => imaging.startDeploy(host, imageId));
-      await asStep(() => power.cycle(bmc));
-      const deadline = Date.now() + deps.timing.imagingTimeoutMs;
-      for (;;) {
-        const status = await asStep(() => imaging.taskStatus(taskId));
-        ctx.heartbeat({ taskId, percent: status.percent } satisfies ImagingProgress);
-        if (status.state === 'complete') {
+      const earlier = earlierProgress(ctx.info.heartbeatDetails);
+      // The first beat carries the earlier attempt's task over: a beat without it would erase it.
+      return heartbeating(
+        deps.timing,
+        async (beat) => {
+          const imageId = (await lab.image(image)).imagingId;
+          const { imagingName } = await lab.host(host);
+          const bmc = await lab.bmc(host);
+          const task = (await resumable(earlier)) ?? (await deploy(imagingName, imageId, beat));
+          const { taskId } = task;
+          if (!task.powerCycled) {
+            beat.throwIfCancelled();
+            await asStep(() => power.cycle(bmc));
+          }
+          beat.record({ taskId, percent: earlier?.taskId === taskId ? earlier.percent : 0, powerCycled: true } satisfies ImagingProgress);
+          try {
+            await followTask(imaging, taskId, {
+              pollMs: deps.timing.imagingPollMs,
+              timeoutMs: deps.timing.imagingTimeoutMs,
+              hostName: host,
+              signal: ctx.cancellationSignal,
+              onProgress: (status) => beat.record({ taskId, percent: status.percent, powerCycled: true } satisfies ImagingProgress),
+            });
+          } catch (err) {
+            // A task past its time would only be followed again by the retry: cancel it so the retry starts over.
+            if (err instanceof FogTaskFailed && err.details.outcome === 'timeout') await asStep(() => imaging.cancelTasks(imagingName));
+            throw toFailure(err);
+          }
           await deps.hostKeys?.forget(host);
           return { attempt: attempt(), taskId };
-        }
-        if (status.state === 'cancelled' || status.state === 'vanished') {
-          throw ApplicationFailure.create({ type: 'FogTaskFailed', message: `imaging task ${taskId} of ${host} was ${status.state}` });
-        }
-        if (Date.now() > deadline) {
-          await asStep(() => imaging.cancelTasks(host));
-          throw ApplicationFailure.create({
-            type: 'FogTaskFailed',
-            message: `imaging task ${taskId} of ${host} stayed at ${status.percent}% past ${deps.timing.imagingTimeoutMs} ms`,
-          });
-        }
-        await ctx.sleep(deps.timing.imagingPollMs);
-      }
+        },
+        earlier ?? undefined,
+      );
     },
     /** Undo of imaging: no task left open for the host. */
     async cancelImaging({ host }: { host: string }): Promise<void> {
-      await asStep(() => imaging.cancelTasks(host));
+      await heartbeating(deps.timing, async () => {
+        const { imagingName } = await lab.host(host);
+        await asStep(() => imaging.cancelTasks(imagingName));
+      });
     },
   };
 }

@@ -24,6 +24,7 @@ const calls: [keyof Activities, (a: Activities) => Promise<unknown>][] = [
   ['removeVpnAccounts', (a) => a.removeVpnAccounts({ bookingId: 'b-1', users: ['alice'] })],
   ['removeSshKeys', (a) => a.removeSshKeys({ bookingId: 'b-1', host: 'sim-01' })],
   ['resetSwitchPorts', (a) => a.resetSwitchPorts({ host: 'sim-01', nics: ['eno1'] })],
+  ['cancelImaging', (a) => a.cancelImaging({ host: 'sim-01' })],
   ['powerOffHost', (a) => a.powerOffHost({ host: 'sim-01' })],
 ];
 
