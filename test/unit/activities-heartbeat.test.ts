@@ -12,17 +12,20 @@ const BEAT_MS = 20;
 
 const aliceKey = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop';
 const nics = [{ nic: 'eno1', native: { network: 'public', vlan: 1001 }, tagged: [{ network: 'private', vlan: 1002 }] }];
+const networkInput = { host: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', nics, publicNetwork: 'public' };
 
 /** Steps and undos in an order where each undo has its step's work to remove. */
 const calls: [keyof Activities, (a: Activities) => Promise<unknown>][] = [
   ['preparePower', (a) => a.preparePower({ host: 'sim-01' })],
   ['configureSwitchPorts', (a) => a.configureSwitchPorts({ host: 'sim-01', nics })],
+  ['writeNetworkFiles', (a) => a.writeNetworkFiles(networkInput)],
   ['installSshKeys', (a) => a.installSshKeys({ bookingId: 'b-1', host: 'sim-01', keys: [aliceKey] })],
   ['createVpnAccounts', (a) => a.createVpnAccounts({ bookingId: 'b-1', project: 'p', users: ['alice'] })],
   ['createHeadnode', (a) => a.createHeadnode({ bookingId: 'b-1', image: 'headnode-base', networks: [{ name: 'private', vlan: 1002 }] })],
   ['destroyHeadnode', (a) => a.destroyHeadnode({ bookingId: 'b-1' })],
   ['removeVpnAccounts', (a) => a.removeVpnAccounts({ bookingId: 'b-1', users: ['alice'] })],
   ['removeSshKeys', (a) => a.removeSshKeys({ bookingId: 'b-1', host: 'sim-01' })],
+  ['removeNetworkFiles', (a) => a.removeNetworkFiles(networkInput)],
   ['resetSwitchPorts', (a) => a.resetSwitchPorts({ host: 'sim-01', nics: ['eno1'] })],
   ['cancelImaging', (a) => a.cancelImaging({ host: 'sim-01' })],
   ['powerOffHost', (a) => a.powerOffHost({ host: 'sim-01' })],
