@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { recordAudit } from '../db/audit';
-import { bookingWorkflowId, credentialsDeliveredSignal } from '../workflows/definitions';
+import { bookingWorkflowId, claimCredentialsUpdate } from '../workflows/definitions';
 import { actorOf, type Principal } from './auth/principal';
 
 /**
@@ -19,12 +19,14 @@ export function receivesCredentials(p: Principal, owner: string): boolean {
 }
 
 /**
- * Tells the booking to forget the passwords before they are shown, so they are shown once; a
- * reader whose answer is lost gets new ones issued by an operator (the VPN step reissues a lost
- * password). The hand-over is audited like a change: it is one.
+ * Takes the passwords from the booking, which forgets them in the same step, so they are shown
+ * once even to two readers asking at the same moment (the other gets null). A reader whose answer
+ * is lost gets new ones issued by an operator (the VPN step reissues a lost password). The
+ * hand-over is audited like a change: it is one.
  */
-export async function deliverCredentials(temporal: Client, db: Kysely<Database>, request: FastifyRequest, p: Principal, bookingId: string, accounts: string[]): Promise<void> {
-  await temporal.workflow.getHandle(bookingWorkflowId(bookingId)).signal(credentialsDeliveredSignal);
+export async function claimCredentials(temporal: Client, db: Kysely<Database>, request: FastifyRequest, p: Principal, bookingId: string): Promise<Record<string, string> | null> {
+  const passwords = await temporal.workflow.getHandle(bookingWorkflowId(bookingId)).executeUpdate(claimCredentialsUpdate, { args: [] });
+  if (!passwords) return null;
   await recordAudit(db, {
     ...actorOf(p),
     action: 'booking.credentials',
@@ -32,7 +34,8 @@ export async function deliverCredentials(temporal: Client, db: Kysely<Database>,
     path: request.url.split('?')[0]!,
     subject: bookingId,
     status: 200,
-    detail: { vpnAccounts: accounts },
+    detail: { vpnAccounts: Object.keys(passwords) },
     requestId: request.id,
   });
+  return passwords;
 }

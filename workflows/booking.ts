@@ -4,6 +4,7 @@ import {
   BookingIdKey,
   BookingStateKey,
   bookingStatusQuery,
+  claimCredentialsUpdate,
   credentialsDeliveredSignal,
   extendUpdate,
   holdDecisionSignal,
@@ -34,11 +35,13 @@ const bookkeeping = wf.proxyActivities<Activities>({
 });
 const bookingSteps = wf.proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '20m',
   retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes: ['InvalidInput', 'DirectoryAuthFailed', 'AccountTaken'] },
 });
 const undo = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '30m',
   retry: { ...retry, maximumAttempts: 8 },
 });
@@ -89,6 +92,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   const failedHosts = new Map<string, { type: string; message: string }>();
   const children: Child[] = [];
   let bookingUnfinished: Unfinished[] = [];
+  /** Booking-level undos (VPN, headnode) whose last run failed. */
+  const bookingUndosFailed = new Set<string>();
 
   const heldHosts = () => status.hosts.filter((h) => h.held).map((h) => h.name);
   const refreshLeftovers = () => {
@@ -108,15 +113,23 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   wf.setHandler(credentialsDeliveredSignal, () => {
     delete status.vpnPasswords;
   });
+  wf.setHandler(claimCredentialsUpdate, () => {
+    const passwords = status.vpnPasswords ?? null;
+    delete status.vpnPasswords;
+    return passwords;
+  });
   wf.setHandler(hostReadySignal, ({ host }) => {
     ready.add(host);
   });
-  wf.setHandler(hostLeftoversSignal, ({ host, leftovers }) => {
+  wf.setHandler(hostLeftoversSignal, ({ host, leftovers, failure }) => {
     // A host tried again has two children: the report is the newest one's.
     const child = [...children].reverse().find((c) => c.host === host);
     if (!child) return;
     child.undone = leftovers;
     child.reports += 1;
+    // A host that failed and could not undo everything stays open until its cleanup: it fails the
+    // booking now (never retried or substituted while its leftovers are there).
+    if (failure && !failedHosts.has(host)) failedHosts.set(host, failure);
     refreshLeftovers();
   });
 
@@ -238,7 +251,18 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   const undos: Compensation[] = [];
   let failure: { type: string; message: string } | null = null;
   try {
-    undos.push({ step: 'allocation', undo: () => undo.releaseAllocation({ bookingId: input.id }) });
+    undos.push({
+      step: 'allocation',
+      undo: async () => {
+        // Released last and only when nothing else is left: a port still on the booking's VLAN
+        // or a host still holding its keys must not be handed to the next booking.
+        const remaining = children.some((c) => c.undone?.length) || bookingUndosFailed.size > 0;
+        if (remaining) {
+          throw wf.ApplicationFailure.create({ type: 'LeftoversRemain', message: 'allocation kept until the other leftovers are cleaned up', nonRetryable: true });
+        }
+        await undo.releaseAllocation({ bookingId: input.id });
+      },
+    });
     const allocation = await bookkeeping.allocateBooking({
       bookingId: input.id,
       lab: input.lab,
@@ -389,6 +413,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   }
 
   const undoReport = (step: string, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) => {
+    if (phase === 'failed') bookingUndosFailed.add(step);
+    else bookingUndosFailed.delete(step);
     const r = status.bookingSteps.find((s) => s.step === step);
     if (r) Object.assign(r, { status: phase, ...(error ? { error } : {}) });
     return Promise.resolve();
@@ -404,9 +430,20 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       await wf.condition(() => cleanupRequested);
       const waiting = children.filter((c) => c.undone?.length);
       const before = new Map(waiting.map((c) => [c.host, c.reports]));
-      for (const c of waiting) await c.handle.signal(retryCleanupSignal);
-      bookingUnfinished = await unwind(null, bookingUnfinished.map((u) => u.compensation), undoReport);
+      for (const c of waiting) {
+        try {
+          await c.handle.signal(retryCleanupSignal);
+        } catch {
+          // Its workflow was ended by hand, so nothing here can run its undos again: the operator
+          // who asked for this retry has cleaned that host up.
+          c.undone = [];
+          c.reports += 1;
+          await event('cleanup:host-ended', { host: c.host });
+        }
+      }
+      // The hosts first: the allocation, undone last, waits for them.
       await wf.condition(() => waiting.every((c) => c.reports > before.get(c.host)!));
+      bookingUnfinished = await unwind(null, bookingUnfinished.map((u) => u.compensation), undoReport);
       refreshLeftovers();
       await bookkeeping.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
       cleanupRequested = false;

@@ -16,6 +16,11 @@ export const retryCleanupUpdate = defineUpdate<{ leftovers: Leftover[] }, []>('r
 
 /** The API has shown the generated VPN passwords to the user: the booking forgets them. */
 export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
+/**
+ * Hand the generated VPN passwords over and forget them, in one step: of two readers asking at
+ * once, one gets them and the other gets null.
+ */
+export const claimCredentialsUpdate = defineUpdate<Record<string, string> | null, []>('claimCredentials');
 /** Parent → host child: undo everything on this host and finish. */
 export const teardownSignal = defineSignal('teardown');
 /** Parent → host child: the operator's decision on a held step. */
@@ -26,8 +31,11 @@ export const retryCleanupSignal = defineSignal('retryCleanup');
 export const hostProgressSignal = defineSignal<[HostProgress]>('hostProgress');
 /** Host child → parent: every step is done; the host is ready. */
 export const hostReadySignal = defineSignal<[{ host: string }]>('hostReady');
-/** Host child → parent: its undos have run; these failed for good (empty when all is clean). */
-export const hostLeftoversSignal = defineSignal<[{ host: string; leftovers: Leftover[] }]>('hostLeftovers');
+/**
+ * A host's undos have run. `failure` is set when the host failed: with leftovers the host cannot
+ * finish failing until they are cleaned up, so this is how the booking hears of the failure in time.
+ */
+export const hostLeftoversSignal = defineSignal<[{ host: string; leftovers: Leftover[]; failure?: { type: string; message: string } }]>('hostLeftovers');
 
 export const BookingIdKey = defineSearchAttributeKey('BookingId', SearchAttributeType.KEYWORD);
 export const LabNameKey = defineSearchAttributeKey('LabName', SearchAttributeType.KEYWORD);

@@ -5,32 +5,37 @@ import { failureOf, isCancellation, unwind, type Compensation } from './saga';
 import { HOST_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
 // Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
+// Every step and undo heartbeats every few seconds (activities/heartbeat.ts), so a worker that
+// died is noticed after a heartbeat timeout, not after the whole start-to-close bound.
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 const nonRetryableErrorTypes = ['InvalidInput', 'BmcAuthFailed', 'SwitchAuthFailed', 'HostAuthFailed', 'FogAuthFailed', 'FogHostNotFound', 'HostKeyMismatch'];
 
 const power = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '10m',
   retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
 });
 const imaging = wf.proxyActivities<Activities>({
   startToCloseTimeout: '90m',
-  heartbeatTimeout: '2m',
+  heartbeatTimeout: '1m',
   retry: { ...retry, maximumAttempts: 2, nonRetryableErrorTypes },
 });
 const switching = wf.proxyActivities<Activities>({
   startToCloseTimeout: '5m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '20m',
   retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
 });
 const hostConfig = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30m',
-  heartbeatTimeout: '5m',
+  heartbeatTimeout: '1m',
   retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes },
 });
 // Undos keep trying longer: what they fail to remove becomes an operator's chore.
 const undo = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',
+  heartbeatTimeout: '30s',
   scheduleToCloseTimeout: '30m',
   retry: { ...retry, maximumAttempts: 8, nonRetryableErrorTypes },
 });
@@ -145,17 +150,19 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   const undoReport = (step: string, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) =>
     report(step as HostStep, { status: phase, ...(error ? { error } : {}) });
   let unfinished = await unwind(input.host, undos, undoReport);
+  const failed = failure ? { type: failure.type, message: `${input.host}: ${failure.message}` } : null;
   // The booking counts a host as undone when it hears this, with or without leftovers.
   for (;;) {
     const leftovers = unfinished.map((u) => u.leftover);
-    await wf.CancellationScope.nonCancellable(() => parent.signal(hostLeftoversSignal, { host: input.host, leftovers }));
+    const reportFailure = failed !== null && leftovers.length > 0;
+    await wf.CancellationScope.nonCancellable(() =>
+      parent.signal(hostLeftoversSignal, { host: input.host, leftovers, ...(reportFailure ? { failure: failed } : {}) }),
+    );
     if (!unfinished.length) break;
     await wf.CancellationScope.nonCancellable(() => wf.condition(() => cleanupRequested));
     cleanupRequested = false;
     unfinished = await unwind(input.host, unfinished.map((u) => u.compensation), undoReport);
   }
-  if (failure) {
-    throw wf.ApplicationFailure.create({ type: failure.type, message: `${input.host}: ${failure.message}`, nonRetryable: true });
-  }
+  if (failed) throw wf.ApplicationFailure.create({ ...failed, nonRetryable: true });
   return status;
 }

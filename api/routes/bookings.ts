@@ -17,7 +17,7 @@ import { presentBooking } from '../present';
 import { principalOf } from '../auth/authenticate';
 import { actingUser, checkCreate, type Member } from '../auth/principal';
 import { bookingNotFound, visibleBooking, type BookingMemo } from '../booking-facts';
-import { deliverCredentials, receivesCredentials } from '../credentials';
+import { claimCredentials, receivesCredentials } from '../credentials';
 
 export interface BookingRouteDeps {
   temporal: Client;
@@ -129,9 +129,9 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
       const principal = principalOf(request);
       await visibleBooking(deps.temporal, deps.lab.name, principal, id);
       const status = await statusOf(id);
-      const withPasswords = status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner);
-      if (withPasswords) await deliverCredentials(deps.temporal, deps.db, request, principal, id, Object.keys(status.vpnPasswords!));
-      return presentBooking(status, deps.temporal, { withPasswords });
+      const claimed = status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner) ? await claimCredentials(deps.temporal, deps.db, request, principal, id) : null;
+      if (claimed) status.vpnPasswords = claimed;
+      return presentBooking(status, deps.temporal, { withPasswords: claimed !== null });
     },
   );
 

@@ -112,10 +112,14 @@ describe('a dashboard booking over HTTP, with a user token', () => {
     const teammate = await call('GET', `/v1/bookings/${id}`, as('carol'));
     expect(teammate.body).toMatchObject({ state: 'active', access: { vpnAccounts: ['alice'] } });
     expect(teammate.body.access).not.toHaveProperty('vpnPasswords');
-    // The owner gets it once: the password the lab's VPN directory holds.
-    const active = await call('GET', `/v1/bookings/${id}`, as('alice'));
+    // The owner gets it once, even asking twice at the same moment: the password the lab's VPN directory holds.
+    const both = await Promise.all([call('GET', `/v1/bookings/${id}`, as('alice')), call('GET', `/v1/bookings/${id}`, as('alice'))]);
+    const withPassword = both.filter((r) => (r.body.access as Record<string, unknown>).vpnPasswords !== undefined);
+    expect(withPassword).toHaveLength(1);
+    const active = withPassword[0]!;
     expect(active.body).toMatchObject({ id, project, owner: 'alice', state: 'active' });
     expect(active.body.access).toEqual({ vpnAccounts: ['alice'], vpnPasswords: { alice: env.simLab.accounts.get('alice')!.password } });
+    expect(both.find((r) => r !== active)!.body.access).toEqual({ vpnAccounts: ['alice'] });
     expect((await call('GET', `/v1/bookings/${id}`, as('alice'))).body.access).toEqual({ vpnAccounts: ['alice'] });
     expect((active.body.hosts as { steps: { status: string }[] }[])[0]!.steps.every((s) => s.status === 'done')).toBe(true);
     expect(await listedIds(`state=active&project=${project}`, as('alice'), true)).toEqual([id]);

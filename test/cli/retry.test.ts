@@ -136,7 +136,10 @@ describe('laas cleanup', () => {
 
     const stillBroken = await env.laas('cleanup', 'retry', id);
     expect(stillBroken.code).toBe(1);
-    expect(stillBroken.out).toContain('still left behind:\n  sim-04 switch: SimPermanentFault');
+    // The allocation waits for the port: a VLAN still on it must not go to another booking.
+    expect(stillBroken.out).toContain(
+      'still left behind:\n  booking allocation: LeftoversRemain: allocation kept until the other leftovers are cleaned up\n  sim-04 switch: SimPermanentFault',
+    );
 
     env.lab.simLab.faults.clear();
     const fixed = await env.laas('cleanup', 'retry', id);

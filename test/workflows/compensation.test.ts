@@ -2,6 +2,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { WorkflowFailedError } from '@temporalio/client';
 import { hostWorkflowId, releaseSignal, retryCleanupUpdate } from '../../workflows/definitions';
 import { listLeftovers } from '../../db/booking-leftovers';
+import { readBookingAllocation } from '../../db/allocations';
 import type { SimFault } from '../../sim/lab/faults';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, scheduledActivities, startBooking, updateRefusal, waitForState } from '../helpers/booking';
@@ -82,19 +83,30 @@ describe('an undo that fails for good', () => {
     env.simLab.faults.inject({ at: 'switch.reset', target: 'sim-04', kind: 'permanent' });
     await handle.signal(releaseSignal, { reason: 'test' });
     const stuck = await waitForState(handle, ['needs_cleanup']);
-    expect(stuck.leftovers).toEqual([{ host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) as unknown }]);
+    expect(stuck.leftovers).toEqual([
+      { host: null, step: 'allocation', error: { type: 'LeftoversRemain', message: 'allocation kept until the other leftovers are cleaned up' } },
+      { host: 'sim-04', step: 'switch', error: expect.objectContaining({ type: 'SimPermanentFault' }) as unknown },
+    ]);
+    // The ports still carry the booking's VLANs: neither they nor the host go back to the pool yet.
+    expect(await readBookingAllocation(env.database.db, input.id)).toMatchObject({ released: false, hosts: [{ name: 'sim-04' }] });
     // The other undos still ran; the ports are what is left.
     expect(env.simLab.host('sim-04').power).toBe('off');
     expect(env.simLab.accounts.size).toBe(0);
     expect(env.simLab.residue().length).toBeGreaterThan(0);
     expect(env.simLab.residue().every((r) => /^sim-switch Ethernet1\/[78]:/.test(r))).toBe(true);
     // Durable: in PostgreSQL, and findable by state.
-    await expect.poll(async () => (await listLeftovers(env.database.db, input.id)).map((l) => [l.host, l.step, l.error_type])).toEqual([['sim-04', 'switch', 'SimPermanentFault']]);
+    await expect
+      .poll(async () => (await listLeftovers(env.database.db, input.id)).map((l) => [l.host, l.step, l.error_type]))
+      .toEqual([
+        ['', 'allocation', 'LeftoversRemain'],
+        ['sim-04', 'switch', 'SimPermanentFault'],
+      ]);
     expect((await handle.describe()).searchAttributes.BookingState).toEqual(['needs_cleanup']);
 
     // Retrying before the fault is fixed leaves it as it was.
     const again = await handle.executeUpdate(retryCleanupUpdate, { args: [] });
-    expect(again.leftovers).toHaveLength(1);
+    expect(again.leftovers.map((l) => l.step)).toEqual(['allocation', 'switch']);
+    expect((await readBookingAllocation(env.database.db, input.id))?.released).toBe(false);
 
     env.simLab.faults.clear();
     const cleared = await handle.executeUpdate(retryCleanupUpdate, { args: [] });
@@ -102,6 +114,34 @@ describe('an undo that fails for good', () => {
     expect((await handle.result()).state).toBe('released');
     expect(env.simLab.residue()).toEqual([]);
     expect(await listLeftovers(env.database.db, input.id)).toEqual([]);
+    expect((await readBookingAllocation(env.database.db, input.id))?.released).toBe(true);
+  });
+
+  it('a step that fails whose undo fails too: the booking leaves provisioning for needs_cleanup, then fails once cleaned', async () => {
+    const input = sampleBooking(['sim-03'], { headnode: undefined });
+    // The switch step fails for good, and so does resetting the ports.
+    env.simLab.faults.inject({ at: 'switch.configure', target: 'sim-03', kind: 'permanent' });
+    env.simLab.faults.inject({ at: 'switch.reset', target: 'sim-03', kind: 'permanent' });
+    const handle = await startBooking(env.client, env.taskQueue, input);
+    const stuck = await waitForState(handle, ['needs_cleanup', 'failed', 'active']);
+    expect(stuck.state).toBe('needs_cleanup');
+    expect(stuck.error).toEqual({ type: 'SimPermanentFault', message: expect.stringMatching(/^sim-03: .*simulated permanent fault/) as string });
+    expect(stuck.leftovers.map((l) => [l.host, l.step])).toEqual([
+      [null, 'allocation'],
+      ['sim-03', 'switch'],
+    ]);
+    // The steps before the failed one were undone all the same.
+    expect(env.simLab.host('sim-03').power).toBe('off');
+    expect((await readBookingAllocation(env.database.db, input.id))?.released).toBe(false);
+
+    env.simLab.faults.clear();
+    const cleared = await handle.executeUpdate(retryCleanupUpdate, { args: [] });
+    expect(cleared.leftovers).toEqual([]);
+    const failure = await handle.result().catch((e: unknown) => e);
+    expect(failure).toBeInstanceOf(WorkflowFailedError);
+    expect((await waitForState(handle, ['failed'])).state).toBe('failed');
+    expect(env.simLab.residue()).toEqual([]);
+    expect((await readBookingAllocation(env.database.db, input.id))?.released).toBe(true);
   });
 
   it('refuses retryCleanup on a booking that has nothing to clean', async () => {
