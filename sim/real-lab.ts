@@ -228,7 +228,7 @@ export async function startRealLab(options: RealLabOptions = {}): Promise<RealLa
       libvirtd,
       headnodes,
       hostLogin,
-      register: (db, keyring) => registerLab(db, keyring, labFile, lab, secrets),
+      register: (db, keyring) => registerLab(db, keyring, labFile, secrets),
       stop: () => teardown.run(),
     };
   } catch (err) {
