@@ -6,6 +6,7 @@ import { createImagingActivities } from './imaging';
 import { createNetworkActivities } from './network';
 import { createNetworkActionActivities } from './network-actions';
 import { createPowerActivities } from './power';
+import { createPowerActionActivities } from './power-actions';
 import { createSwitchActivities } from './switch';
 import { createVpnActivities } from './vpn';
 
@@ -21,6 +22,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createVpnActivities(deps),
     ...createHeadnodeActivities(deps),
     ...createNetworkActionActivities(deps),
+    ...createPowerActionActivities(deps),
   };
 }
 

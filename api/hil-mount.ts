@@ -1,12 +1,13 @@
+import type { Client } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import type { Keyring } from '../db/crypto';
-import { DeviceError } from '../drivers/errors';
 import type { PowerDriver } from '../drivers/power/power';
 import { hilRoutes, type HilDeps } from './hil/index';
 import { callerOf } from './hil/auth';
 import { installAudit } from './audit';
+import { runPowerCall } from './power-actions';
 
 export const HIL_PREFIX = '/v0';
 
@@ -16,37 +17,26 @@ export interface HilOptions {
   keyring: Keyring;
   /** Basic password of the development administrator "admin" (LAAS_ADMIN_PASSWORD); unset = no Basic admin. */
   adminPassword?: string | undefined;
-  /** An in-process power driver per BMC type (tests, the simulated lab). Without it, power calls are refused. */
+  /** An in-process power driver per BMC type (tests). Without it, power calls run on the lab's worker through Temporal. */
   power?: ((bmcType: string) => PowerDriver) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
 }
 
-/** Refused while power goes through the lab's worker, which alone may reach the lab's BMCs. */
-export class PowerNotAvailableHere extends DeviceError {
-  constructor(bmcType: string) {
-    super(
-      'PowerNotAvailableHere',
-      `power control of ${bmcType} BMCs is not available from the API process: BMCs are reached only by the lab's worker`,
-      false,
-      { bmcType },
-    );
-  }
-}
-
-function refusePower(bmcType: string): PowerDriver {
-  throw new PowerNotAvailableHere(bmcType);
-}
-
 /** HIL's admin API under /v0, outside /v1's bearer hook (it authenticates Basic and bearer itself); its changes are audited too. */
-export async function mountHil(app: FastifyInstance, deps: HilOptions & { db: Kysely<Database>; lab: string; adminToken: string }): Promise<void> {
+export async function mountHil(
+  app: FastifyInstance,
+  deps: HilOptions & { db: Kysely<Database>; lab: string; adminToken: string; temporal: Client; taskQueue: string },
+): Promise<void> {
   const hilDeps: HilDeps = {
     db: deps.db,
     lab: deps.lab,
     keyring: deps.keyring,
     adminToken: deps.adminToken,
     adminPassword: deps.adminPassword,
-    power: deps.power ?? refusePower,
+    power: deps.power,
+    // BMCs are reached only by the lab's worker: each power call is a short workflow on its queue.
+    powerCall: (call) => runPowerCall(deps.temporal, deps.taskQueue, call),
     onNetworkAction: deps.onNetworkAction,
     validatePort: deps.validatePort,
   };

@@ -28,7 +28,7 @@ async function main(): Promise<void> {
       adminPassword: settings.LAAS_ADMIN_PASSWORD,
       // Port names are checked by the switch type's own grammar; checking touches no switch.
       validatePort: (type, port) => switchDrivers[type]?.validatePort(port),
-      // No power driver here: BMCs are reached by the lab's worker only.
+      // No power driver here: BMCs are reached by the lab's worker only, so power calls run as workflows on its queue.
       // A recorded connect/detach starts its workflow at once (status_id = workflow id).
       onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),
     },

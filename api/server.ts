@@ -106,6 +106,6 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
 
-  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, ...deps.hil });
+  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
   return app;
 }

@@ -2,3 +2,4 @@
 export { bookingWorkflow } from './booking';
 export { hostWorkflow } from './host';
 export { networkActionWorkflow } from './network-action';
+export { powerActionWorkflow } from './power-action';

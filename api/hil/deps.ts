@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Keyring } from '../../db/crypto';
 import type { Database } from '../../db/database';
 import type { PowerDriver } from '../../drivers/power/power';
+import type { PowerCall, PowerOutcome } from '../../workflows/power-action';
 
 export interface HilDeps {
   db: Kysely<Database>;
@@ -13,8 +14,13 @@ export interface HilDeps {
   adminToken: string;
   /** The development administrator's Basic password for user "admin" (LAAS_ADMIN_PASSWORD); unset = no Basic admin. */
   adminPassword?: string | undefined;
-  /** The power driver for a node's BMC type (`ipmi`, `sim`). */
-  power: (bmcType: string) => PowerDriver;
+  /**
+   * An in-process power driver per BMC type (`ipmi`, `sim`): tests only. When absent, power calls
+   * go to the lab's worker through `powerCall`.
+   */
+  power?: ((bmcType: string) => PowerDriver) | undefined;
+  /** Runs one power call on the lab's worker (a short workflow) and waits for its outcome. */
+  powerCall?: ((call: PowerCall) => Promise<PowerOutcome>) | undefined;
   /** Told of every recorded networking action, so the workflow that carries it out can start. */
   onNetworkAction?: ((statusId: string) => void | Promise<void>) | undefined;
   /** The switch driver's own port-name check for a switch type (e.g. `switchDriverFor(type).validatePort`). */

@@ -138,17 +138,15 @@ describe("HIL's /v0 in the same server", () => {
     expect(row).toMatchObject({ actor: 'admin', actor_kind: 'admin', action: 'PUT /v0/project/:project', status: 200, outcome: 'ok' });
   });
 
-  it('refuses power from the API process with a clear error, before any BMC is reached', async () => {
+  it("refuses power on a node outside the caller's projects before Temporal is asked, and audits the refusal", async () => {
     const obm = { type: 'ipmi', host: '127.0.0.1', user: 'admin', password: BMC_PASSWORD, port: 9 };
     expect((await api.inject({ method: 'PUT', url: '/v0/node/n1', headers: admin, payload: { obm } })).statusCode).toBe(200);
-    const power = await api.inject({ method: 'POST', url: '/v0/node/n1/power_on', headers: admin });
-    expect([power.statusCode, power.json()]).toEqual([
-      500,
-      { type: 'OBMError', msg: "power control of ipmi BMCs is not available from the API process: BMCs are reached only by the lab's worker" },
-    ]);
+    // n1 is free: administrators only. Power calls otherwise run on the lab's worker (test/api/hil-power.test.ts).
+    const power = await api.inject({ method: 'POST', url: '/v0/node/n1/power_on', headers: bearer('alice') });
+    expect([power.statusCode, power.json()]).toEqual([401, { type: 'AuthorizationError', msg: 'This operation requires administrator rights.' }]);
     const rows = await listAudit(t.db, { subject: 'n1' });
     expect(rows.map((r) => [r.action, r.outcome])).toEqual([
-      ['POST /v0/node/:node/power_on', 'failed'],
+      ['POST /v0/node/:node/power_on', 'refused'],
       ['PUT /v0/node/:node', 'ok'],
     ]);
     expect(JSON.stringify(rows)).not.toContain(BMC_PASSWORD);

@@ -1,67 +1,101 @@
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { getCredential } from '../../../db/credentials';
 import { IllegalStateError } from '../../../db/errors';
 import { hostProject } from '../../../db/holdings';
 import { getHost } from '../../../db/hosts';
+import { DeviceError } from '../../../drivers/errors';
 import type { BmcTarget, PowerDriver } from '../../../drivers/power/power';
+import type { PowerCall, PowerOutcome } from '../../../workflows/power-action';
 import { callerOf, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
 
 type NodeParams = { Params: { node: string } };
+type Action = { action: 'on' | 'off' | 'cycle' | 'status' } | { action: 'bootdev'; device: 'pxe' | 'disk' };
 const cycleBody = z.object({ force: z.boolean().optional() }).strict();
 const noBody = z.object({}).strict();
 const bootBody = z.object({ bootdev: z.enum(['pxe', 'disk', 'none']) }).strict();
 
-/** Power and boot device, delegated to the power driver of the node's BMC type. */
+/** An API built with no way to reach BMCs (neither a worker nor an in-process driver). */
+export class PowerNotAvailableHere extends DeviceError {
+  constructor() {
+    super('PowerNotAvailableHere', "power control is not available: this API has no connection to the lab's worker", false);
+  }
+}
+
+/**
+ * Power and boot device. BMCs are reached only by the lab's worker, so each call runs there as a
+ * short workflow that the request waits for; tests may inject an in-process driver instead.
+ */
 export function powerRoutes(app: FastifyInstance, deps: HilDeps): void {
   const { db } = deps;
 
   /** HIL's order: the node must exist, then the caller must have its project (a free node: administrators only). */
-  async function bmcOf(request: Parameters<typeof callerOf>[0], name: string): Promise<{ driver: PowerDriver; bmc: BmcTarget }> {
+  async function onBmc(request: FastifyRequest, name: string, action: Action): Promise<PowerOutcome> {
     const host = await getHost(db, name);
     requireProjectAccess(callerOf(request), await hostProject(db, host.id));
     if (!host.bmc_type || !host.bmc_address || !host.bmc_credential) throw new IllegalStateError(`Node ${name} has no BMC registered`, { node: name });
-    const credential = await getCredential(db, deps.keyring, host.bmc_credential);
-    return {
-      driver: deps.power(host.bmc_type),
-      bmc: { host: host.name, address: host.bmc_address, port: host.bmc_port ?? 623, username: credential.username, password: credential.password },
-    };
+    const call: PowerCall = { node: host.name, ...action };
+    if (deps.power) {
+      const registered = { address: host.bmc_address, port: host.bmc_port ?? 623, credential: host.bmc_credential };
+      return inProcess(deps.power(host.bmc_type), registered, call);
+    }
+    if (deps.powerCall) return deps.powerCall(call);
+    throw new PowerNotAvailableHere();
+  }
+
+  /** The same call with a driver of this process: the API reads the BMC's credentials itself. */
+  async function inProcess(driver: PowerDriver, registered: { address: string; port: number; credential: string }, call: PowerCall): Promise<PowerOutcome> {
+    const { username, password } = await getCredential(db, deps.keyring, registered.credential);
+    const bmc: BmcTarget = { host: call.node, address: registered.address, port: registered.port, username, password };
+    switch (call.action) {
+      case 'status':
+        return { power: await driver.status(bmc) };
+      case 'on':
+        await driver.on(bmc);
+        break;
+      case 'off':
+        await driver.off(bmc);
+        break;
+      case 'cycle':
+        await driver.cycle(bmc);
+        break;
+      case 'bootdev':
+        await driver.setBootDevice(bmc, call.device, { persistent: true });
+        break;
+    }
+    return { power: null };
   }
 
   app.post<NodeParams>('/node/:node/power_cycle', async (request, reply) => {
     parseBody(cycleBody, request.body);
-    const { driver, bmc } = await bmcOf(request, request.params.node);
     // Both HIL variants end with the node on; the driver's cycle powers on a node that is off.
-    await driver.cycle(bmc);
+    await onBmc(request, request.params.node, { action: 'cycle' });
     return reply.send();
   });
 
   app.post<NodeParams>('/node/:node/power_on', async (request, reply) => {
     parseBody(noBody, request.body);
-    const { driver, bmc } = await bmcOf(request, request.params.node);
-    await driver.on(bmc);
+    await onBmc(request, request.params.node, { action: 'on' });
     return reply.send();
   });
 
   app.post<NodeParams>('/node/:node/power_off', async (request, reply) => {
     parseBody(noBody, request.body);
-    const { driver, bmc } = await bmcOf(request, request.params.node);
-    await driver.off(bmc);
+    await onBmc(request, request.params.node, { action: 'off' });
     return reply.send();
   });
 
   app.get<NodeParams>('/node/:node/power_status', async (request) => {
-    const { driver, bmc } = await bmcOf(request, request.params.node);
-    return { power_status: await driver.status(bmc) };
+    const { power } = await onBmc(request, request.params.node, { action: 'status' });
+    return { power_status: power };
   });
 
   app.put<NodeParams>('/node/:node/boot_device', async (request, reply) => {
     const { bootdev } = parseBody(bootBody, request.body);
-    const { driver, bmc } = await bmcOf(request, request.params.node);
     // "none" drops the override: the node boots as it normally does, from disk.
-    await driver.setBootDevice(bmc, bootdev === 'pxe' ? 'pxe' : 'disk', { persistent: true });
+    await onBmc(request, request.params.node, { action: 'bootdev', device: bootdev === 'pxe' ? 'pxe' : 'disk' });
     return reply.send();
   });
 }
