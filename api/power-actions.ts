@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { WorkflowFailedError, type Client } from '@temporalio/client';
+import { WorkflowFailedError, type Client, type WorkflowHandleWithFirstExecutionRunId } from '@temporalio/client';
 import { ApplicationFailure, TimeoutFailure } from '@temporalio/common';
 import { DeviceError } from '../drivers/errors';
 import { POWER_CALL_TIMEOUT, powerActionWorkflow, type PowerCall, type PowerOutcome } from '../workflows/power-action';
@@ -16,18 +16,23 @@ export function powerActionWorkflowId(node: string): string {
   return `power-${node}-${randomUUID()}`;
 }
 
-/**
- * Run one HIL power call as a short workflow on the lab's task queue and wait for its outcome.
- * The workflow's own timeout bounds the wait, also when no worker of the lab is running.
- */
-export async function runPowerCall(temporal: Client, taskQueue: string, call: PowerCall): Promise<PowerOutcome> {
-  const handle = await temporal.workflow.start(powerActionWorkflow, {
+/** Start one HIL power call as a short workflow on the lab's task queue. */
+export async function startPowerCall(temporal: Client, taskQueue: string, call: PowerCall): Promise<WorkflowHandleWithFirstExecutionRunId<typeof powerActionWorkflow>> {
+  return temporal.workflow.start(powerActionWorkflow, {
     workflowId: powerActionWorkflowId(call.node),
     taskQueue,
     args: [call],
     workflowExecutionTimeout: POWER_CALL_TIMEOUT,
     staticSummary: `HIL power call ${call.action} on ${call.node}`,
   });
+}
+
+/**
+ * Run one HIL power call on the lab's worker and wait for its outcome. The workflow's own timeout
+ * bounds the wait, also when no worker of the lab is running.
+ */
+export async function runPowerCall(temporal: Client, taskQueue: string, call: PowerCall): Promise<PowerOutcome> {
+  const handle = await startPowerCall(temporal, taskQueue, call);
   try {
     return await handle.result();
   } catch (err) {

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startNetworkAction } from '../../api/network-actions';
+import { startPowerCall } from '../../api/power-actions';
 import { connectNode, createProject } from '../../db/projects';
 import { createNetwork } from '../../db/networks';
 import { requestConnectNetwork, requestDetachNetwork } from '../../db/network-actions';
@@ -70,6 +71,18 @@ describe('workflow histories', () => {
       await startNetworkAction(env.client, env.taskQueue, refused);
       await env.client.workflow.getHandle(refused).result();
       await save('network-action-error', refused);
+    });
+
+    it('records a HIL power call, done and failed by its BMC', async () => {
+      env.simLab.faults.clear();
+      const done = await startPowerCall(env.client, env.taskQueue, { node: 'sim-02', action: 'cycle' });
+      await done.result();
+      await save('power-action-done', done.workflowId);
+      env.simLab.faults.inject({ at: 'power.bootdev', target: 'sim-02', kind: 'permanent' });
+      const failed = await startPowerCall(env.client, env.taskQueue, { node: 'sim-02', action: 'bootdev', device: 'pxe' });
+      await failed.result().catch(() => undefined);
+      env.simLab.faults.clear();
+      await save('power-action-error', failed.workflowId);
     });
   });
 
