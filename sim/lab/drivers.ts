@@ -2,7 +2,7 @@ import type { PowerDriver, BmcTarget, BootDevice, PowerState } from '../../drive
 import type { ImagingDriver, ImagingTaskStatus } from '../../drivers/imaging/imaging';
 import { FogHostNotFound } from '../../drivers/imaging/imaging';
 import type { PortVlans, SwitchDriver, SwitchSession, SwitchTarget } from '../../drivers/switch/switch';
-import type { ExecResult, HostDriver, HostTarget } from '../../drivers/host/host';
+import { HostCommandFailed, type ExecResult, type HostDriver, type HostTarget } from '../../drivers/host/host';
 import type { DirectoryDriver, VpnAccount, VpnAccountRequest } from '../../drivers/directory/directory';
 import { AccountTaken } from '../../drivers/directory/directory';
 import type { Headnode, HeadnodeDriver, HeadnodeSpec } from '../../drivers/headnode/headnode';
@@ -148,6 +148,11 @@ export class SimHost implements HostDriver {
   constructor(private readonly lab: SimLab) {}
   async exec(host: HostTarget, argv: string[]): Promise<ExecResult> {
     await this.lab.operate('host.write', host.name, argv.join(' '));
+    // The host helpers look the login user's home up (drivers/host/ssh-keys.ts): a simulated host has root only.
+    if (argv[0] === 'getent' && argv[1] === 'passwd') {
+      if (argv[2] === 'root') return { code: 0, stdout: 'root:x:0:0:root:/root:/bin/bash\n', stderr: '' };
+      throw new HostCommandFailed(host.name, argv.join(' '), 2, '');
+    }
     return { code: 0, stdout: '', stderr: '' };
   }
   async writeFile(host: HostTarget, path: string, content: string, options: { mode: number }): Promise<void> {
