@@ -13,6 +13,7 @@ import {
   hostProgressSignal,
   hostReadySignal,
   hostWorkflowId,
+  type HostSnapshot,
   LabNameKey,
   OwnerKey,
   ProjectKey,
@@ -104,7 +105,21 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   wf.setHandler(releaseSignal, () => {
     releaseRequested = true;
   });
-  wf.setHandler(hostProgressSignal, ({ host, record, held }) => {
+  const lastReport = new Map<string, number>();
+  /** Reports are not awaited by the host: one overtaken by a later one is stale. */
+  const fresh = (host: string, seq: number | undefined): boolean => {
+    if (seq === undefined) return true;
+    if (seq <= (lastReport.get(host) ?? 0)) return false;
+    lastReport.set(host, seq);
+    return true;
+  };
+  const takeSnapshot = (host: string, { steps, seq }: HostSnapshot) => {
+    const h = status.hosts.find((x) => x.name === host);
+    if (!h || !steps || !fresh(host, seq)) return;
+    for (const record of steps) Object.assign(h.steps.find((x) => x.step === record.step) ?? {}, record);
+  };
+  wf.setHandler(hostProgressSignal, ({ host, record, held, seq }) => {
+    if (!fresh(host, seq)) return;
     const h = status.hosts.find((x) => x.name === host);
     const s = h?.steps.find((x) => x.step === record.step);
     if (s) Object.assign(s, record);
@@ -118,13 +133,15 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     delete status.vpnPasswords;
     return passwords;
   });
-  wf.setHandler(hostReadySignal, ({ host }) => {
+  wf.setHandler(hostReadySignal, ({ host, ...snapshot }) => {
+    takeSnapshot(host, snapshot);
     ready.add(host);
   });
-  wf.setHandler(hostLeftoversSignal, ({ host, leftovers, failure }) => {
+  wf.setHandler(hostLeftoversSignal, ({ host, leftovers, failure, ...snapshot }) => {
     // A host tried again has two children: the report is the newest one's.
     const child = [...children].reverse().find((c) => c.host === host);
     if (!child) return;
+    takeSnapshot(host, snapshot);
     child.undone = leftovers;
     child.reports += 1;
     // A host that failed and could not undo everything stays open until its cleanup: it fails the
@@ -228,13 +245,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     return wf.ApplicationFailure.create({ type: first!.type, message: first!.message, nonRetryable: true });
   }
   async function teardownHosts(): Promise<void> {
-    for (const c of children) {
-      if (c.undone) continue;
-      try {
-        await c.handle.signal(teardownSignal);
-      } catch {
-        // Already finished: nothing to tear down.
-      }
+    // Already finished children reject the signal: nothing to tear down there.
+    const signal = (c: Child) => c.handle.signal(teardownSignal).catch(() => undefined);
+    if (wf.patched('teardown-signals-together')) {
+      await Promise.all(children.filter((c) => !c.undone).map(signal));
+    } else {
+      for (const c of children) if (!c.undone) await signal(c);
     }
     await wf.condition(() => children.every((c) => c.undone !== undefined));
   }
@@ -299,6 +315,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
         args: [planHost(input, input.hosts[slot]!, host, allocation, wf.workflowInfo().workflowId)],
         staticSummary: `${host} for booking ${input.id}`,
       });
+      // A host tried again counts its reports from one again.
+      lastReport.delete(host);
       const child: Child = { host, handle, reports: 0 };
       children.push(child);
       handle.result().then(
@@ -313,7 +331,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
         },
       );
     }
-    for (const [i, host] of allocation.hosts.entries()) await startHost(i, host);
+    if (wf.patched('host-children-started-together')) {
+      // One workflow task starts every host, instead of one task per host.
+      await Promise.all(allocation.hosts.map((host, i) => startHost(i, host)));
+    } else {
+      for (const [i, host] of allocation.hosts.entries()) await startHost(i, host);
+    }
 
     /**
      * A failed host of a flavor booking (compensate policy) is tried once more; failing again it

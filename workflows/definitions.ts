@@ -1,6 +1,6 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey, SearchAttributeType } from '@temporalio/common';
-import type { BookingStatus, HoldDecision, HostProgress, HostStatus, Leftover } from './types';
+import type { BookingStatus, HoldDecision, HostProgress, HostStatus, Leftover, StepRecord } from './types';
 
 export const bookingStatusQuery = defineQuery<BookingStatus>('bookingStatus');
 export const hostStatusQuery = defineQuery<HostStatus>('hostStatus');
@@ -30,12 +30,22 @@ export const retryCleanupSignal = defineSignal('retryCleanup');
 /** Host child → parent: a step changed state. */
 export const hostProgressSignal = defineSignal<[HostProgress]>('hostProgress');
 /** Host child → parent: every step is done; the host is ready. */
-export const hostReadySignal = defineSignal<[{ host: string }]>('hostReady');
+export const hostReadySignal = defineSignal<[{ host: string } & HostSnapshot]>('hostReady');
 /**
  * A host's undos have run. `failure` is set when the host failed: with leftovers the host cannot
  * finish failing until they are cleaned up, so this is how the booking hears of the failure in time.
  */
-export const hostLeftoversSignal = defineSignal<[{ host: string; leftovers: Leftover[]; failure?: { type: string; message: string } }]>('hostLeftovers');
+export const hostLeftoversSignal = defineSignal<[{ host: string; leftovers: Leftover[]; failure?: { type: string; message: string } } & HostSnapshot]>('hostLeftovers');
+
+/**
+ * Every step record as the host sees it, with the report counter: a host's progress reports are
+ * not awaited, so the ready and leftovers reports carry the final records themselves (absent in
+ * histories from before the host-progress-not-awaited patch).
+ */
+export interface HostSnapshot {
+  steps?: StepRecord[];
+  seq?: number;
+}
 
 export const BookingIdKey = defineSearchAttributeKey('BookingId', SearchAttributeType.KEYWORD);
 export const LabNameKey = defineSearchAttributeKey('LabName', SearchAttributeType.KEYWORD);

@@ -70,13 +70,17 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   });
 
   const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
+  // Reports are sent without waiting for their delivery: a step no longer pays two round trips to
+  // the server for them. Older bookings replay the awaited way.
+  const reportsInFlight = wf.patched('host-progress-not-awaited');
+  let seq = 0;
   async function tellParent(step: HostStep): Promise<void> {
-    try {
-      await parent.signal(hostProgressSignal, { host: input.host, record: { ...record(step) }, held: status.held ?? null });
-    } catch {
-      // The booking may be gone (terminated by an operator); the host's own query still tells.
-    }
+    const progress = { host: input.host, record: { ...record(step) }, held: status.held ?? null, ...(reportsInFlight ? { seq: ++seq } : {}) };
+    // The booking may be gone (terminated by an operator); the host's own query still tells.
+    const sent = parent.signal(hostProgressSignal, progress).catch(() => undefined);
+    if (!reportsInFlight) await sent;
   }
+  const snapshot = () => (reportsInFlight ? { steps: status.steps.map((s) => ({ ...s })), seq: ++seq } : {});
   async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
     Object.assign(record(step), change);
     await tellParent(step);
@@ -133,7 +137,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
       }
       current = null;
     });
-    await parent.signal(hostReadySignal, { host: input.host });
+    await parent.signal(hostReadySignal, { host: input.host, ...snapshot() });
     await wf.condition(() => teardown);
   } catch (err) {
     // A cancellation is a teardown (from the booking, or an operator cancelling this host).
@@ -156,7 +160,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     const leftovers = unfinished.map((u) => u.leftover);
     const reportFailure = failed !== null && leftovers.length > 0;
     await wf.CancellationScope.nonCancellable(() =>
-      parent.signal(hostLeftoversSignal, { host: input.host, leftovers, ...(reportFailure ? { failure: failed } : {}) }),
+      parent.signal(hostLeftoversSignal, { host: input.host, leftovers, ...(reportFailure ? { failure: failed } : {}), ...snapshot() }),
     );
     if (!unfinished.length) break;
     await wf.CancellationScope.nonCancellable(() => wf.condition(() => cleanupRequested));

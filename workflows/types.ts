@@ -142,4 +142,6 @@ export interface HostProgress {
   record: StepRecord;
   address?: string;
   held?: HostStatus['held'] | null;
+  /** Counts the host's reports, so a report overtaken by a later one is ignored (absent in old histories). */
+  seq?: number;
 }

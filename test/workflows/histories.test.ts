@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { inject } from 'vitest';
 import { Worker } from '@temporalio/worker';
 import { historyFromJSON, historyToJSON } from '@temporalio/common/lib/proto-utils';
-import { hostWorkflowId, releaseSignal } from '../../workflows/definitions';
+import { hostWorkflowId, releaseSignal, retryCleanupUpdate } from '../../workflows/definitions';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
 
@@ -32,8 +32,16 @@ describe('workflow histories', () => {
       await env?.close();
     });
 
+    /**
+     * The generation of the workflow code the recordings are made with: bumped by a patched change
+     * (docs/versioning.md), so the new path is recorded next to the old one. Generation 1 has no
+     * suffix; 2 added the patches host-children-started-together, host-progress-not-awaited and
+     * teardown-signals-together.
+     */
+    const generation: number = 2;
     // Histories are kept, not replaced: an old one is exactly what proves a change compatible.
-    async function save(name: string, workflowId: string): Promise<void> {
+    async function save(scenario: string, workflowId: string): Promise<void> {
+      const name = generation === 1 ? scenario : `${scenario}.v${generation}`;
       const file = join(historiesDir, `${name}.json`);
       if (existsSync(file)) return;
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();
@@ -55,6 +63,19 @@ describe('workflow histories', () => {
       await badHandle.result().catch(() => undefined);
       await save('booking-failed', badHandle.workflowId);
       await save('host-failed', hostWorkflowId(bad.id, 'sim-04'));
+    });
+
+    it('records a booking whose failed step could not be undone, cleaned up by an operator', async () => {
+      env.simLab.faults.inject({ at: 'switch.configure', target: 'sim-02', kind: 'permanent' });
+      env.simLab.faults.inject({ at: 'switch.reset', target: 'sim-02', kind: 'permanent' });
+      const input = sampleBooking(['sim-02'], { id: 'history-cleanup', headnode: undefined });
+      const handle = await startBooking(env.client, env.taskQueue, input);
+      await waitForState(handle, ['needs_cleanup']);
+      env.simLab.faults.clear();
+      await handle.executeUpdate(retryCleanupUpdate, { args: [] });
+      await handle.result().catch(() => undefined);
+      await save('booking-needs-cleanup', handle.workflowId);
+      await save('host-needs-cleanup', hostWorkflowId(input.id, 'sim-02'));
     });
 
     it('records a HIL networking action, done and refused', async () => {
