@@ -1,6 +1,5 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
-import type { Lab } from '../../config/lab';
 import type { Database } from '../../db/database';
 import { importLab } from '../../db/lab-import';
 import { LabImportError } from '../../db/lab-plan';
@@ -73,20 +72,4 @@ async function compareWithFile(db: Kysely<Database>, file: LabFile, findings: Fi
     if (!(err instanceof LabImportError)) throw err;
     for (const problem of err.problems) findings.error(`${source} (against the inventory)`, problem);
   }
-  await compareSwitchOptions(db, file.lab, source, findings);
-}
-
-async function compareSwitchOptions(db: Kysely<Database>, lab: Lab, source: string, findings: Findings): Promise<void> {
-  const rows = await db.selectFrom('switches').select(['name', 'options']).where('name', 'in', lab.switches.map((s) => s.name)).execute();
-  const show = (o: Record<string, string>) => JSON.stringify(Object.fromEntries(Object.entries(o).sort(([a], [b]) => a.localeCompare(b))));
-  lab.switches.forEach((s, i) => {
-    const stored = rows.find((r) => r.name === s.name)?.options ?? {};
-    const wanted = s.options ?? {};
-    if (show(stored) === show(wanted)) return;
-    const missing = Object.keys(wanted).filter((k) => stored[k] !== wanted[k]);
-    findings.warning(
-      `${source} switches.${i}.options`,
-      `switch ${s.name}: the inventory's options differ from the file's${missing.length ? ` (${missing.join(', ')} not as written)` : ''}; workers use the inventory's, and laas lab import does not copy switch options`,
-    );
-  });
 }
