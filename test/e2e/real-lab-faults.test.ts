@@ -59,17 +59,6 @@ const book = async (overrides: Partial<BookingInput> = {}): Promise<{ input: Boo
   return { input, handle: await startBooking(temporal!.client, taskQueueOf(session!.lab.name), input) };
 };
 const scopeOf = (input: BookingInput) => ({ bookingId: input.id, hosts: [HOST], vpnUsers: input.access.vpnUsers });
-/** Polls the booking's query until `ok` holds. */
-async function untilStatus(handle: WorkflowHandle, ok: (s: BookingStatus) => boolean, timeoutMs = 150_000): Promise<BookingStatus> {
-  const deadline = Date.now() + timeoutMs;
-  let last: BookingStatus | undefined;
-  while (Date.now() < deadline) {
-    last = await handle.query(bookingStatusQuery);
-    if (ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-  throw new Error(`booking did not get there: ${JSON.stringify(last)}`);
-}
 const stepsOf = (s: BookingStatus) => [...s.hosts[0]!.steps, ...s.bookingSteps].map((r) => [r.step, r.attempt ?? 0] as const);
 
 describe.skipIf(unavailable !== '')(`faults in real peers${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
@@ -81,16 +70,14 @@ describe.skipIf(unavailable !== '')(`faults in real peers${unavailable ? ` (skip
       try {
         const { input, handle } = await book();
         if (f.leftover) {
-          // The undo needs the same broken device: it is kept for an operator, not forgotten.
-          let waiting = await untilStatus(handle, (s) => s.state === 'needs_cleanup' || s.leftovers.length > 0);
-          expect(waiting.leftovers.map((l) => [l.host, l.step, l.error.type])).toEqual([[HOST, f.leftover, f.failure]]);
-          if (waiting.state === 'provisioning') {
-            // workflows/booking.ts waits for a host child to finish, and a child with a leftover does not
-            // finish until cleanup is retried, which is refused while provisioning: the booking would stay
-            // provisioning for good. An operator's release gets it to needs_cleanup (reported as a bug).
-            await handle.signal(releaseSignal, { reason: 'operator: the booking is stuck with a leftover' });
-            waiting = await waitForState(handle, ['needs_cleanup'], 60_000);
-          }
+          // The undo needs the same broken device: it is kept for an operator, not forgotten, and the
+          // booking leaves provisioning at once, keeping its allocation until the leftover is gone.
+          const waiting = await waitForState(handle, ['needs_cleanup', 'failed', 'active'], 150_000);
+          expect(waiting.leftovers.map((l) => [l.host, l.step, l.error.type])).toEqual([
+            [null, 'allocation', 'LeftoversRemain'],
+            [HOST, f.leftover, f.failure],
+          ]);
+          expect(waiting.error?.type).toBe(f.failure);
           expect(waiting.state).toBe('needs_cleanup');
           await f.fix(s, HOST);
           fixed = true;

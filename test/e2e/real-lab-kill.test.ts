@@ -106,7 +106,7 @@ describe.skipIf(unavailable !== '')(`the worker killed in the middle of each ste
     expect(lab.fog.tasks(HOST).map((t) => [t.typeID, t.stateID])).toEqual([[1, 4]]);
     expect(await portState(lab, eno1!.port)).toBe(`tag=${vlan('public')} trunks=[4095] vlan_mode=native-untagged`);
     expect(await portState(lab, eno2!.port)).toBe(`tag=${vlan('private')} trunks=[${vlan('storage')}, 4095] vlan_mode=native-untagged`);
-    expect(await networkFilesOf(lab, HOST)).toEqual([`/etc/netplan/60-laas-eno2.${vlan('storage')}.yaml`]);
+    expect(await networkFilesOf(lab, HOST)).toEqual(['/etc/netplan/90-laas.yaml']);
     expect(await authorizedKeys(lab, HOST)).toEqual([`${alice.publicKey} laas-booking=${input.id}`]);
     const directory = await directoryView(lab, 'alice');
     expect(directory.entries).toHaveLength(1);

@@ -2,7 +2,7 @@ import { realLabTestsOff } from './real-lab-support/opt-in';
 import type { Client, WorkflowHandle } from '@temporalio/client';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { execFile } from 'node:child_process';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -168,7 +168,9 @@ describe.skipIf(unavailable !== '')(`a booking on real peers${unavailable ? ` (s
 
   it("wrote the hosts' network files and host names, and the user's key logs in (the lab's other lines untouched)", async () => {
     for (const h of booked) {
-      expect(await networkFilesOf(lab(), h)).toEqual([`/etc/netplan/60-laas-eno2.${vlanOf('storage')}.yaml`]);
+      expect(await networkFilesOf(lab(), h)).toEqual(['/etc/netplan/90-laas.yaml']);
+      const netplan = await readFile(join(lab().host(h).os.etcChanges, 'netplan', '90-laas.yaml'), 'utf8');
+      expect(netplan).toContain(`eno2.${vlanOf('storage')}:\n      id: ${vlanOf('storage')}\n      link: eno2`);
       expect(await loginWith(h, alice.privateKey)).toBe(`${h}-pod`);
       const lines = await authorizedKeys(lab(), h);
       expect(lines.filter((l) => l.startsWith(alice.publicKey))).toEqual([`${alice.publicKey} laas-booking=${input.id}`]);
