@@ -56,3 +56,34 @@ export const DEPLOY_TASK_TYPE = 1;
 export function isActiveState(stateID: number | undefined): boolean {
   return stateID !== undefined && stateID >= 0 && stateID <= 3;
 }
+
+/**
+ * Milliseconds since the epoch of a FOG time ("2024-05-01 13:45:07"), which FOG writes as wall-clock
+ * time in its own time zone (its FOG_TZINFO setting) without saying which; undefined for the zero
+ * date ("0000-00-00 00:00:00") and anything unreadable.
+ */
+export function fogTimeMs(value: unknown, timeZone: string): number | undefined {
+  const m = typeof value === 'string' ? /^\s*(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})\s*$/.exec(value) : null;
+  if (!m) return undefined;
+  const [year, month, day, hour, minute, second] = m.slice(1).map(Number) as [number, number, number, number, number, number];
+  if (year === 0 || month < 1 || month > 12 || day < 1 || day > 31 || hour > 23 || minute > 59 || second > 59) return undefined;
+  const wall = Date.UTC(year, month - 1, day, hour, minute, second);
+  // The zone's offset at the guess, then again at the result: right on both sides of a DST change.
+  const first = wall - zoneOffsetMs(wall, timeZone);
+  return wall - zoneOffsetMs(first, timeZone);
+}
+
+const zoneFormats = new Map<string, Intl.DateTimeFormat>();
+
+/** How far the zone's wall clock is ahead of UTC at the instant `ms`. */
+function zoneOffsetMs(ms: number, timeZone: string): number {
+  let format = zoneFormats.get(timeZone);
+  if (!format) {
+    format = new Intl.DateTimeFormat('en-US', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' });
+    zoneFormats.set(timeZone, format);
+  }
+  const parts = format.formatToParts(ms);
+  const part = (type: string): number => Number(parts.find((p) => p.type === type)?.value);
+  const wall = Date.UTC(part('year'), part('month') - 1, part('day'), part('hour'), part('minute'), part('second'));
+  return wall - Math.floor(ms / 1000) * 1000;
+}

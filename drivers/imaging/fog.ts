@@ -5,7 +5,7 @@
  */
 import { InvalidInput } from '../errors';
 import { errorText, FogClient, type FogConnection } from './fog-client';
-import { DEPLOY_TASK_TYPE, fogInt, fogList, fogPercent, isActiveState, isFogObject, taskState, type FogObject } from './fog-values';
+import { DEPLOY_TASK_TYPE, fogInt, fogList, fogPercent, fogTimeMs, isActiveState, isFogObject, taskState, type FogObject } from './fog-values';
 import { FogHostNotFound, FogTaskConflict, FogTaskFailed, type ImagingDriver, type ImagingTaskStatus } from './imaging';
 
 export { followTask, type FollowOptions } from './follow-task';
@@ -14,12 +14,20 @@ export { FogApiDisabled, type FogConnection } from './fog-client';
 export interface FogOptions extends FogConnection {
   /** Name given to the tasks we create, followed by the host name; shows in FOG's task list. */
   taskNamePrefix?: string;
+  /** The IANA time zone FOG writes its times in (its FOG_TZINFO setting); default UTC. */
+  timeZone?: string;
 }
 
 interface FogHost {
   id: number;
   name: string;
 }
+
+/**
+ * How far FOG's clock may be behind ours, plus the second FOG's times drop. A deploy created this
+ * much before the step was scheduled still counts as the step's; one this much in the future does not.
+ */
+const CLOCK_SKEW_MS = 30_000;
 
 // Host names travel in JSON bodies only, but one that is obviously wrong should fail here, not as "not found".
 const hostName = /^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/;
@@ -28,10 +36,12 @@ export class FogImaging implements ImagingDriver {
   readonly kind = 'fog';
   private readonly client: FogClient;
   private readonly taskNamePrefix: string;
+  private readonly timeZone: string;
 
   constructor(options: FogOptions) {
     this.client = new FogClient(options);
     this.taskNamePrefix = options.taskNamePrefix ?? 'laas deploy';
+    this.timeZone = checkTimeZone(options.timeZone ?? 'UTC');
   }
 
   async startDeploy(name: string, imageId: string): Promise<string> {
@@ -71,13 +81,28 @@ export class FogImaging implements ImagingDriver {
     const id = checkId('FOG task id', taskId);
     const answer = await this.client.call('GET', `/task/${id}`, undefined, [200, 404]);
     if (answer.status === 404 || !isFogObject(answer.data)) return { taskId, state: 'vanished', percent: 0 };
-    const task = answer.data;
-    const stateID = fogInt(task.stateID);
-    const state = taskState(stateID);
-    if (state === undefined) {
-      throw new FogTaskFailed(hostOfTask(task), `task ${id} is in a state FOG does not document: ${String(task.stateID)}`);
-    }
-    return { taskId, state, percent: state === 'complete' ? 100 : fogPercent(task.pct ?? task.percent) };
+    return statusOf(taskId, answer.data);
+  }
+
+  async recentDeploy(name: string, imageId: string, sinceMs: number): Promise<ImagingTaskStatus | undefined> {
+    checkHostName(name);
+    const image = checkId('FOG image id', imageId);
+    const host = await this.findHost(name);
+    if (!host) return undefined;
+    // `task` lists finished tasks too; the body filters on the server, the checks are ours in case a server ignores it.
+    const answer = await this.client.call('GET', '/task', { hostID: host.id, typeID: DEPLOY_TASK_TYPE, imageID: image });
+    const from = sinceMs - CLOCK_SKEW_MS;
+    const until = Date.now() + CLOCK_SKEW_MS;
+    const recent = fogList(answer.data, 'task').filter((t) => {
+      if (fogInt(t.hostID) !== host.id || fogInt(t.typeID) !== DEPLOY_TASK_TYPE || fogInt(t.imageID) !== image) return false;
+      const created = fogTimeMs(t.createdTime, this.timeZone);
+      // A time ahead of ours is a clock or time zone we cannot trust to tell an old deploy from ours.
+      return created !== undefined && created >= from && created <= until;
+    });
+    // Ids grow with creation, and are exact where FOG's times drop the milliseconds.
+    const newest = recent.reduce<FogObject | undefined>((best, t) => ((fogInt(t.id) ?? -1) > (fogInt(best?.id) ?? -1) ? t : best), undefined);
+    const id = fogInt(newest?.id);
+    return newest === undefined || id === undefined ? undefined : statusOf(String(id), newest);
   }
 
   async cancelTasks(name: string): Promise<void> {
@@ -157,9 +182,26 @@ function checkHostName(name: string): void {
   }
 }
 
+function checkTimeZone(zone: string): string {
+  try {
+    new Intl.DateTimeFormat('en-US', { timeZone: zone });
+  } catch {
+    throw new InvalidInput('FOG time zone', String(zone), 'expected an IANA time zone such as UTC or Europe/Berlin');
+  }
+  return zone;
+}
+
 function checkId(what: string, value: string): number {
   if (typeof value !== 'string' || !/^[1-9]\d{0,9}$/.test(value)) throw new InvalidInput(what, String(value), 'expected a positive whole number');
   return Number(value);
+}
+
+function statusOf(taskId: string, task: FogObject): ImagingTaskStatus {
+  const state = taskState(fogInt(task.stateID));
+  if (state === undefined) {
+    throw new FogTaskFailed(hostOfTask(task), `task ${taskId} is in a state FOG does not document: ${String(task.stateID)}`);
+  }
+  return { taskId, state, percent: state === 'complete' ? 100 : fogPercent(task.pct ?? task.percent) };
 }
 
 function hostOfTask(task: FogObject): string {

@@ -18,6 +18,12 @@ export interface ImagingDriver {
    */
   startDeploy(hostName: string, imageId: string): Promise<string>;
   taskStatus(taskId: string): Promise<ImagingTaskStatus>;
+  /**
+   * The newest deploy task of this image for the host created at or after `sinceMs` (ms since
+   * the epoch), in whatever state (open, complete, cancelled); undefined if there is none. Lets a
+   * retried step find the deploy of an attempt whose worker died before it could say so.
+   */
+  recentDeploy(hostName: string, imageId: string, sinceMs: number): Promise<ImagingTaskStatus | undefined>;
   /** Cancel any open task of the host. A host without tasks is a no-op. */
   cancelTasks(hostName: string): Promise<void>;
 }

@@ -22,6 +22,8 @@ export interface FogSimOptions {
   timing?: Partial<Timing>;
   /** Hosts check in by themselves after `queuedMs`; when false, only bootHost() checks them in. Default true. */
   autoCheckIn?: boolean;
+  /** The IANA time zone the server writes its times in (FOG_TZINFO), e.g. "Europe/Berlin"; default UTC. */
+  timeZone?: string;
   /** Port on 127.0.0.1; default a free one. */
   port?: number;
 }
@@ -89,7 +91,7 @@ export class FogSimulator {
     options: FogSimOptions,
   ) {
     const timing = { queuedMs: 2000, checkInMs: 1000, imagingMs: 10_000, ...options.timing };
-    this.store = new FogStore(timing, options.autoCheckIn ?? true);
+    this.store = new FogStore(timing, options.autoCheckIn ?? true, options.timeZone);
   }
 
   static async start(options: FogSimOptions = {}): Promise<FogSimulator> {
@@ -168,6 +170,14 @@ export class FogSimulator {
     const task = this.store.tasks.get(taskId);
     if (!task) throw new Error(`no FOG task ${taskId}`);
     this.store.cancel(task);
+  }
+
+  /** The task was created `ms` earlier than it was (a deploy from before the test's step). */
+  backdateTask(taskId: number, ms: number): void {
+    const task = this.store.tasks.get(taskId);
+    if (!task) throw new Error(`no FOG task ${taskId}`);
+    task.createdAt -= ms;
+    if (task.bootedAt !== null) task.bootedAt -= ms;
   }
 
   /** The task row disappears from FOG's database. */

@@ -77,8 +77,10 @@ export interface TaskProgress {
 
 export const NEVER = '0000-00-00 00:00:00';
 
-export function fogDate(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 19).replace('T', ' ');
+/** FOG's "Y-m-d H:i:s": wall-clock time in the server's zone (FOG_TZINFO), the zone itself not shown. */
+export function fogDate(ms: number, timeZone = 'UTC'): string {
+  // Sweden's locale writes dates as "2024-05-01 13:45:07".
+  return new Intl.DateTimeFormat('sv-SE', { timeZone, hourCycle: 'h23', year: 'numeric', month: '2-digit', day: '2-digit', hour: '2-digit', minute: '2-digit', second: '2-digit' }).format(ms);
 }
 
 /** Raised by the store with the status and body the API answers. */
@@ -100,6 +102,8 @@ export class FogStore {
   constructor(
     public timing: Timing,
     public autoCheckIn: boolean,
+    /** The IANA zone FOG writes its times in (FOG_TZINFO). */
+    readonly timeZone = 'UTC',
   ) {}
 
   addHost(fields: { name: string; macs?: string[]; imageID?: number; ip?: string; description?: string }): HostRecord {
@@ -147,14 +151,18 @@ export class FogStore {
       } else if (p.stateID === 4 || p.stateID === 5) {
         task.ended = { stateID: p.stateID, pct: p.pct };
         const host = this.hosts.get(task.hostID);
-        if (host && p.stateID === 4 && IMAGE_TASK_TYPES.has(task.typeID)) host.deployed = fogDate(now);
+        if (host && p.stateID === 4 && IMAGE_TASK_TYPES.has(task.typeID)) host.deployed = fogDate(now, this.timeZone);
       }
     }
   }
 
-  /** State and percentage of a task now; null once a vanishing task is gone. */
+  /**
+   * State and percentage of a task now. A vanishing task read between its vanishing and the next
+   * refresh (which deletes it) still shows where it stopped, not some other state.
+   */
   progress(task: TaskRecord, now = Date.now()): TaskProgress {
-    return task.ended ?? this.progressAt(task, now) ?? { stateID: 5, pct: 0 };
+    const stoppedAt = task.fate.kind === 'vanish' ? task.fate.atPct : 0;
+    return task.ended ?? this.progressAt(task, now) ?? { stateID: 3, pct: stoppedAt };
   }
 
   /** When the host checked in for this task, if it has. */

@@ -69,6 +69,12 @@ export class SimImaging implements ImagingDriver {
     const percent = t.state === 'complete' ? 100 : 0;
     return Promise.resolve({ taskId, state: t.state, percent });
   }
+  async recentDeploy(hostName: string, imageId: string, sinceMs: number): Promise<ImagingTaskStatus | undefined> {
+    const recent = [...this.lab.imagingTasks.values()].filter((t) => t.host === hostName && t.imageId === imageId && t.startedAt >= sinceMs);
+    // Task ids grow with creation.
+    const newest = recent.reduce<(typeof recent)[number] | undefined>((best, t) => (best && Number(best.id) > Number(t.id) ? best : t), undefined);
+    return newest && this.taskStatus(newest.id);
+  }
   async cancelTasks(hostName: string): Promise<void> {
     await this.lab.operate('imaging.cancel', hostName);
     for (const t of this.lab.imagingTasks.values()) {

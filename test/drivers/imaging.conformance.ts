@@ -81,6 +81,25 @@ export function imagingConformance(name: string, getRig: () => ImagingRig, times
       expect(await rig.driver.taskStatus(taskId)).toEqual({ taskId, state: 'complete', percent: 100 });
     });
 
+    it('recentDeploy finds the newest deploy of the image since a time, open, complete or cancelled', async () => {
+      const rig = getRig();
+      const host = rig.newHost();
+      const since = Date.now();
+      expect(await rig.driver.recentDeploy(host, rig.imageId, since)).toBeUndefined();
+      const taskId = await rig.driver.startDeploy(host, rig.imageId);
+      expect(['queued', 'checked-in', 'in-progress']).toContain((await rig.driver.recentDeploy(host, rig.imageId, since))?.state);
+      expect(await rig.driver.recentDeploy(host, rig.otherImageId, since)).toBeUndefined();
+      await follow(rig.driver, taskId, { hostName: host });
+      expect(await rig.driver.recentDeploy(host, rig.imageId, since)).toEqual({ taskId, state: 'complete', percent: 100 });
+      // A step scheduled well after the deploy was created does not take it for its own.
+      expect(await rig.driver.recentDeploy(host, rig.imageId, Date.now() + 10 * 60_000)).toBeUndefined();
+
+      const again = await rig.driver.startDeploy(host, rig.imageId);
+      await rig.driver.cancelTasks(host);
+      expect(await rig.driver.recentDeploy(host, rig.imageId, since)).toMatchObject({ taskId: again, state: 'cancelled' });
+      expect(await rig.driver.recentDeploy('no-such-host', rig.imageId, since)).toBeUndefined();
+    });
+
     it('startDeploy again for the same image returns the open task instead of a second one', async () => {
       const rig = getRig();
       const host = rig.newHost();

@@ -6,7 +6,7 @@ import { createServer } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../drivers/errors';
 import { FogApiDisabled, FogImaging } from '../../drivers/imaging/fog';
-import { fogInt, fogPercent } from '../../drivers/imaging/fog-values';
+import { fogInt, fogPercent, fogTimeMs } from '../../drivers/imaging/fog-values';
 import { FogTaskFailed, FogUnreachable } from '../../drivers/imaging/imaging';
 import { FogSimulator } from '../../sim/fog/fog-sim';
 import { imagingConformance, type ImagingRig } from './imaging.conformance';
@@ -87,9 +87,58 @@ describe('FOG imaging driver', () => {
     expect(sim.tasks(host).map((t) => String(t.id))).toEqual([taskId]);
   });
 
+  it('recentDeploy lists the host’s deploys of the image with all their states, as the API documents', async () => {
+    const host = newHost();
+    const id = sim.host(host)?.id;
+    const taskId = await rig.driver.startDeploy(host, String(images.ubuntu));
+    const from = sim.requests.length;
+    expect(await rig.driver.recentDeploy(host, String(images.ubuntu), Date.now() - 1000)).toMatchObject({ taskId });
+    const sent = sim.requests.slice(from);
+    expect(sent.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual(['GET /fog/host 200', 'GET /fog/task 200']);
+    expect(sent[1]?.body).toEqual({ hostID: id, typeID: 1, imageID: images.ubuntu });
+  });
+
+  it('recentDeploy ignores a deploy created before the time asked, beyond a little clock skew', async () => {
+    const host = newHost();
+    const since = Date.now();
+    const taskId = await rig.driver.startDeploy(host, String(images.ubuntu));
+    sim.backdateTask(Number(taskId), 20_000);
+    expect(await rig.driver.recentDeploy(host, String(images.ubuntu), since)).toMatchObject({ taskId });
+    sim.backdateTask(Number(taskId), 60_000);
+    expect(await rig.driver.recentDeploy(host, String(images.ubuntu), since)).toBeUndefined();
+  });
+
+  it('recentDeploy reads FOG’s times in the time zone FOG writes them in', async () => {
+    // Kolkata is UTC+5:30: read as UTC, a deploy made now looks hours ahead, and hours-old ones look recent.
+    const kolkata = await FogSimulator.start({ timeZone: 'Asia/Kolkata' });
+    try {
+      const image = String(kolkata.addImage('ubuntu-22.04').id);
+      kolkata.addHost('tz-node', { macs: ['52:54:00:cc:00:02'] });
+      const driver = (timeZone?: string) =>
+        new FogImaging({ baseUrl: kolkata.url, apiToken: kolkata.credentials.apiToken, userToken: kolkata.credentials.userToken, timeZone });
+      const since = Date.now();
+      const taskId = await driver('Asia/Kolkata').startDeploy('tz-node', image);
+      expect(kolkata.tasks('tz-node')).toHaveLength(1);
+      expect(await driver('Asia/Kolkata').recentDeploy('tz-node', image, since)).toMatchObject({ taskId, state: 'queued' });
+      expect(await driver('Asia/Kolkata').recentDeploy('tz-node', image, since + 10 * 60_000)).toBeUndefined();
+      // A driver told the wrong zone sees a deploy from the future, which it does not trust to be the step's.
+      expect(await driver().recentDeploy('tz-node', image, since)).toBeUndefined();
+    } finally {
+      await kolkata.stop();
+    }
+  });
+
   it('reads numbers whether FOG sends them as strings or as numbers', () => {
     expect([fogInt('3'), fogInt(3), fogInt(' 12 '), fogInt('x'), fogInt(3.5)]).toEqual([3, 3, 12, undefined, undefined]);
     expect([fogPercent('42'), fogPercent(42), fogPercent('42.7'), fogPercent('150'), fogPercent(null)]).toEqual([42, 42, 42, 100, 0]);
+  });
+
+  it('reads FOG’s zone-less times in the zone it is told, across a DST change, and not the zero date', () => {
+    expect(fogTimeMs('2024-05-01 13:45:07', 'UTC')).toBe(Date.UTC(2024, 4, 1, 13, 45, 7));
+    expect(fogTimeMs('2024-05-01 13:45:07', 'Europe/Berlin')).toBe(Date.UTC(2024, 4, 1, 11, 45, 7));
+    expect(fogTimeMs('2024-01-01 13:45:07', 'Europe/Berlin')).toBe(Date.UTC(2024, 0, 1, 12, 45, 7));
+    expect(fogTimeMs('2024-03-31 03:30:00', 'Europe/Berlin')).toBe(Date.UTC(2024, 2, 31, 1, 30, 0));
+    expect([fogTimeMs('0000-00-00 00:00:00', 'UTC'), fogTimeMs('yesterday', 'UTC'), fogTimeMs(1714571107, 'UTC')]).toEqual([undefined, undefined, undefined]);
   });
 
   it('a server with its API disabled is reported as such, not as a bad token', async () => {
@@ -132,6 +181,8 @@ describe('FOG imaging driver', () => {
   });
 
   it('checks its configuration', () => {
+    expect(() => driverFor(sim, { timeZone: 'Mars/Olympus_Mons' })).toThrow(/FOG time zone/);
+    expect(() => driverFor(sim, { timeZone: 'Europe/Berlin' })).not.toThrow();
     expect(() => driverFor(sim, { baseUrl: 'ftp://fog/fog' })).toThrow(InvalidInput);
     expect(() => driverFor(sim, { apiToken: 'not base64!\r\nX-Evil: 1' })).toThrow(/FOG API token/);
     expect(() => driverFor(sim, { apiToken: 'not base64!\r\nX-Evil: 1' })).not.toThrow(/X-Evil/);

@@ -253,6 +253,47 @@ describe('tasks', () => {
   });
 });
 
+describe('task times and the task list', () => {
+  it('GET /fog/task lists finished tasks too, filtered by a JSON body, with createdTime as "Y-m-d H:i:s"', async () => {
+    const host = newHost('list');
+    const first = await deploy(host.id);
+    await fogRequest(sim, 'DELETE', `/fog/task/${first}/cancel`);
+    const second = await deploy(host.id);
+    const listed = await fogRequest(sim, 'GET', '/fog/task', { body: { hostID: host.id, typeID: 1, imageID: image.id } });
+    const tasks = (listed.json as { tasks: Array<Record<string, unknown>> }).tasks;
+    expect(tasks.map((t) => [t.id, t.stateID])).toEqual([
+      [String(first), '5'],
+      [String(second), '1'],
+    ]);
+    expect(tasks[0]?.createdTime).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+  });
+
+  it('writes times in its configured zone without naming it, as FOG_TZINFO does', async () => {
+    const kolkata = await FogSimulator.start({ timeZone: 'Asia/Kolkata' });
+    try {
+      const img = kolkata.addImage('ubuntu-22.04');
+      const host = kolkata.addHost('tz01', { imageId: img.id });
+      const before = Date.now();
+      await fogRequest(kolkata, 'POST', `/fog/host/${host.id}/task`, { body: DEPLOY });
+      const listed = await fogRequest(kolkata, 'GET', '/fog/task', { body: { hostID: host.id } });
+      const [task] = (listed.json as { tasks: Array<{ createdTime: string }> }).tasks;
+      // Kolkata is UTC+5:30 all year.
+      const shown = Date.parse(`${task?.createdTime.replace(' ', 'T') ?? ''}Z`) - 5.5 * 3600_000;
+      expect(Math.abs(shown - before)).toBeLessThan(2000);
+    } finally {
+      await kolkata.stop();
+    }
+  });
+
+  it('backdateTask moves a task’s creation into the past', async () => {
+    const host = newHost('old');
+    const id = await deploy(host.id);
+    sim.backdateTask(id, 3600_000);
+    const created = String((await taskById(id)).createdTime);
+    expect(Date.now() - Date.parse(`${created.replace(' ', 'T')}Z`)).toBeGreaterThan(3590_000);
+  });
+});
+
 describe('faults', () => {
   it('a stuck task stays In-Progress at its percentage', async () => {
     const h = newHost();
