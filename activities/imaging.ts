@@ -54,11 +54,27 @@ export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'in
     return { taskId, powerCycled: status.state !== 'queued' };
   }
 
+  /**
+   * The deploy of an earlier attempt whose heartbeats never reached the server (its worker died
+   * first): the newest deploy of the image for the host since the step was first scheduled. A
+   * complete one is the step done; an open one is followed; a cancelled one is started over.
+   */
+  async function unannounced(imagingName: string, imageId: string, beat: Heartbeat): Promise<(ImagingProgress & { powerCycled: boolean; done: boolean }) | null> {
+    const { attempt: n, scheduledTimestampMs } = Context.current().info;
+    if (n <= 1) return null;
+    const found = await asStep(() => imaging.recentDeploy(imagingName, imageId, scheduledTimestampMs));
+    if (!found || found.state === 'cancelled' || found.state === 'vanished') return null;
+    const powerCycled = found.state !== 'queued';
+    beat.record({ taskId: found.taskId, percent: found.percent, powerCycled } satisfies ImagingProgress);
+    return { taskId: found.taskId, percent: found.percent, powerCycled, done: found.state === 'complete' };
+  }
+
   return {
     /**
      * Imaging step: deploy the image with the imaging server, power-cycle the host to PXE-boot
      * into the task, and follow the task to completion, heartbeating its percentage. A retried
-     * attempt follows the earlier attempt's task instead of deploying and power-cycling again.
+     * attempt follows the earlier attempt's task instead of deploying and power-cycling again:
+     * the one its heartbeat names, or else the one the imaging server shows since the step began.
      */
     async imageHost({ host, image }: { host: string; image: string }): Promise<StepDone & { taskId: string }> {
       const ctx = Context.current();
@@ -70,13 +86,20 @@ export function createImagingActivities(deps: Pick<ActivityDeps, 'labName' | 'in
           const imageId = (await lab.image(image)).imagingId;
           const { imagingName } = await lab.host(host);
           const bmc = await lab.bmc(host);
-          const task = (await resumable(earlier)) ?? (await deploy(imagingName, imageId, beat));
+          const resumed = await resumable(earlier);
+          const found = resumed ? null : await unannounced(imagingName, imageId, beat);
+          if (found?.done) {
+            await deps.hostKeys?.forget(host);
+            return { attempt: attempt(), taskId: found.taskId };
+          }
+          const task = resumed ?? found ?? (await deploy(imagingName, imageId, beat));
           const { taskId } = task;
           if (!task.powerCycled) {
             beat.throwIfCancelled();
             await asStep(() => power.cycle(bmc));
           }
-          beat.record({ taskId, percent: earlier?.taskId === taskId ? earlier.percent : 0, powerCycled: true } satisfies ImagingProgress);
+          const resumedAt = earlier?.taskId === taskId ? earlier.percent : found?.taskId === taskId ? found.percent : 0;
+          beat.record({ taskId, percent: resumedAt, powerCycled: true } satisfies ImagingProgress);
           try {
             await followTask(imaging, taskId, {
               pollMs: deps.timing.imagingPollMs,

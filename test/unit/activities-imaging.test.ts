@@ -61,6 +61,20 @@ describe('imaging on the simulated lab', () => {
     expect(journalSince(lab.simLab, from)).toEqual([]);
   });
 
+  it('a retry whose earlier attempt’s deploy completed unannounced is done: no new deploy, no power cycle', async () => {
+    const lab = simActivities({ imagingMs: 50, timing: { imagingPollMs: 20 } });
+    const { imaging, power } = lab.deps.drivers;
+    const scheduledTimestampMs = Date.now();
+    const taskId = await imaging.startDeploy('sim-03', '1');
+    await power.cycle(bmc('sim-03'));
+    await new Promise((r) => setTimeout(r, 100));
+    const from = lab.simLab.journal.length;
+    const { run: runIn } = activityEnv(lab.simLab, { attempt: 2, scheduledTimestampMs });
+    expect(await runIn(() => lab.activities.imageHost({ host: 'sim-03', image: 'ubuntu-22.04' }))).toEqual({ attempt: 2, taskId });
+    expect(journalSince(lab.simLab, from)).toEqual([]);
+    expect([...lab.simLab.imagingTasks.values()].map((t) => t.state)).toEqual(['complete']);
+  });
+
   it('a retry of a task cancelled meanwhile starts over with a new deploy and a power cycle', async () => {
     const lab = simActivities({ imagingMs: 100, timing: { imagingPollMs: 20 } });
     const { imaging } = lab.deps.drivers;
@@ -93,7 +107,7 @@ describe('imaging with the FOG driver against the FOG simulator', () => {
     fog = await FogSimulator.start({ autoCheckIn: false });
     fog.setTiming({ checkInMs: 50, imagingMs: 400 });
     fog.addImage('ubuntu-22.04');
-    for (const host of ['sim-01', 'sim-02', 'pod3-fog']) fog.addHost(host, { macs: ['52:54:00:00:01:01'] });
+    for (const host of ['sim-01', 'sim-02', 'pod3-fog', 'fog-done', 'fog-old']) fog.addHost(host, { macs: ['52:54:00:00:01:01'] });
   });
   afterAll(async () => {
     await fog?.stop();
@@ -125,6 +139,7 @@ describe('imaging with the FOG driver against the FOG simulator', () => {
 
   it('an attempt killed after the deploy, its heartbeat lost: the retry follows the same FOG task and power-cycles once', async () => {
     const lab = fogLab();
+    const scheduledTimestampMs = Date.now();
     // The first attempt: the deploy reaches FOG, then the worker dies before the power cycle.
     const first = activityEnv(lab.simLab);
     first.env.on('heartbeat', (details: Partial<ImagingProgress> | undefined) => {
@@ -134,7 +149,7 @@ describe('imaging with the FOG driver against the FOG simulator', () => {
     expect(journalSince(lab.simLab)).toEqual([]);
     const [task] = fog.tasks('sim-01');
 
-    const retry = activityEnv(lab.simLab, { attempt: 2 });
+    const retry = activityEnv(lab.simLab, { attempt: 2, scheduledTimestampMs });
     bootsAfterPowerCycle(retry, 'sim-01');
     const done = await retry.run(() => lab.activities.imageHost({ host: 'sim-01', image: 'ubuntu-22.04' }));
     expect(done.taskId).toBe(String(task?.id));
@@ -144,6 +159,7 @@ describe('imaging with the FOG driver against the FOG simulator', () => {
 
   it('an attempt killed while imaging, its heartbeats lost: the retry follows the running task without a power cycle', async () => {
     const lab = fogLab();
+    const scheduledTimestampMs = Date.now();
     const first = activityEnv(lab.simLab);
     bootsAfterPowerCycle(first, 'sim-02');
     first.env.on('heartbeat', (details: Partial<ImagingProgress> | undefined) => {
@@ -153,10 +169,43 @@ describe('imaging with the FOG driver against the FOG simulator', () => {
     expect(fog.tasks('sim-02').map((t) => t.stateID)).toEqual([3]);
     const from = lab.simLab.journal.length;
 
-    const retry = activityEnv(lab.simLab, { attempt: 2 });
+    const retry = activityEnv(lab.simLab, { attempt: 2, scheduledTimestampMs });
     await retry.run(() => lab.activities.imageHost({ host: 'sim-02', image: 'ubuntu-22.04' }));
     expect(fog.tasks('sim-02').map((t) => [t.typeID, t.stateID])).toEqual([[1, 4]]);
     expect(journalSince(lab.simLab, from)).toEqual([]);
+  });
+
+  /** A deploy of the host made outside the step, run to completion by the host's PXE boot. */
+  const completedDeploy = async (lab: ReturnType<typeof fogLab>, fogName: string): Promise<number> => {
+    const taskId = Number(await lab.deps.drivers.imaging.startDeploy(fogName, '1'));
+    fog.bootHost(fogName);
+    for (let i = 0; i < 100 && fog.tasks(fogName).some((t) => t.stateID !== 4); i++) await new Promise((r) => setTimeout(r, 20));
+    expect(fog.tasks(fogName).map((t) => [t.typeID, t.stateID])).toEqual([[1, 4]]);
+    return taskId;
+  };
+
+  it('a retry finding the deploy its killed attempt started already complete is done: no second deploy, no power cycle', async () => {
+    const lab = fogLab({ 'sim-04': 'fog-done' });
+    const scheduledTimestampMs = Date.now();
+    // The first attempt deployed and power-cycled, then died before any heartbeat reached the server; the host imaged meanwhile.
+    const taskId = await completedDeploy(lab, 'fog-done');
+    const retry = activityEnv(lab.simLab, { attempt: 2, scheduledTimestampMs });
+    expect(await retry.run(() => lab.activities.imageHost({ host: 'sim-04', image: 'ubuntu-22.04' }))).toEqual({ attempt: 2, taskId: String(taskId) });
+    expect(fog.tasks('fog-done').map((t) => [t.typeID, t.stateID])).toEqual([[1, 4]]);
+    expect(journalSince(lab.simLab)).toEqual([]);
+  });
+
+  it('a retry ignores a deploy made before the step was scheduled: it deploys and power-cycles anew', async () => {
+    const lab = fogLab({ 'sim-03': 'fog-old' });
+    const old = await completedDeploy(lab, 'fog-old');
+    // The host was imaged with this image by an earlier booking, ten minutes before this step.
+    fog.backdateTask(old, 10 * 60_000);
+    const retry = activityEnv(lab.simLab, { attempt: 2, scheduledTimestampMs: Date.now() });
+    bootsAfterPowerCycle(retry, 'fog-old');
+    const done = await retry.run(() => lab.activities.imageHost({ host: 'sim-03', image: 'ubuntu-22.04' }));
+    expect(done.taskId).not.toBe(String(old));
+    expect(fog.tasks('fog-old').map((t) => [t.typeID, t.stateID])).toEqual([[1, 4], [1, 4]]);
+    expect(journalSince(lab.simLab)).toEqual(['power.on sim-03 cycle']);
   });
 
   it('deploys and cancels under the host’s name on the imaging server when it differs from the lab’s', async () => {
