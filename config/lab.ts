@@ -57,6 +57,11 @@ const imaging = z.discriminatedUnion('type', [
     url: z.string().url(),
     /** Credential whose username is FOG's API token and password the API user's token. */
     credential: z.string().min(1),
+    /**
+     * The IANA time zone FOG writes its task times in (its PHP/MySQL zone, e.g. Europe/Berlin);
+     * UTC when absent. A retried imaging step uses it to recognise the deploy it started.
+     */
+    timeZone: z.string().min(1).optional(),
   }),
 ]);
 

@@ -79,7 +79,7 @@ export async function buildDrivers(
   let imaging: Drivers['imaging'];
   if (lab.imaging.type === 'fog') {
     const c = await credentials.get(lab.imaging.credential);
-    imaging = new FogImaging({ baseUrl: lab.imaging.url, apiToken: c.username, userToken: c.password });
+    imaging = new FogImaging({ baseUrl: lab.imaging.url, apiToken: c.username, userToken: c.password, ...(lab.imaging.timeZone ? { timeZone: lab.imaging.timeZone } : {}) });
   } else imaging = need('imaging', sim?.imaging);
 
   const realHosts = lab.hosts.some((h) => !h.ssh.address.startsWith('sim://'));
