@@ -4,6 +4,7 @@ import {
   BadArgumentError,
   BookingReleased,
   HostUnavailable,
+  InventoryError,
   LeaseTooLong,
   NoFreeHost,
   NoFreeVlan,
@@ -26,7 +27,7 @@ export interface HostRequest {
 }
 
 export interface AllocateBookingInput {
-  /** The idempotency key: allocating the same booking twice returns the first allocation. */
+  /** The idempotency key: allocating the same booking twice returns the first allocation (until it is released and reopened). */
   bookingId: string;
   /** Lab whose hosts and VLAN pool to use; defaults to the named hosts' lab, or the only lab. */
   lab?: string;
@@ -88,17 +89,8 @@ export async function allocateBooking(db: Kysely<Database>, input: AllocateBooki
   if (new Set(names).size !== names.length) throw new BadArgumentError('a host is named twice in the booking', { what: 'hosts' });
 
   return inTransaction(db, async (trx) => {
-    const created = await trx
-      .insertInto('bookings')
-      .values({ id: input.bookingId, project: input.project ?? null, owner: input.owner ?? null, during: rangeSql(range.start, range.end) })
-      .onConflict((oc) => oc.column('id').doNothing())
-      .returning('id')
-      .executeTakeFirst();
-    if (!created) {
-      const existing = await readBookingAllocation(trx, input.bookingId);
-      if (!existing || existing.released) throw new BookingReleased(input.bookingId);
-      return existing;
-    }
+    const existing = await claimBooking(trx, input, range);
+    if (existing) return existing;
 
     const lab = await resolveLab(trx, input, names);
     if (lab) {
@@ -123,6 +115,30 @@ export async function allocateBooking(db: Kysely<Database>, input: AllocateBooki
     if (!allocation) throw new Error(`booking ${input.bookingId} vanished inside its own transaction`);
     return allocation;
   });
+}
+
+/**
+ * The booking's row for an allocation: answers the allocation to return unchanged (the same
+ * booking allocated before), or undefined when the caller allocates now: a new booking, or one
+ * that `reopenBooking` opened again (not released, holding nothing). A released booking is
+ * refused, so a late attempt can never take hosts back after the undo released them.
+ */
+async function claimBooking(trx: Trx, input: AllocateBookingInput, range: TimeRange): Promise<BookingAllocation | undefined> {
+  const row = { project: input.project ?? null, owner: input.owner ?? null, during: rangeSql(range.start, range.end) };
+  const created = await trx
+    .insertInto('bookings')
+    .values({ id: input.bookingId, ...row })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .returning('id')
+    .executeTakeFirst();
+  if (created) return undefined;
+  // Locked, so two attempts at a reopened booking take turns: the second finds the first's allocation.
+  const locked = await trx.selectFrom('bookings').select('id').where('id', '=', input.bookingId).forUpdate().executeTakeFirst();
+  const existing = locked ? await readBookingAllocation(trx, input.bookingId) : undefined;
+  if (!existing || existing.released) throw new BookingReleased(input.bookingId);
+  if (existing.hosts.length || existing.vlans.length) return existing;
+  await trx.updateTable('bookings').set(row).where('id', '=', input.bookingId).execute();
+  return undefined;
 }
 
 async function resolveLab(trx: Trx, input: AllocateBookingInput, names: string[]): Promise<{ id: number; name: string; max_lease_hours: number } | undefined> {
@@ -347,6 +363,41 @@ export async function releaseBooking(db: Kysely<Database>, bookingId: string): P
       .returning('id')
       .executeTakeFirst();
     return { released: row !== undefined };
+  });
+}
+
+/**
+ * What `reopenBooking` found: `reopened` (it was released and is open again), `open` (reopened
+ * before and not allocated since: nothing to do), `unallocated` (the booking never got as far as
+ * an allocation, so its next allocation starts from scratch anyway).
+ */
+export type ReopenOutcome = 'reopened' | 'open' | 'unallocated';
+
+/**
+ * Opens a released booking again, so that a reset run of its workflow allocates it afresh: clears
+ * `released_at` and drops any holding row left on it, in one transaction, keeping the booking row
+ * (its id, project, owner, creation time) and everything recorded about it. The next
+ * `allocateBooking` of the booking takes its hosts and VLANs again against everyone else's, and
+ * fails with the usual typed reason (HostUnavailable, NoFreeHost, NoFreeVlan) if they were taken
+ * meanwhile; the workflow's undo then releases the booking again. A booking that still holds its
+ * allocation is refused (`BookingNotReleased`): only a released one is reopened.
+ */
+export async function reopenBooking(db: Kysely<Database>, bookingId: string): Promise<ReopenOutcome> {
+  return inTransaction(db, async (trx) => {
+    const booking = await trx.selectFrom('bookings').select('released_at').where('id', '=', bookingId).forUpdate().executeTakeFirst();
+    if (!booking) return 'unallocated';
+    if (!booking.released_at) {
+      const held = await readBookingAllocation(trx, bookingId);
+      if (held && (held.hosts.length || held.vlans.length)) {
+        throw new InventoryError('BookingNotReleased', `booking ${bookingId} still holds its allocation: only a released booking is reopened`, { bookingId });
+      }
+      return 'open';
+    }
+    // Release deletes them; any row still here is stale and would be returned as the new allocation.
+    await trx.deleteFrom('host_allocations').where('booking_id', '=', bookingId).execute();
+    await trx.deleteFrom('vlan_allocations').where('booking_id', '=', bookingId).execute();
+    await trx.updateTable('bookings').set({ released_at: null }).where('id', '=', bookingId).execute();
+    return 'reopened';
   });
 }
 

@@ -1,9 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Client, Connection, WorkflowNotFoundError, isGrpcServiceError } from '@temporalio/client';
-import type { Kysely } from 'kysely';
 // @temporalio/proto is CommonJS: under plain Node ESM only its default export is there.
 import proto from '@temporalio/proto';
-import type { Database } from '../../db/database';
 import { bookingWorkflowId } from '../../workflows/definitions';
 import { CliError, EXIT } from '../context';
 
@@ -34,8 +32,9 @@ type EventId = NonNullable<proto.temporal.api.history.v1.IHistoryEvent['eventId'
  *   extensions of an allocation that was released.
  *
  * The allocator refuses to allocate a booking it has released (so that a late allocation retry
- * can never take hosts back after the undo); `reopenReleasedAllocation` forgets that record
- * first so the new run's allocation is made afresh, against everyone else's.
+ * can never take hosts back after the undo); `reopenBooking` (db/allocations.ts) opens it again
+ * first, keeping the booking's row and events, so the new run's allocation is made afresh,
+ * against everyone else's.
  */
 
 export interface ResetPlan {
@@ -136,12 +135,3 @@ export function temporalResetCommand(plan: ResetPlan, target: TemporalTarget): s
   return args.map(shellWord).join(' ');
 }
 
-/**
- * Forget the released allocation record of a booking, so that the reset run allocates again.
- * Only a released record goes (its hosts and VLANs were given back already); answers whether
- * there was one. Belongs with the allocator (db/allocations.ts); here until it moves there.
- */
-export async function reopenReleasedAllocation(db: Kysely<Database>, bookingId: string): Promise<boolean> {
-  const gone = await db.deleteFrom('bookings').where('id', '=', bookingId).where('released_at', 'is not', null).executeTakeFirst();
-  return Number(gone.numDeletedRows) > 0;
-}

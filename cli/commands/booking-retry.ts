@@ -1,9 +1,11 @@
 import { connect } from '../../db/connection';
+import { reopenBooking, type ReopenOutcome } from '../../db/allocations';
+import { isInventoryError } from '../../db/errors';
 import { loadSettings } from '../../config/settings';
 import { CliError, EXIT, type CliContext } from '../context';
 import type { ApiClient } from './api-client';
 import { failedStep, type BookingView } from './booking-types';
-import { connectTemporal, planBookingReset, reopenReleasedAllocation, resetBooking, temporalResetCommand, type TemporalTarget } from './booking-reset';
+import { connectTemporal, planBookingReset, resetBooking, temporalResetCommand, type TemporalTarget } from './booking-reset';
 
 export interface RetryOptions {
   abort?: boolean;
@@ -24,6 +26,12 @@ async function answerHold(api: ApiClient, b: BookingView, opts: RetryOptions, ct
   else ctx.out(`booking ${b.id}: ${action === 'retry' ? 'retrying' : 'aborting'} ${held.join(', ') || hosts.join(', ')}`);
   return true;
 }
+
+const REOPENED: Record<ReopenOutcome, string> = {
+  reopened: 'released allocation reopened',
+  open: 'allocation already reopened',
+  unallocated: 'no released allocation to reopen',
+};
 
 /** A failed booking's workflow is closed: reset it with Temporal (see booking-reset.ts for where to). */
 async function resetFailed(b: BookingView, opts: RetryOptions, ctx: CliContext, json: boolean): Promise<boolean> {
@@ -47,20 +55,25 @@ async function resetFailed(b: BookingView, opts: RetryOptions, ctx: CliContext, 
       return false;
     }
     const db = connect(settings.DATABASE_URL, { max: 1 });
-    let reopened: boolean;
+    let newRunId: string;
     try {
-      reopened = await reopenReleasedAllocation(db, b.id);
-    } catch (err) {
-      throw new CliError(`cannot reopen the allocation of booking ${b.id} in the database: ${(err as Error).message}`, EXIT.unreachable);
+      let outcome: ReopenOutcome;
+      try {
+        outcome = await reopenBooking(db, b.id);
+      } catch (err) {
+        if (isInventoryError(err)) throw new CliError(`cannot reopen booking ${b.id}: ${err.message}`, EXIT.failed);
+        throw new CliError(`cannot reopen the allocation of booking ${b.id} in the database: ${(err as Error).message}`, EXIT.unreachable);
+      }
+      if (opts.reopenOnly) {
+        if (json) ctx.out(JSON.stringify({ ok: true, id: b.id, reopened: outcome === 'reopened', outcome, command }));
+        else ctx.out([`booking ${b.id}: ${REOPENED[outcome]}. Now reset it with:`, `  ${command}`].join('\n'));
+        return false;
+      }
+      // Should the reset fail, the booking stays reopened: it holds nothing, and a retry finds it open.
+      newRunId = await resetBooking(temporal.client, plan);
     } finally {
       await db.destroy();
     }
-    if (opts.reopenOnly) {
-      if (json) ctx.out(JSON.stringify({ ok: true, id: b.id, reopened, command }));
-      else ctx.out([`booking ${b.id}: ${reopened ? 'released allocation reopened' : 'no released allocation to reopen'}. Now reset it with:`, `  ${command}`].join('\n'));
-      return false;
-    }
-    const newRunId = await resetBooking(temporal.client, plan);
     if (json) ctx.out(JSON.stringify({ ok: true, action: 'reset', ...shown, newRunId, command }));
     else {
       ctx.out([

@@ -57,8 +57,13 @@ describe('laas bookings retry', () => {
     expect(env.lab.simLab.residue()).toEqual([]);
 
     env.lab.simLab.faults.clear();
+    const row = () => env.lab.database.db.selectFrom('bookings').select(['created_at', 'released_at']).where('id', '=', id).executeTakeFirst();
+    const before = await row();
+    expect(before?.released_at).not.toBeNull();
     const retried = await env.laas('bookings', 'retry', id);
     expect(retried.code, retried.err).toBe(0);
+    // Reopened, not deleted and made again: the same row, no longer released.
+    expect(await row()).toEqual({ created_at: before?.created_at, released_at: null });
     const lines = retried.out.split('\n');
     expect(lines[0]).toBe(`booking ${id}: sim-01 imaging failed (SimPermanentFault: simulated permanent fault at imaging.deploy on sim-01).`);
     const command = lines.at(-1)!.trim();
