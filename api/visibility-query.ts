@@ -39,6 +39,17 @@ export function bookingListQuery(f: BookingFilter): string | null {
 }
 
 /**
+ * Every run of the given booking workflows, for telling which of a page's runs is its booking's
+ * latest; null when there is nothing to ask. Workflow ids outside the searchable alphabet are
+ * left out (the API's own booking ids never are).
+ */
+export function bookingRunsQuery(lab: string, workflowIds: readonly string[]): string | null {
+  const ids = [...new Set(workflowIds)].filter((id) => SAFE_VALUE.test(id)).sort();
+  if (!ids.length) return null;
+  return `WorkflowType = "bookingWorkflow" AND LabName = ${literal(lab)} AND WorkflowId IN (${ids.map(literal).join(', ')})`;
+}
+
+/**
  * Cursors are Temporal's page tokens, sealed with an HMAC over the filter they belong to: a cursor
  * reused with other filters, or made up, is refused here rather than handed to Temporal (which
  * answers a token it cannot read with an internal error, after retrying for a while).

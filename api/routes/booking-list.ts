@@ -7,7 +7,7 @@ import { bookingList } from '../schemas/booking-view';
 import { errorResponses } from '../schemas/errors';
 import { principalOf } from '../auth/authenticate';
 import { projectScope } from '../auth/principal';
-import { bookingListQuery, decodeCursor, encodeCursor } from '../visibility-query';
+import { bookingListQuery, bookingRunsQuery, decodeCursor, encodeCursor } from '../visibility-query';
 import { factsOf } from '../booking-facts';
 import { ApiError } from '../errors';
 
@@ -18,6 +18,47 @@ function withoutMemo<T extends object>(raw: T): T {
 
 /** gRPC's INVALID_ARGUMENT. */
 const GRPC_INVALID_ARGUMENT = 3;
+
+type RawExecution = NonNullable<Awaited<ReturnType<Client['workflowService']['listWorkflowExecutions']>>['executions']>[number];
+
+/** Enough runs per look-up that one page of a list needs one call. */
+const RUNS_PAGE = 1000;
+
+/** When a run closed, in milliseconds; an open run closes last. */
+function closedAt(run: RawExecution): number {
+  const t = run.closeTime;
+  return t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : Number.POSITIVE_INFINITY;
+}
+
+/**
+ * The runs of a page that are their booking's latest. A failed booking reset by `laas bookings
+ * retry` has two runs in visibility, and the old one keeps the search attributes it closed with:
+ * listed too, it would show the booking twice, or as failed (under `state=failed`) while it is
+ * provisioning or active again. Runs of one workflow id never overlap, so the latest is the open
+ * one, or else the one that closed last. An open run is the latest by itself; a closed one is
+ * checked against every run of its workflow id, in one more visibility call for the page. A page
+ * can therefore hold fewer bookings than `limit` (even none) and still have a next cursor: the
+ * cursor stays Temporal's own, so following it still finds every booking exactly once.
+ */
+async function latestRunsOnly(deps: BookingListDeps, namespace: string, runs: RawExecution[]): Promise<RawExecution[]> {
+  const query = bookingRunsQuery(deps.lab.name, runs.filter((r) => r.closeTime).map((r) => r.execution?.workflowId ?? ''));
+  if (query === null) return runs;
+  const latest = new Map<string, RawExecution>();
+  let nextPageToken: Uint8Array | undefined;
+  do {
+    const page = await deps.temporal.workflowService.listWorkflowExecutions({ namespace, query, pageSize: RUNS_PAGE, nextPageToken });
+    for (const run of page.executions ?? []) {
+      const id = run.execution?.workflowId ?? '';
+      const known = latest.get(id);
+      if (!known || closedAt(run) > closedAt(known)) latest.set(id, run);
+    }
+    nextPageToken = page.nextPageToken?.length ? page.nextPageToken : undefined;
+  } while (nextPageToken);
+  return runs.filter((r) => {
+    const newest = latest.get(r.execution?.workflowId ?? '');
+    return !r.closeTime || !newest || newest.execution?.runId === r.execution?.runId;
+  });
+}
 
 export interface BookingListDeps {
   temporal: Client;
@@ -31,7 +72,8 @@ export interface BookingListDeps {
  * attributes (state, project, owner, hosts) current, so there is no second copy to keep in step,
  * and operators find the same bookings in the Temporal UI with the same filter. Visibility is
  * eventually consistent: a booking shows up, or changes state here, a moment after it does in
- * `GET /v1/bookings/:id`. Newest first (open bookings before closed ones).
+ * `GET /v1/bookings/:id`. Newest first (open bookings before closed ones), one entry per booking:
+ * its latest run (see latestRunsOnly).
  */
 export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, deps) => {
   app.get(
@@ -73,8 +115,9 @@ export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, d
         throw err;
       }
       const converter = deps.temporal.options.loadedDataConverter;
+      const runs = await latestRunsOnly(deps, namespace, page.executions ?? []);
       const infos = await Promise.all(
-        (page.executions ?? []).map((raw) =>
+        runs.map((raw) =>
           // A memo this API cannot decode (written under a payload key it lacks) costs that booking
           // its lease times, not the whole page: the search attributes are never encrypted.
           executionInfoFromRaw(raw, converter, raw, namespace).catch(() => executionInfoFromRaw(withoutMemo(raw), converter, raw, namespace)),
