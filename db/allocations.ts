@@ -2,9 +2,9 @@ import { type Kysely, sql, type Transaction } from 'kysely';
 import type { Database } from './database';
 import {
   BadArgumentError,
+  BookingNotReleased,
   BookingReleased,
   HostUnavailable,
-  InventoryError,
   LeaseTooLong,
   NoFreeHost,
   NoFreeVlan,
@@ -389,7 +389,7 @@ export async function reopenBooking(db: Kysely<Database>, bookingId: string): Pr
     if (!booking.released_at) {
       const held = await readBookingAllocation(trx, bookingId);
       if (held && (held.hosts.length || held.vlans.length)) {
-        throw new InventoryError('BookingNotReleased', `booking ${bookingId} still holds its allocation: only a released booking is reopened`, { bookingId });
+        throw new BookingNotReleased(bookingId);
       }
       return 'open';
     }

@@ -116,6 +116,12 @@ export class BookingReleased extends InventoryError {
   }
 }
 
+export class BookingNotReleased extends InventoryError {
+  constructor(bookingId: string) {
+    super('BookingNotReleased', `booking ${bookingId} still holds its allocation: only a released booking is reopened`, { bookingId });
+  }
+}
+
 /** PostgreSQL SQLSTATEs we turn into typed errors. */
 export const PG_UNIQUE_VIOLATION = '23505';
 export const PG_FOREIGN_KEY_VIOLATION = '23503';
