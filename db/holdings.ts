@@ -15,7 +15,7 @@ export async function hostHoldings(db: Kysely<Database>, hostId: number): Promis
     .leftJoin('projects', 'projects.id', 'a.project_id')
     .select(['projects.name as project', 'a.booking_id as bookingId', sql<Date>`lower(a.during)`.as('start'), sql<Date | null>`upper(a.during)`.as('end')])
     .where('a.host_id', '=', hostId)
-    .where(sql<boolean>`upper_inf(a.during) or upper(a.during) > now()`)
+    .where(sql<boolean>`(upper_inf(a.during) or upper(a.during) > now())`)
     .orderBy(sql`lower(a.during)`)
     .execute();
 }

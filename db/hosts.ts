@@ -76,7 +76,7 @@ export async function listHostNames(db: Kysely<Database>, which: 'all' | 'free' 
               .selectFrom('host_allocations as a')
               .select(sql`1`.as('one'))
               .whereRef('a.host_id', '=', 'hosts.id')
-              .where(sql<boolean>`upper_inf(a.during) or upper(a.during) > now()`),
+              .where(sql<boolean>`(upper_inf(a.during) or upper(a.during) > now())`),
           ),
         ),
       );

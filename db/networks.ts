@@ -66,7 +66,7 @@ async function createOnPoolVlan(trx: Kysely<Database>, labId: number, n: NewNetw
             .selectFrom('vlan_allocations as a')
             .select(sql`1`.as('one'))
             .whereRef('a.vlan_pool_id', '=', 'p.id')
-            .where(sql<boolean>`upper_inf(a.during) or upper(a.during) > now()`),
+            .where(sql<boolean>`(upper_inf(a.during) or upper(a.during) > now())`),
         ),
       ),
     )

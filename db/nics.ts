@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database';
 import { BlockedError, DuplicateError, NotFoundError } from './errors';
+import { hostHoldings } from './holdings';
 import { getHost } from './hosts';
 import { checkLabel, normalizeMac } from './labels';
 import type { NicRow } from './tables/nics';
@@ -43,6 +44,9 @@ export async function deleteNic(db: Kysely<Database>, node: string, label: strin
     if (attached) throw new BlockedError(`Nic ${label} on Node ${node} is attached to a network; detach it first`, { node, nic: label });
     const pending = await trx.selectFrom('networking_actions').select('id').where('nic_id', '=', nic.id).where('status', '=', 'PENDING').executeTakeFirst();
     if (pending) throw new BlockedError(`Nic ${label} on Node ${node} has a pending networking action`, { node, nic: label });
+    // A booking's undo finds the host's ports through its NICs: gone, its port would keep the booking's VLANs.
+    const booked = (await hostHoldings(trx, nic.host_id)).find((h) => h.bookingId !== null && h.start.getTime() <= Date.now());
+    if (booked) throw new BlockedError(`Nic ${label} on Node ${node} is in use by booking ${booked.bookingId}; delete it after the booking ends`, { node, nic: label });
     await trx.deleteFrom('nics').where('id', '=', nic.id).execute();
   });
 }
