@@ -158,3 +158,14 @@ export type Lab = z.infer<typeof labSchema>;
 export type LabHost = Lab['hosts'][number];
 export type LabSwitch = Lab['switches'][number];
 export type LabImage = Lab['images'][number];
+
+/** Whether some device of the lab is the in-process simulated lab's (workers then run one; doctor knows it). */
+export function hasSimulatedParts(lab: Lab): boolean {
+  return (
+    lab.hosts.some((h) => h.bmc.type === 'sim' || h.ssh.address.startsWith('sim://')) ||
+    lab.switches.some((s) => s.type === 'sim') ||
+    lab.imaging.type === 'sim' ||
+    lab.directory.type === 'sim' ||
+    lab.headnode.type === 'sim'
+  );
+}

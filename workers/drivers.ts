@@ -1,4 +1,4 @@
-import type { Lab } from '../config/lab';
+import { hasSimulatedParts, type Lab } from '../config/lab';
 import type { CredentialStore, Drivers } from '../activities/deps';
 import type { Inventory } from '../activities/inventory';
 import type { BmcTarget, PowerDriver } from '../drivers/power/power';
@@ -64,7 +64,7 @@ export async function buildDrivers(
   credentials: CredentialStore,
   options: { sim?: SimLabOptions; hostKeys: HostKeyStore },
 ): Promise<BuiltDrivers> {
-  const simLab = needsSim(lab) ? new SimLab(lab, options.sim) : null;
+  const simLab = hasSimulatedParts(lab) ? new SimLab(lab, options.sim) : null;
   const sim = simLab ? simDrivers(simLab) : null;
   const need = <T>(what: string, value: T | undefined | null): T => {
     if (value === undefined || value === null) throw new Error(`lab ${lab.name}: ${what} is simulated but no simulated lab was built`);
@@ -103,14 +103,4 @@ export async function buildDrivers(
     simLab,
     hostLogin,
   };
-}
-
-function needsSim(lab: Lab): boolean {
-  return (
-    lab.hosts.some((h) => h.bmc.type === 'sim' || h.ssh.address.startsWith('sim://')) ||
-    lab.switches.some((s) => s.type === 'sim') ||
-    lab.imaging.type === 'sim' ||
-    lab.directory.type === 'sim' ||
-    lab.headnode.type === 'sim'
-  );
 }

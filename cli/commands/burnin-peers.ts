@@ -5,6 +5,7 @@ import { SshHostDriver } from '../../drivers/host/ssh';
 import { HostAuthFailed } from '../../drivers/host/host';
 import { switchDriverFor } from '../../drivers/switch/drivers';
 import type { PortVlans } from '../../drivers/switch/switch';
+import type { InventorySwitch } from '../../activities/inventory';
 
 /**
  * What burn-in asks of a lab's devices, as a small interface: the checks (burnin-checks.ts) say
@@ -38,14 +39,8 @@ export interface VpnBindTarget {
   password?: string;
 }
 
-export interface SwitchRef {
-  name: string;
-  type: string;
-  address: string;
-  port?: number;
-  credential: string;
-  options: Record<string, string>;
-}
+/** A switch as the inventory describes it to the workers. */
+export type SwitchRef = InventorySwitch;
 
 export interface BurninPeers {
   sshLogin(target: SshLoginTarget): Promise<Outcome>;

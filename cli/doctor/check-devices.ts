@@ -7,7 +7,8 @@ import { commandTimeout } from '../../drivers/switch/ssh-connect';
 import type { SwitchDriver, SwitchTarget } from '../../drivers/switch/switch';
 import { SimLab } from '../../sim/lab/lab';
 import { simDrivers } from '../../sim/lab/drivers';
-import { hasSimulatedParts, type LabDevices, type SwitchDevice } from './devices';
+import { hasSimulatedParts } from '../../config/lab';
+import type { LabDevices, SwitchDevice } from './devices';
 import { type Findings, messageOf } from './findings';
 
 /** The BMC types a worker of this lab can drive (workers/drivers.ts builds the same set). */

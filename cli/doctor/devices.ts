@@ -2,6 +2,7 @@ import type { Kysely } from 'kysely';
 import type { Lab } from '../../config/lab';
 import type { Database } from '../../db/database';
 import { databaseInventory } from '../../db/inventory';
+import type { InventorySwitch } from '../../activities/inventory';
 
 /** A switch port some NIC is cabled to, and where that cabling is written. */
 export interface PortUse {
@@ -20,13 +21,7 @@ export interface BmcDevice {
   imagingName: string;
 }
 
-export interface SwitchDevice {
-  name: string;
-  type: string;
-  address: string;
-  port?: number;
-  credential: string;
-  options: Record<string, string>;
+export interface SwitchDevice extends InventorySwitch {
   ports: PortUse[];
   place: string;
 }
@@ -102,15 +97,4 @@ export async function devicesFromInventory(db: Kysely<Database>, lab: Lab, file:
     bmcs.push({ host: h.name, ...h.bmc, place: i >= 0 ? `${file} hosts.${i}.bmc` : `inventory host ${name}`, imagingName: h.imagingName });
   }
   return { source: 'inventory', bmcs, switches };
-}
-
-/** The lab runs the in-process simulated lab for some device (as workers/drivers.ts decides it). */
-export function hasSimulatedParts(lab: Lab): boolean {
-  return (
-    lab.hosts.some((h) => h.bmc.type === 'sim' || h.ssh.address.startsWith('sim://')) ||
-    lab.switches.some((s) => s.type === 'sim') ||
-    lab.imaging.type === 'sim' ||
-    lab.directory.type === 'sim' ||
-    lab.headnode.type === 'sim'
-  );
 }
