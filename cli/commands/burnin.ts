@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Command } from 'commander';
 import type { Kysely } from 'kysely';
-import ssh2 from 'ssh2';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { loadSettings } from '../../config/settings';
@@ -128,7 +128,7 @@ async function burnin(opts: BurninOptions, ctx: CliContext, json: boolean, deps:
   const db = connect(settings.DATABASE_URL, { max: 2 });
   try {
     const hosts = await planHosts(db, lab, opts);
-    const key = ssh2.utils.generateKeyPairSync('ed25519', { comment: 'laas-burnin' });
+    const key = ed25519KeyPair('laas-burnin');
     const suffix = randomBytes(3).toString('hex');
     const booking: BurninBooking = {
       id: `burnin-${new Date().toISOString().replace(/[-:]/g, '').slice(0, 15)}-${suffix}`,

@@ -13,7 +13,7 @@ import { createConnection, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import ssh2 from 'ssh2';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 
 const exec = promisify(execFile);
 let instances = 0;
@@ -180,8 +180,8 @@ export async function startSwitchHostSsh(): Promise<SwitchHostSsh> {
   const dir = await mkdtemp(join(tmpdir(), 'laas-ovs-ssh-'));
   await mkdir(join(dir, 'authkeys'), { mode: 0o700 });
   await mkdir('/run/sshd', { recursive: true });
-  const host = ssh2.utils.generateKeyPairSync('ed25519');
-  const client = ssh2.utils.generateKeyPairSync('ed25519');
+  const host = ed25519KeyPair();
+  const client = ed25519KeyPair();
   await writeFile(join(dir, 'hostkey'), host.private, { mode: 0o600 });
   await writeFile(join(dir, 'client'), client.private, { mode: 0o600 });
   await writeFile(join(dir, 'authkeys', 'root'), `${client.public}\n`, { mode: 0o600 });

@@ -5,6 +5,7 @@ import ssh2, { type Connection, type ServerChannel } from 'ssh2';
 // ssh2 is CommonJS: its classes come through the default export under Node's ESM loader.
 const { Server, utils } = ssh2;
 import type { SimCli } from './state';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 
 export interface SwitchSshOptions {
   /** A new CLI for every shell, all on the same switch state. */
@@ -31,7 +32,7 @@ function sameSecret(given: string, expected: string): boolean {
 
 /** A switch's SSH CLI on loopback: password login, a pty and a shell that prompts per mode. */
 export async function startSwitchSsh(options: SwitchSshOptions): Promise<RunningSwitchSsh> {
-  const keys = utils.generateKeyPairSync('ed25519');
+  const keys = ed25519KeyPair();
   const parsed = utils.parseKey(keys.public);
   if (parsed instanceof Error) throw parsed;
   const hostKeySha256 = `SHA256:${createHash('sha256').update(parsed.getPublicSSH()).digest('base64').replace(/=+$/, '')}`;

@@ -7,7 +7,6 @@ import { Command } from 'commander';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
 import { register } from '../../cli/commands/doctor';
@@ -22,6 +21,7 @@ import { createNxosState, NxosCli } from '../../sim/nxos/nxos-cli';
 import { startSwitchSsh, type RunningSwitchSsh } from '../../sim/nxos/ssh-server';
 import { importLabFile } from '../../workers/inventory-deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 
 interface Run {
   code: number;
@@ -103,7 +103,7 @@ describe('laas doctor against real counterparts', () => {
     await set('leaf1', 'admin', 'leaf-secret');
     await set('fog', fog.credentials.apiToken, fog.credentials.userToken);
     await set('ldap', slapd.adminDn, slapd.adminPassword);
-    await set('host-login', 'root', ssh2.utils.generateKeyPairSync('ed25519').private);
+    await set('host-login', 'root', ed25519KeyPair().private);
     env = { PATH: process.env.PATH, DATABASE_URL: database.url, LAAS_LAB_FILE: file, LAAS_CREDENTIAL_KEYS: keyEntry };
   });
 

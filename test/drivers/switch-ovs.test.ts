@@ -1,13 +1,13 @@
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import ssh2 from 'ssh2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { InvalidInput } from '../../drivers/errors';
 import { ovsDriver } from '../../drivers/switch/ovs';
 import { SwitchUnreachable, type SwitchTarget } from '../../drivers/switch/switch';
 import { startOpenVswitch, startSwitchHostSsh, type OpenVswitch, type SwitchHostSsh } from '../../sim/counterparts/ovs';
 import { switchConformance } from './switch.conformance';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 
 // A real Open vSwitch (userspace datapath) reached through a real sshd, as a lab reaches its switch host.
 const canRun = process.getuid?.() === 0;
@@ -23,7 +23,7 @@ beforeAll(async () => {
   host = await startSwitchHostSsh();
   for (const port of ['p1', 'p2', 'p3']) await ovs.addPort(port);
   strangerKeyDir = await mkdtemp(join(tmpdir(), 'laas-stranger-'));
-  await writeFile(join(strangerKeyDir, 'key'), ssh2.utils.generateKeyPairSync('ed25519').private, { mode: 0o600 });
+  await writeFile(join(strangerKeyDir, 'key'), ed25519KeyPair().private, { mode: 0o600 });
 });
 afterAll(async () => {
   await host?.stop();

@@ -11,6 +11,7 @@ import type { SwitchSession } from '../../drivers/switch/switch';
 import { startSshd, type SshdBox } from '../../sim/counterparts/sshd';
 import { startSlapd, type Slapd } from '../../sim/counterparts/slapd';
 import { startOpenVswitch, startSwitchHostSsh, type OpenVswitch, type SwitchHostSsh } from '../../sim/counterparts/ovs';
+import { ed25519KeyPair } from '../../drivers/host/key-pair';
 
 // Burn-in's real peers against real counterparts: OpenSSH's sshd, OpenLDAP's slapd, and Open
 // vSwitch reached over SSH as a lab reaches its switch host. (Network namespaces need root.)
@@ -47,7 +48,7 @@ describe.skipIf(!canRun)('burn-in real peers', () => {
       result: 'pass',
       detail: `root@${box!.address}:${box!.port} accepted the booking key`,
     });
-    const stranger = ssh2.utils.generateKeyPairSync('ed25519');
+    const stranger = ed25519KeyPair();
     expect(await peers.sshLogin({ ...target, privateKey: stranger.private, publicKey: stranger.public })).toEqual({
       result: 'fail',
       detail: `root@${box!.address}:${box!.port} refused the booking key`,
