@@ -24,6 +24,7 @@ export function checkAgainstLab(body: CreateBookingBody, lab: Lab, now: Date): P
   if (end.getTime() - start.getTime() > lab.maxLeaseHours * 3_600_000) {
     problems.push({ field: 'end', message: `lease longer than the lab's maximum of ${lab.maxLeaseHours} hours` });
   }
+  problems.push(...vlanProblems(body, lab));
   const named = new Set<string>();
   body.hosts.forEach((h, i) => {
     const at = `hosts.${i}`;
@@ -34,7 +35,8 @@ export function checkAgainstLab(body: CreateBookingBody, lab: Lab, now: Date): P
       if (named.has(h.name)) problems.push({ field: `${at}.name`, message: `host ${h.name} is asked for twice` });
       named.add(h.name);
     }
-    if (!lab.images.some((im) => im.name === h.image)) problems.push({ field: `${at}.image`, message: `no image ${h.image} in lab ${lab.name}` });
+    const image = imageProblem(lab, h.image, candidates);
+    if (image) problems.push({ field: `${at}.image`, message: image });
     for (const [nic, nets] of Object.entries(h.interfaces)) {
       if (candidates.length && !candidates.every((c) => c.nics.some((n) => n.name === nic))) {
         problems.push({ field: `${at}.interfaces.${nic}`, message: `no NIC ${nic} on ${h.name ?? `hosts of flavor ${h.flavor}`}` });
@@ -48,6 +50,29 @@ export function checkAgainstLab(body: CreateBookingBody, lab: Lab, now: Date): P
     if (!networks.has(n)) problems.push({ field: `headnode.networks.${i}`, message: `network ${n} is not among the booking's networks` });
   });
   return problems;
+}
+
+/** The image must exist and run on the flavor of every host the request may get. */
+function imageProblem(lab: Lab, name: string, candidates: Lab['hosts']): string | null {
+  const image = lab.images.find((im) => im.name === name);
+  if (!image) return `no image ${name} in lab ${lab.name}`;
+  const flavors = image.flavors;
+  const other = flavors && candidates.find((c) => !flavors.includes(c.flavor));
+  return other ? `image ${name} is for flavor ${flavors.join(', ')}, not for ${other.flavor} (host ${other.name})` : null;
+}
+
+/** A network's requested VLAN must be in the lab's pool, and asked for once. */
+function vlanProblems(body: CreateBookingBody, lab: Lab): Problem[] {
+  const seen = new Set<number>();
+  return body.networks.flatMap((n, i) => {
+    if (n.vlan === undefined) return [];
+    const field = `networks.${i}.vlan`;
+    const { from, to } = lab.vlanPool;
+    if (n.vlan < from || n.vlan > to) return [{ field, message: `VLAN ${n.vlan} is not in the lab's pool ${from}-${to}` }];
+    if (seen.has(n.vlan)) return [{ field, message: `VLAN ${n.vlan} is asked for twice` }];
+    seen.add(n.vlan);
+    return [];
+  });
 }
 
 export function toWorkflowInput(body: CreateBookingBody, id: string, lab: Lab, now: Date): BookingInput {
@@ -64,7 +89,7 @@ export function toWorkflowInput(body: CreateBookingBody, id: string, lab: Lab, n
     ...(body.purpose ? { purpose: body.purpose } : {}),
     start: (body.start ? new Date(body.start) : now).toISOString(),
     end: new Date(body.end).toISOString(),
-    networks: body.networks.map((n) => ({ name: n.name, public: n.public ?? false })),
+    networks: body.networks.map((n) => ({ name: n.name, public: n.public ?? false, ...(n.vlan !== undefined ? { vlan: n.vlan } : {}) })),
     hosts: body.hosts.map((h) => ({
       ...(h.name ? { name: h.name } : { flavor: h.flavor! }),
       image: h.image,

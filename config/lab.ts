@@ -93,6 +93,8 @@ const image = z.object({
   imagingId: z.string().min(1),
   /** OS family decides which network files are written. */
   osFamily: z.enum(['netplan', 'ifupdown', 'rhel', 'suse']),
+  /** The flavors whose hosts this image runs on; every flavor when absent. */
+  flavors: z.array(z.string().min(1)).min(1).optional(),
 });
 
 export const labSchema = z

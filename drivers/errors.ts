@@ -21,7 +21,12 @@ export function isDeviceError(err: unknown): err is DeviceError {
 
 /** Raised before anything reaches a device: a value that would not be safe on a command line. */
 export class InvalidInput extends DeviceError {
-  constructor(what: string, value: string, why: string) {
+  constructor(
+    what: string,
+    value: string,
+    /** Why the value is refused, without the value: what the API shows next to the field's name. */
+    readonly why: string,
+  ) {
     super('InvalidInput', `${what} ${JSON.stringify(value)} is not valid: ${why}`, false, { what });
   }
 }

@@ -19,6 +19,8 @@ export interface NetworkRequest {
   name: string;
   /** The network that carries DHCP and the default route on the hosts. */
   public?: boolean;
+  /** The VLAN id asked for (checked against the lab's pool at the API); any free one when absent. */
+  vlan?: number;
 }
 
 export interface InterfaceNetwork {

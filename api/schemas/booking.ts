@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { bookingState } from './booking-view';
+import { hostnameProblem, nicNameProblem, sshKeyProblem, vlanProblem, vpnUserProblem } from '../../drivers/booking-values';
 
 const name = z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'lower-case letters, digits, ".", "_", "-", starting with a letter or digit');
+/** The drivers' own check of a value that reaches a device (drivers/booking-values.ts), as a refinement. */
+function deviceValue<T>(problem: (value: T) => string | null) {
+  return (value: T, ctx: z.RefinementCtx) => {
+    const why = problem(value);
+    if (why) ctx.addIssue({ code: 'custom', message: why });
+  };
+}
 const instant = z.iso.datetime({ offset: true, message: 'an ISO 8601 instant such as 2026-11-21T10:00:00Z' });
 
 export const interfaceNetwork = z.object({ network: name, tagged: z.boolean().default(false) }).strict();
@@ -11,16 +19,17 @@ export const hostRequest = z
     name: name.optional(),
     flavor: z.string().min(1).max(64).optional(),
     image: z.string().min(1).max(128),
-    hostname: z
-      .string()
-      .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, 'an RFC 1123 host name label (letters, digits, inner hyphens, at most 63)')
-      .optional(),
-    interfaces: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,15}$/, 'an interface name such as eno1'), z.array(interfaceNetwork).min(1)),
+    /** The OS host name: RFC 1123 labels (letters, digits, inner hyphens). */
+    hostname: z.string().max(64).superRefine(deviceValue(hostnameProblem)).optional(),
+    /** NIC OS name (eno1) → the booking networks on it. */
+    interfaces: z.record(z.string().max(15), z.array(interfaceNetwork).min(1)),
   })
   .strict()
   .refine((h) => (h.name === undefined) !== (h.flavor === undefined), { message: 'give exactly one of name and flavor', path: ['name'] })
   .superRefine((h, ctx) => {
     for (const [nic, nets] of Object.entries(h.interfaces)) {
+      const badName = nicNameProblem(nic);
+      if (badName) ctx.addIssue({ code: 'custom', path: ['interfaces', nic], message: badName });
       if (nets.filter((n) => !n.tagged).length > 1) {
         ctx.addIssue({ code: 'custom', path: ['interfaces', nic], message: 'at most one untagged network per NIC' });
       }
@@ -36,12 +45,24 @@ export const createBookingBody = z
     purpose: z.string().max(500).optional(),
     start: instant.optional(),
     end: instant,
-    networks: z.array(z.object({ name, public: z.boolean().optional() }).strict()).max(16).default([]),
+    networks: z
+      .array(
+        z
+          .object({
+            name,
+            public: z.boolean().optional(),
+            /** A VLAN id of the lab's pool for this network; the allocator picks one when absent. */
+            vlan: z.number().int().superRefine(deviceValue(vlanProblem)).optional(),
+          })
+          .strict(),
+      )
+      .max(16)
+      .default([]),
     hosts: z.array(hostRequest).min(1).max(64),
     access: z
       .object({
-        sshKeys: z.array(z.string().min(1).max(16_384)).max(32).default([]),
-        vpnUsers: z.array(z.string().regex(/^[a-z_][a-z0-9_.-]{0,31}$/, 'a POSIX user name')).max(32).default([]),
+        sshKeys: z.array(z.string().min(1).max(16_384).superRefine(deviceValue(sshKeyProblem))).max(32).default([]),
+        vpnUsers: z.array(z.string().max(64).superRefine(deviceValue(vpnUserProblem))).max(32).default([]),
       })
       .strict()
       .default({ sshKeys: [], vpnUsers: [] }),

@@ -31,7 +31,7 @@ export interface Link {
 /** Linux interface names are at most 15 characters (IFNAMSIZ 16 with the NUL). */
 const IFNAME_MAX = 15;
 
-function checkNicName(nic: string): void {
+export function checkNicName(nic: string): void {
   // Starting with a letter keeps names from reading as numbers or booleans in YAML;
   // no dot, because "<nic>.<vid>" is how the VLAN interfaces are named.
   if (!/^[A-Za-z][A-Za-z0-9_-]{0,14}$/.test(nic)) {
