@@ -24,7 +24,7 @@ import {
   teardownSignal,
 } from './definitions';
 import { hostWorkflow } from './host';
-import { failureOf, isCancellation, unwind, type Compensation, type Unfinished } from './saga';
+import { failureOf, isCancellation, isInputError, unwind, type Compensation, type Unfinished } from './saga';
 import { planHost } from './plan';
 import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
@@ -346,7 +346,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       const slot = slots[f.slot]!;
       const flavor = input.hosts[f.slot]!.flavor;
       slot.failures += 1;
-      if (!flavor || (input.failurePolicy ?? 'compensate') !== 'compensate' || slot.substitutions >= MAX_SUBSTITUTIONS) {
+      // A failure the request caused fails the booking at once: no other host would fare better.
+      const userCaused = wf.patched('i14-input-errors-fail-booking') && isInputError(f.error.type);
+      if (userCaused || !flavor || (input.failurePolicy ?? 'compensate') !== 'compensate' || slot.substitutions >= MAX_SUBSTITUTIONS) {
         failedHosts.set(f.host, f.error);
         return;
       }

@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostStatusQuery, retryCleanupSignal, teardownSignal } from './definitions';
-import { failureOf, isCancellation, unwind, type Compensation } from './saga';
+import { failureOf, isCancellation, isInputError, unwind, type Compensation } from './saga';
 import { HOST_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
 // Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
@@ -69,6 +69,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     cleanupRequested = true;
   });
 
+  const inputErrorsNotHeld = wf.patched('i14-input-errors-not-held');
   const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
   // Reports are sent without waiting for their delivery: a step no longer pays two round trips to
   // the server for them. Older bookings replay the awaited way.
@@ -112,6 +113,8 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
         return;
       } catch (err) {
         if (isCancellation(err) || input.failurePolicy !== 'hold') throw err;
+        // What the user sent is wrong: no operator can fix that, so it is not held for one.
+        if (inputErrorsNotHeld && isInputError(failureOf(err).type)) throw err;
         const until = new Date(Date.now() + input.holdTimeoutMs).toISOString();
         status.held = { step, until };
         decision = null;

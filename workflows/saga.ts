@@ -15,6 +15,16 @@ export interface Unfinished {
 
 export type UndoReport = (step: UndoName, phase: 'undoing' | 'undone' | 'failed', error?: { type: string; message: string }) => Promise<void>;
 
+/**
+ * Failures caused by what the booking asked for, not by the host: retrying the host, replacing
+ * it or holding it for an operator cannot help, and the host is not to blame.
+ */
+const INPUT_ERRORS = ['InvalidInput', 'BadArgumentError', 'AccountTaken'];
+
+export function isInputError(type: string): boolean {
+  return INPUT_ERRORS.includes(type);
+}
+
 export function failureOf(err: unknown): { type: string; message: string } {
   // ChildWorkflowFailure and ActivityFailure wrap the interesting failure in `cause`.
   let e: unknown = err;
