@@ -10,6 +10,7 @@ import { installAuthentication, maybePrincipalOf } from './auth/authenticate';
 import { actorOf } from './auth/principal';
 import { bookingDetail, installAudit } from './audit';
 import { bookingRoutes } from './routes/bookings';
+import { bookingCreateRoutes } from './routes/booking-create';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
@@ -100,6 +101,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       });
       await v1.register(openApiRoute);
       await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
+      await v1.register(bookingCreateRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
     },

@@ -24,9 +24,10 @@ import {
   teardownSignal,
 } from './definitions';
 import { hostWorkflow } from './host';
+import { admissionGate, refusalOf } from './admission';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation, type Unfinished } from './saga';
 import { planHost } from './plan';
-import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
+import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type Allocation, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 const refusals = ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'LeaseTooLong', 'BookingReleased', 'UnknownBooking'];
@@ -101,6 +102,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     status.leftovers = [...bookingUnfinished.map((u) => u.leftover), ...children.flatMap((c) => c.undone ?? [])];
   };
 
+  // Registered before the first await: the admission Update arrives with the start.
+  const gate = wf.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
   wf.setHandler(bookingStatusQuery, () => status);
   wf.setHandler(releaseSignal, () => {
     releaseRequested = true;
@@ -154,7 +157,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     extendUpdate,
     async ({ end }) => {
       // Early callers wait for the allocation: there is nothing to extend before it exists.
-      await wf.condition(() => allocated || status.state !== 'provisioning');
+      await wf.condition(() => allocated || !['scheduled', 'provisioning'].includes(status.state));
       try {
         await bookkeeping.extendAllocation({ bookingId: input.id, end });
       } catch (err) {
@@ -171,7 +174,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     {
       validator: ({ end }: { end: string }) => {
         const t = Date.parse(end);
-        if (!['provisioning', 'held', 'active'].includes(status.state)) throw new Error(`booking is ${status.state}: nothing to extend`);
+        if (!['scheduled', 'provisioning', 'held', 'active'].includes(status.state)) throw new Error(`booking is ${status.state}: nothing to extend`);
         if (Number.isNaN(t)) throw new Error(`end ${JSON.stringify(end)} is not an ISO 8601 instant`);
         if (t <= Date.now()) throw new Error('end is in the past');
         if (input.maxLeaseMs && t - Date.parse(input.start) > input.maxLeaseMs) {
@@ -262,7 +265,32 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     { key: OwnerKey, value: input.owner },
     { key: HostNamesKey, value: input.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
   ]);
-  await setState('provisioning');
+  const allocationRequest = {
+    bookingId: input.id,
+    lab: input.lab,
+    project: input.project,
+    owner: input.owner,
+    hosts: input.hosts.map((h) => (h.name ? { name: h.name } : { flavor: h.flavor! })),
+    networks: input.networks.map((n) => n.name),
+    start: input.start,
+    end: input.end,
+  };
+  /** Admission first: a refused booking ends here, holding nothing and having recorded nothing. */
+  async function admit(g: NonNullable<typeof gate>): Promise<Allocation> {
+    try {
+      const allocation = await bookkeeping.allocateBooking(allocationRequest);
+      g.admit(allocation);
+      return allocation;
+    } catch (err) {
+      const refusal = refusalOf(err);
+      // Not the allocator's refusal (it kept failing): what an attempt may have taken is given back.
+      if (!refusals.includes(refusal.type)) await undo.releaseAllocation({ bookingId: input.id });
+      return g.refuse(refusal);
+    }
+  }
+  const admitted = gate ? await admit(gate) : undefined;
+  const startsLater = wf.patched('i14-scheduled-state') && Date.parse(input.start) > Date.now();
+  await setState(startsLater ? 'scheduled' : 'provisioning');
 
   const undos: Compensation[] = [];
   let failure: { type: string; message: string } | null = null;
@@ -279,16 +307,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
         await undo.releaseAllocation({ bookingId: input.id });
       },
     });
-    const allocation = await bookkeeping.allocateBooking({
-      bookingId: input.id,
-      lab: input.lab,
-      project: input.project,
-      owner: input.owner,
-      hosts: input.hosts.map((h) => (h.name ? { name: h.name } : { flavor: h.flavor! })),
-      networks: input.networks.map((n) => n.name),
-      start: input.start,
-      end: input.end,
-    });
+    const allocation = admitted ?? (await bookkeeping.allocateBooking(allocationRequest));
     status.networks = input.networks.map((n) => ({ name: n.name, vlan: allocation.vlans[n.name] ?? null }));
     allocation.hosts.forEach((name, i) => {
       const h = status.hosts[i]!;
@@ -303,6 +322,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     const untilStart = Date.parse(input.start) - Date.now();
     if (untilStart > 0) await wf.condition(() => releaseRequested, untilStart);
     if (releaseRequested) throw new ReleaseBeforeActive();
+    if (startsLater) await setState('provisioning');
 
     // Registered before the children start: tearing hosts down is idempotent per host.
     undos.push({ step: 'hosts', undo: () => teardownHosts() });

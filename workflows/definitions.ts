@@ -14,6 +14,23 @@ export const resolveHoldUpdate = defineUpdate<{ hosts: string[] }, [{ action: Ho
 /** Run the undos that failed again (after the operator fixed the cause). */
 export const retryCleanupUpdate = defineUpdate<{ leftovers: Leftover[] }, []>('retryCleanup');
 
+/** What admission answers: the hosts in request order and each booking network's VLAN. */
+export interface Admission {
+  hosts: string[];
+  networks: { name: string; vlan: number | null }[];
+}
+/** Why a booking was not admitted, with the range of the holding it conflicts with when known. */
+export interface Refusal {
+  type: string;
+  message: string;
+  conflict?: { start: string; end: string | null };
+}
+/**
+ * Sent with the booking's start (Update-with-Start): answers once the allocation is made, or
+ * fails with the allocator's refusal, after which the booking ends holding nothing.
+ */
+export const admitUpdate = defineUpdate<Admission, []>('admit');
+
 /** The API has shown the generated VPN passwords to the user: the booking forgets them. */
 export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
 /**

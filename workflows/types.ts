@@ -10,7 +10,7 @@ export type BookingStep = (typeof BOOKING_STEPS)[number];
 export type StepName = HostStep | BookingStep;
 export type StepStatus = 'pending' | 'running' | 'done' | 'failed' | 'undoing' | 'undone';
 
-export type BookingState = 'provisioning' | 'held' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';
+export type BookingState = 'scheduled' | 'provisioning' | 'held' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';
 
 /** What happens when a step fails for good: undo the booking, or wait for an operator. */
 export type FailurePolicy = 'compensate' | 'hold';

@@ -5,8 +5,8 @@ import { BOOKING_STEPS, HOST_STEPS } from '../../workflows/types';
 // against these, so a field the workflow adds shows up here before a dashboard sees it.
 
 export const bookingState = z
-  .enum(['provisioning', 'held', 'active', 'releasing', 'released', 'failed', 'needs_cleanup'])
-  .meta({ id: 'BookingState', description: 'held: a failed step waits for an operator; needs_cleanup: some undo failed and waits for an operator' });
+  .enum(['scheduled', 'provisioning', 'held', 'active', 'releasing', 'released', 'failed', 'needs_cleanup'])
+  .meta({ id: 'BookingState', description: 'scheduled: allocated, waiting for its start; held: a failed step waits for an operator; needs_cleanup: some undo failed and waits for an operator' });
 
 const failure = z.object({ type: z.string(), message: z.string() });
 

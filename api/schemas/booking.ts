@@ -126,3 +126,15 @@ export const bookingAccepted = z
     links: z.object({ self: z.string(), events: z.string() }),
   })
   .meta({ id: 'BookingAccepted' });
+
+export const bookingAdmitted = z
+  .object({
+    id: z.string(),
+    state: bookingState,
+    /** The hosts held for the booking, in the order they were asked for. */
+    hosts: z.array(z.string()),
+    /** Each booking network with the VLAN it got. */
+    networks: z.array(z.object({ name: z.string(), vlan: z.number().int().nullable() })),
+    links: z.object({ self: z.string(), events: z.string() }),
+  })
+  .meta({ id: 'BookingAdmitted' });

@@ -44,7 +44,7 @@ async function until(id: string, state: string): Promise<void> {
 describe('booking actions over HTTP', () => {
   it('extends a booking, lists its events in order, and refuses to extend into the past', async () => {
     const id = `act-${Date.now()}`;
-    expect((await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: booking(id, 'sim-01') })).statusCode).toBe(202);
+    expect((await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: booking(id, 'sim-01') })).statusCode).toBe(201);
     await until(id, 'active');
     const end = new Date(Date.now() + 2 * 3_600_000).toISOString();
     const ok = await api.inject({ method: 'POST', url: `/v1/bookings/${id}/extend`, headers: auth, payload: { end } });

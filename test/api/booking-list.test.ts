@@ -49,7 +49,7 @@ beforeAll(async () => {
     [ids.b2, P1, 'bob', 'sim-02'],
     [ids.b3, P2, OWNER, 'sim-03'],
   ] as const) {
-    expect((await book(id, project, owner, host)).statusCode).toBe(202);
+    expect((await book(id, project, owner, host)).statusCode).toBe(201);
   }
 });
 afterAll(async () => {

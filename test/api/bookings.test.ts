@@ -55,16 +55,26 @@ describe('the booking API', () => {
     expect(wrong.statusCode).toBe(401);
   });
 
-  it('creates a booking (202), resubmission returns the same booking, GET shows it active, DELETE releases it', async () => {
+  it('creates a booking (201 with its hosts and VLANs), resubmission returns the same booking, GET shows it active, DELETE releases it', async () => {
     const id = `api-${Date.now()}`;
     const payload = body({ id });
     const first = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
-    expect(first.statusCode).toBe(202);
-    expect(first.json()).toEqual({ id, state: 'provisioning', links: { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` } });
+    expect(first.statusCode).toBe(201);
+    const admitted = first.json<{ hosts: string[]; networks: { name: string; vlan: number }[] }>();
+    expect(admitted).toEqual({
+      id,
+      state: 'provisioning',
+      hosts: ['sim-01', expect.stringMatching(/^sim-0[2-4]$/) as string],
+      networks: [
+        { name: 'public', vlan: expect.any(Number) as number },
+        { name: 'private', vlan: expect.any(Number) as number },
+      ],
+      links: { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` },
+    });
 
     const again = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
-    expect(again.statusCode).toBe(202);
-    expect(again.json<{ id: string }>().id).toBe(id);
+    expect(again.statusCode).toBe(201);
+    expect(again.json<{ id: string; hosts: string[]; networks: unknown }>()).toMatchObject({ id, hosts: admitted.hosts, networks: admitted.networks });
     const listed = env.client.workflow.list({ query: `BookingId = "${id}"` });
     let runs = 0;
     for await (const _ of listed) runs++;
@@ -80,6 +90,8 @@ describe('the booking API', () => {
       headnode: { name: string };
     };
     expect(active.hosts.map((h) => h.hostname)).toEqual(['alice-pod-1', active.hosts[1]!.name]);
+    expect(active.hosts.map((h) => h.name)).toEqual(admitted.hosts);
+    expect(active.networks).toEqual(admitted.networks);
     expect(active.hosts[1]!.name).toMatch(/^sim-0[2-4]$/);
     for (const h of active.hosts) {
       expect(h.steps.map((s) => s.step)).toEqual(['power', 'imaging', 'switch', 'network', 'access']);

@@ -102,7 +102,10 @@ describe('a dashboard booking over HTTP, with a user token', () => {
 
   it('creates, watches the events until active, extends, and releases', async () => {
     const created = await call('POST', '/v1/bookings', as('alice'), request());
-    expect(created).toEqual({ status: 202, body: { id, state: 'provisioning', links: { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` } } });
+    expect(created).toEqual({
+      status: 201,
+      body: { id, state: 'provisioning', hosts: ['sim-01'], networks: [{ name: 'public', vlan: expect.any(Number) as number }], links: { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` } },
+    });
 
     await watchUntil('state:active', events, as('alice'));
     expect(events.map((e) => e.kind).filter((k) => k.startsWith('state:') || k === 'allocated')).toEqual(['state:provisioning', 'allocated', 'state:active']);
@@ -188,7 +191,7 @@ describe('a dashboard booking over HTTP, with a user token', () => {
     const rows = (await listAudit(env.database.db, { subject: id })).reverse();
     const mine = rows.filter((r) => r.actor === 'alice').map((r) => [r.action, r.status, r.outcome]);
     expect(mine).toEqual([
-      ['booking.create', 202, 'ok'],
+      ['booking.create', 201, 'ok'],
       ['booking.credentials', 200, 'ok'],
       ['booking.extend', 200, 'ok'],
       ['booking.retry', 403, 'refused'],

@@ -190,7 +190,7 @@ describe('every documented route, walked over HTTP', () => {
     }
     // What a booking waiting for its start answers: operators' decisions have nothing to act on.
     expect(walked).toEqual([
-      'POST /v1/bookings 202',
+      'POST /v1/bookings 201',
       'GET /v1/openapi.json 200',
       'GET /v1/bookings 200',
       'GET /v1/bookings/{id} 200',

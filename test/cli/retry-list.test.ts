@@ -53,7 +53,7 @@ async function eventually(query: string, expected: string[]): Promise<string[]> 
 
 async function book(id: string, host: string): Promise<void> {
   const res = await env.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: bookingRequest(id, host, { owner: OWNER }) });
-  expect(res.statusCode, res.body).toBe(202);
+  expect(res.statusCode, res.body).toBe(201);
 }
 
 describe('listing a booking reset by laas bookings retry', () => {

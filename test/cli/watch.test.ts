@@ -50,7 +50,7 @@ describe('laas bookings watch on a terminal', () => {
     // Imaging runs until the test has seen it on the screen, however long the CLI takes to start.
     env.lab.simLab.imagingMs = 3_600_000;
     const res = await env.api.inject({ method: 'POST', url: '/v1/bookings', headers: { authorization: `Bearer ${token}` }, payload: bookingRequest(id, 'sim-02') });
-    expect(res.statusCode).toBe(202);
+    expect(res.statusCode).toBe(201);
 
     // The API address and token reach the CLI by environment (the tmux server passes its own on), never argv.
     const command = `node ${bin} bookings watch ${id} --interval 200; echo "exit=$?"; sleep 120`;
