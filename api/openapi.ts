@@ -25,6 +25,7 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
       },
       tags: [
         { name: 'bookings', description: 'What dashboards and users do' },
+        { name: 'lab', description: 'What the lab has and what is free: for a dashboard to offer it' },
         { name: 'operators', description: 'Administrators only: decisions on held bookings and failed undos' },
         { name: 'meta', description: 'This document' },
       ],

@@ -137,6 +137,11 @@ describe('every documented route, walked over HTTP', () => {
     'POST /v1/bookings/{id}/retry': { body: { action: 'retry' } },
     'POST /v1/bookings/{id}/cleanup': {},
     'DELETE /v1/bookings/{id}': {},
+    'GET /v1/hosts': {},
+    'GET /v1/flavors': {},
+    'GET /v1/images': {},
+    'GET /v1/availability': { query: `from=${encodeURIComponent(later(1))}&to=${encodeURIComponent(later(5))}&flavor=sim.small` },
+    'GET /v1/lab': {},
   };
   // Create first, release last.
   const order = (o: { method: string; path: string }) => (o.method === 'POST' && o.path === '/v1/bookings' ? 0 : o.method === 'DELETE' ? 2 : 1);
@@ -198,6 +203,11 @@ describe('every documented route, walked over HTTP', () => {
       'POST /v1/bookings/{id}/retry 409',
       'POST /v1/bookings/{id}/cleanup 409',
       'GET /v1/bookings/{id}/events 200',
+      'GET /v1/hosts 200',
+      'GET /v1/flavors 200',
+      'GET /v1/images 200',
+      'GET /v1/availability 200',
+      'GET /v1/lab 200',
       'DELETE /v1/bookings/{id} 202',
     ]);
   });
