@@ -70,6 +70,9 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   });
 
   const inputErrorsNotHeld = wf.patched('i14-input-errors-not-held');
+  const holdWithinLease = wf.patched('i14-hold-capped-by-lease');
+  /** How long a failed step waits for an operator: the hold timeout, but never past the lease. */
+  const holdFor = () => (holdWithinLease && input.leaseEnd ? Math.min(input.holdTimeoutMs, Date.parse(input.leaseEnd) - Date.now()) : input.holdTimeoutMs);
   const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
   // Reports are sent without waiting for their delivery: a step no longer pays two round trips to
   // the server for them. Older bookings replay the awaited way.
@@ -115,11 +118,13 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
         if (isCancellation(err) || input.failurePolicy !== 'hold') throw err;
         // What the user sent is wrong: no operator can fix that, so it is not held for one.
         if (inputErrorsNotHeld && isInputError(failureOf(err).type)) throw err;
-        const until = new Date(Date.now() + input.holdTimeoutMs).toISOString();
+        const holdMs = holdFor();
+        if (holdMs <= 0) throw err;
+        const until = new Date(Date.now() + holdMs).toISOString();
         status.held = { step, until };
         decision = null;
         await report(step, { status: 'failed', finishedAt: new Date().toISOString(), error: failureOf(err) });
-        const decided = await wf.condition(() => decision !== null, input.holdTimeoutMs);
+        const decided = await wf.condition(() => decision !== null, holdMs);
         status.held = undefined;
         await tellParent(step);
         if (!decided || decision === 'abort') throw err;

@@ -22,5 +22,6 @@ export function planHost(input: BookingInput, req: HostRequest, host: string, al
     parentWorkflowId,
     failurePolicy: input.failurePolicy ?? 'compensate',
     holdTimeoutMs: input.holdTimeoutMs ?? DEFAULT_HOLD_MS,
+    leaseEnd: input.end,
   };
 }

@@ -85,6 +85,8 @@ export interface HostInput {
   parentWorkflowId: string;
   failurePolicy: FailurePolicy;
   holdTimeoutMs: number;
+  /** The booking's lease end: a held step waits no longer (absent in histories from before). */
+  leaseEnd?: string;
 }
 
 /** An operator's answer to a held step. */
