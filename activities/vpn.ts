@@ -31,6 +31,12 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers' | 'timing
         return { attempt: attempt(), accounts, passwords };
       });
     },
+    /** New passwords for this booking's VPN accounts, on the owner's request: the old ones stop working. */
+    async resetVpnPasswords({ bookingId, users }: { bookingId: string; users: string[] }): Promise<{ passwords: Record<string, string> }> {
+      const passwords: Record<string, string> = {};
+      for (const uid of users) passwords[uid] = await asStep(() => directory.resetVpnPassword(uid, bookingId));
+      return { passwords };
+    },
     /** Undo of the VPN step: this booking's accounts are gone (anyone else's are left alone). */
     async removeVpnAccounts({ bookingId, users }: { bookingId: string; users: string[] }): Promise<void> {
       await heartbeating(deps.timing, async (beat) => {

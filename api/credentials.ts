@@ -7,15 +7,15 @@ import { bookingWorkflowId, claimCredentialsUpdate } from '../workflows/definiti
 import { actorOf, type Principal } from './auth/principal';
 
 /**
- * Generated VPN passwords go to the booking's owner, once: to a caller acting for the owner (the
- * owner's own token, a dashboard acting for the owner or for its whole lab) or to an
- * administrator. Another member of the project reads the booking without them and leaves them
- * for the owner.
+ * Reading a booking hands its generated VPN passwords over only on the owner's own request (the
+ * owner's token, or a dashboard acting for the owner). An administrator, a dashboard acting for
+ * nobody or another member reads the booking without them and leaves them for the owner; they
+ * ask explicitly (POST /v1/bookings/:id/vpn-password) when they mean to take them.
  */
 export function receivesCredentials(p: Principal, owner: string): boolean {
-  if (p.kind === 'admin') return true;
+  if (p.kind === 'admin') return false;
   if (p.kind === 'user') return p.name === owner;
-  return p.actingFor === null || p.actingFor.name === owner;
+  return p.actingFor !== null && p.actingFor.name === owner;
 }
 
 /**

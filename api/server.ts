@@ -12,6 +12,7 @@ import { bookingDetail, installAudit } from './audit';
 import { bookingRoutes } from './routes/bookings';
 import { bookingCreateRoutes } from './routes/booking-create';
 import { discoveryRoutes } from './routes/discovery';
+import { vpnPasswordRoutes } from './routes/vpn-password';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
@@ -105,6 +106,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(bookingCreateRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
+      await v1.register(vpnPasswordRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(discoveryRoutes, { db: deps.db, lab: deps.lab });
     },
     { prefix: '/v1' },

@@ -25,6 +25,7 @@ import {
 } from './definitions';
 import { hostWorkflow } from './host';
 import { admissionGate, refusalOf } from './admission';
+import { handleVpnPasswordReset } from './vpn-reset';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation, type Unfinished } from './saga';
 import { planHost } from './plan';
 import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type Allocation, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
@@ -105,6 +106,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   // Registered before the first await: the admission Update arrives with the start.
   const gate = wf.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
   wf.setHandler(bookingStatusQuery, () => status);
+  handleVpnPasswordReset(input.id, status);
   wf.setHandler(releaseSignal, () => {
     releaseRequested = true;
   });

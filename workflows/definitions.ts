@@ -38,6 +38,8 @@ export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
  * once, one gets them and the other gets null.
  */
 export const claimCredentialsUpdate = defineUpdate<Record<string, string> | null, []>('claimCredentials');
+/** The owner's request for new VPN passwords (all the booking's accounts, or these): answers them. */
+export const resetVpnPasswordUpdate = defineUpdate<Record<string, string>, [{ users?: string[] }]>('resetVpnPassword');
 /** Parent → host child: undo everything on this host and finish. */
 export const teardownSignal = defineSignal('teardown');
 /** Parent → host child: the operator's decision on a held step. */

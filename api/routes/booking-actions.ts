@@ -25,7 +25,7 @@ export interface BookingActionDeps {
 const SMALL_BODY_LIMIT = 4 * 1024;
 
 /** Temporal's answer to an Update, in the API's words: refused updates are conflicts with the reason. */
-async function update<T>(handle: WorkflowHandle, id: string, run: () => Promise<T>): Promise<T> {
+export async function update<T>(handle: WorkflowHandle, id: string, run: () => Promise<T>): Promise<T> {
   try {
     return await run();
   } catch (err) {

@@ -21,6 +21,8 @@ export interface DirectoryDriver {
   ensureVpnAccount(request: VpnAccountRequest): Promise<VpnAccount>;
   /** Remove the account and its group membership if it carries this booking's marker; missing is a no-op. */
   removeVpnAccount(uid: string, bookingId: string): Promise<void>;
+  /** A new password for this booking's account (the old one stops binding); deliver once, never log. */
+  resetVpnPassword(uid: string, bookingId: string): Promise<string>;
   /** True when the password binds as the account. */
   checkBind(uid: string, password: string): Promise<boolean>;
 }
@@ -44,5 +46,11 @@ export class AccountTaken extends DeviceError {
 export class DirectoryRejected extends DeviceError {
   constructor(action: string, detail: string) {
     super('DirectoryRejected', `LDAP directory refused to ${action}: ${detail}`, false, { action });
+  }
+}
+/** The booking has no account of that name (never created, or already removed). */
+export class VpnAccountMissing extends DeviceError {
+  constructor(uid: string, bookingId: string) {
+    super('VpnAccountMissing', `booking ${bookingId} has no VPN account ${uid}`, false, { uid });
   }
 }

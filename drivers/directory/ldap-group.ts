@@ -8,6 +8,7 @@ import {
   type Client,
 } from 'ldapts';
 import { DirectoryRejected } from './directory';
+import { sshaHash } from './password';
 
 /** The VPN group, as groupOfNames (`member`: DNs) or posixGroup (`memberUid`: names). */
 export interface VpnGroup {
@@ -54,4 +55,11 @@ export async function setPasswordOnServer(ldap: Client, dn: string, password: st
   request.writeString(password, 0x82); // [2] newPasswd
   request.endSequence();
   await ldap.exop(PASSWORD_MODIFY, request.buffer);
+}
+
+/** A new password for an existing account: hashed here ({SSHA}) or by the server (Password Modify). */
+export async function replacePassword(ldap: Client, dn: string, password: string, scheme: '{SSHA}' | 'server'): Promise<void> {
+  if (scheme === 'server') return setPasswordOnServer(ldap, dn, password);
+  const modification = new Attribute({ type: 'userPassword', values: [sshaHash(password)] });
+  await ldap.modify(dn, new Change({ operation: 'replace', modification }));
 }

@@ -1,9 +1,9 @@
 import { AlreadyExistsError, Client, InvalidCredentialsError, type Entry } from 'ldapts';
 import { checkBookingId, checkProject, checkUid } from './account-input';
-import { AccountTaken, DirectoryUnreachable, type DirectoryDriver, type VpnAccount, type VpnAccountRequest } from './directory';
+import { AccountTaken, DirectoryUnreachable, VpnAccountMissing, type DirectoryDriver, type VpnAccount, type VpnAccountRequest } from './directory';
 import { escapeDnValue, escapeFilterValue } from './escape';
 import { directoryError } from './ldap-errors';
-import { joinGroup, leaveGroup, setPasswordOnServer } from './ldap-group';
+import { joinGroup, leaveGroup, replacePassword, setPasswordOnServer } from './ldap-group';
 import { isPosix, needsSurname, parseLdapDirectoryOptions, type LdapDirectoryInput, type LdapDirectoryOptions } from './ldap-options';
 import { generatePassword, sshaHash } from './password';
 
@@ -73,6 +73,18 @@ export class LdapDirectory implements DirectoryDriver {
         await leaveGroup(ldap, this.options.vpnGroup, this.memberValue(account, uid));
         await ldap.del(account.dn);
       }
+    });
+  }
+
+  async resetVpnPassword(uid: string, bookingId: string): Promise<string> {
+    checkUid(uid, false);
+    checkBookingId(bookingId);
+    return this.asAdmin('reset the VPN password', async (ldap) => {
+      const account = (await this.findAccounts(ldap, uid)).find((a) => a.bookings.includes(bookingId));
+      if (!account) throw new VpnAccountMissing(uid, bookingId);
+      const password = generatePassword();
+      await replacePassword(ldap, account.dn, password, this.options.passwordScheme);
+      return password;
     });
   }
 

@@ -4,7 +4,7 @@ import { FogHostNotFound } from '../../drivers/imaging/imaging';
 import type { PortVlans, SwitchDriver, SwitchSession, SwitchTarget } from '../../drivers/switch/switch';
 import { HostCommandFailed, type ExecResult, type HostDriver, type HostTarget } from '../../drivers/host/host';
 import type { DirectoryDriver, VpnAccount, VpnAccountRequest } from '../../drivers/directory/directory';
-import { AccountTaken } from '../../drivers/directory/directory';
+import { AccountTaken, VpnAccountMissing } from '../../drivers/directory/directory';
 import type { Headnode, HeadnodeDriver, HeadnodeSpec } from '../../drivers/headnode/headnode';
 import { InvalidInput } from '../../drivers/errors';
 import type { SimLab } from './lab';
@@ -204,6 +204,13 @@ export class SimDirectory implements DirectoryDriver {
     if (!existing || existing.bookingId !== bookingId) return;
     await this.lab.operate('directory.remove', uid);
     this.lab.accounts.delete(uid);
+  }
+  async resetVpnPassword(uid: string, bookingId: string): Promise<string> {
+    const existing = this.lab.accounts.get(uid);
+    if (!existing || existing.bookingId !== bookingId) throw new VpnAccountMissing(uid, bookingId);
+    await this.lab.operate('directory.create', uid);
+    existing.password = randomBytes(12).toString('base64url');
+    return existing.password;
   }
   checkBind(uid: string, password: string): Promise<boolean> {
     return Promise.resolve(this.lab.accounts.get(uid)?.password === password);

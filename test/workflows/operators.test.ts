@@ -70,7 +70,7 @@ describe('extend', () => {
     const h1 = await startBooking(env.client, env.taskQueue, first);
     await waitForState(h1, ['active']);
     const h2 = await startBooking(env.client, env.taskQueue, later);
-    await waitForState(h2, ['provisioning']);
+    await waitForState(h2, ['scheduled']);
 
     const free = new Date(now + 90 * 60_000).toISOString();
     expect(await h1.executeUpdate(extendUpdate, { args: [{ end: free }] })).toEqual({ end: free });
@@ -97,7 +97,7 @@ describe('host substitution', () => {
     });
     const handle = await startBooking(env.client, env.taskQueue, input);
     const active = await waitForState(handle, ['active', 'failed']);
-    expect(active.state).toBe('active');
+    expect(active.state, JSON.stringify(active.error)).toBe('active');
     expect(active.hosts.map((h) => h.name)).toEqual(['sim-02']);
     expect(active.leftovers).toEqual([]);
     const host = await env.database.db.selectFrom('hosts').select(['state', 'metadata']).where('name', '=', 'sim-01').executeTakeFirstOrThrow();
