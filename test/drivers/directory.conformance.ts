@@ -47,6 +47,20 @@ export function directoryConformance(label: string, factory: () => Promise<Direc
       expect(stored?.userPassword).toMatch(/^\{[A-Z0-9-]+\}/);
     });
 
+    it('issues a new password for its own account: the new one binds, the old one no longer; not for another booking', async () => {
+      const uid = name('reset');
+      const account = await driver.ensureVpnAccount({ uid, bookingId: 'b-150', project: 'opnfv' });
+      const fresh = await driver.resetVpnPassword(uid, 'b-150');
+      expect(fresh).toMatch(/^\S{16,}$/);
+      expect(fresh).not.toBe(account.password);
+      expect(await driver.checkBind(uid, fresh)).toBe(true);
+      expect(await driver.checkBind(uid, account.password ?? '')).toBe(false);
+      expect((await probe.account(uid))?.userPassword).not.toContain(fresh);
+      await expect(driver.resetVpnPassword(uid, 'b-151')).rejects.toMatchObject({ type: 'VpnAccountMissing' });
+      expect(await driver.checkBind(uid, fresh)).toBe(true);
+      await driver.removeVpnAccount(uid, 'b-150');
+    });
+
     it('adopts its own account on a retry without a new password or a second entry', async () => {
       const uid = name('bob');
       const first = await driver.ensureVpnAccount({ uid, bookingId: 'b-101', project: 'opnfv' });
