@@ -1,5 +1,6 @@
 import type { FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
 import { jsonSchemaTransform, jsonSchemaTransformObject, type FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { z } from 'zod';
 
@@ -43,6 +44,8 @@ export async function installOpenApi(app: FastifyInstance): Promise<void> {
     transform: (doc) => (doc.url.startsWith('/v1/') ? jsonSchemaTransform(doc) : { schema: { hide: true }, url: doc.url }),
     transformObject: (doc) => withoutUnusedSchemas(jsonSchemaTransformObject(doc)),
   });
+  // The same document, to read and try in a browser (paste a token under Authorize): no token needed to read it.
+  await app.register(swaggerUi, { routePrefix: '/docs', uiConfig: { docExpansion: 'list', deepLinking: true, persistAuthorization: false } });
 }
 
 interface OpenApiDocument {

@@ -70,7 +70,24 @@ export const createBookingBody = z
     /** Overrides the lab's failure policy for this booking. */
     failurePolicy: z.enum(['compensate', 'hold']).optional(),
   })
-  .strict();
+  .strict()
+  .meta({
+    id: 'CreateBooking',
+    example: {
+      id: 'dash-4711',
+      project: 'demo',
+      owner: 'alice',
+      purpose: 'CI run for feature X',
+      start: '2026-11-21T10:00:00Z',
+      end: '2026-11-28T10:00:00Z',
+      networks: [{ name: 'public', public: true }, { name: 'private' }],
+      hosts: [
+        { name: 'sim-01', image: 'ubuntu-22.04', hostname: 'alice-pod-1', interfaces: { eno1: [{ network: 'public', tagged: false }], eno2: [{ network: 'private', tagged: true }] } },
+        { flavor: 'sim.small', image: 'rocky-9', interfaces: { eno1: [{ network: 'public', tagged: false }] } },
+      ],
+      access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'], vpnUsers: ['alice'] },
+    },
+  });
 
 export type CreateBookingBody = z.infer<typeof createBookingBody>;
 
@@ -137,4 +154,16 @@ export const bookingAdmitted = z
     networks: z.array(z.object({ name: z.string(), vlan: z.number().int().nullable() })),
     links: z.object({ self: z.string(), events: z.string() }),
   })
-  .meta({ id: 'BookingAdmitted' });
+  .meta({
+    id: 'BookingAdmitted',
+    example: {
+      id: 'dash-4711',
+      state: 'scheduled',
+      hosts: ['sim-01', 'sim-03'],
+      networks: [
+        { name: 'public', vlan: 1000 },
+        { name: 'private', vlan: 1001 },
+      ],
+      links: { self: '/v1/bookings/dash-4711', events: '/v1/bookings/dash-4711/events' },
+    },
+  });
