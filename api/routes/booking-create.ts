@@ -30,6 +30,23 @@ export const CREATE_BODY_LIMIT = 256 * 1024;
 const UNAVAILABLE = ['HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'BookingReleased'];
 const NOT_IN_LAB = ['UnknownHost', 'LeaseTooLong', 'InvalidInput', 'BadArgumentError'];
 
+/** How long a create waits for the lab's workers to make the allocation before it answers 503. */
+const ADMISSION_BOUND_MS = 120_000;
+
+/** No worker polling (all down, or still starting): say so, and the same request later joins the same booking. */
+async function withinAdmissionBound<T>(admission: Promise<T>, id: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new ApiError(503, 'AdmissionPending', `the lab's workers did not admit booking ${id} within ${ADMISSION_BOUND_MS / 1000} s; send the same request again for its answer`)), ADMISSION_BOUND_MS);
+  });
+  admission.catch(() => undefined);
+  try {
+    return await Promise.race([admission, late]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export function links(id: string) {
   return { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` };
 }
@@ -101,7 +118,8 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
     });
     try {
       // Each request its own Update: the server answers a reused Update id of a closed run with that run's old outcome.
-      return await deps.temporal.workflow.executeUpdateWithStart(admitUpdate, { updateId: `admit-${randomUUID()}`, startWorkflowOperation });
+      const admission = deps.temporal.workflow.executeUpdateWithStart(admitUpdate, { updateId: `admit-${randomUUID()}`, startWorkflowOperation });
+      return await withinAdmissionBound(admission, input.id);
     } catch (err) {
       if (!(err instanceof WorkflowUpdateFailedError)) throw err;
       // The booking ends itself on a refusal; answer once it has, so no run is left behind.
@@ -121,7 +139,7 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
         tags: ['bookings'],
         headers: actingForHeaders,
         body: createBookingBody,
-        response: { 201: bookingAdmitted.describe('Admitted: hosts and VLANs are held, provisioning runs (or this id already was, with this request)'), ...errorResponses(409, 413, 415) },
+        response: { 201: bookingAdmitted.describe('Admitted: hosts and VLANs are held, provisioning runs (or this id already was, with this request)'), ...errorResponses(409, 413, 415, 503) },
       },
     },
     async (request, reply) => {

@@ -21,13 +21,14 @@ const WHY: Record<number, string> = {
   409: 'The booking is in a state that refuses this (closed, conflicting range, id taken)',
   413: 'The body is larger than this route accepts',
   415: 'The body is not application/json',
+  503: 'The lab could not answer now (its workers are down or starting): send the same request again',
 };
 
 /**
  * Error responses for a route's OpenAPI entry and serializer. Any route behind a token can answer
  * 400 (a malformed X-On-Behalf-Of), 401 and 403 (a token that may not act here).
  */
-export function errorResponses(...statuses: (404 | 409 | 413 | 415)[]) {
+export function errorResponses(...statuses: (404 | 409 | 413 | 415 | 503)[]) {
   const out: Record<number, typeof errorBody> = {};
   for (const s of [400, 401, 403, ...statuses]) out[s] = errorBody.describe(WHY[s]!);
   return out;

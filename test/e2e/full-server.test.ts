@@ -182,7 +182,7 @@ describe.skipIf(skipReason !== undefined)(`full Temporal server on PostgreSQL${s
       headnode: { image: 'headnode-base', networks: ['private'] },
     };
     const created = await fetch(`${api}/v1/bookings`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-    expect(created.status, await created.clone().text()).toBe(202);
+    expect(created.status, await created.clone().text()).toBe(201);
 
     type Booking = { state: string; hosts: { name: string; steps: { status: string }[] }[] };
     const get = async () => (await (await fetch(`${api}/v1/bookings/${id}`, { headers: auth })).json()) as Booking;

@@ -98,7 +98,7 @@ describe.skipIf(unavailable !== '')(`LAAS_REAL_PEERS=1 npm start${unavailable ? 
       access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'], vpnUsers: ['alice'] },
       headnode: { image: 'headnode-base', networks: ['private'] },
     };
-    expect((await fetch(`${api}/v1/bookings`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).status).toBe(202);
+    expect((await fetch(`${api}/v1/bookings`, { method: 'POST', headers: auth, body: JSON.stringify(body) })).status).toBe(201);
     type View = { state: string; networks: { name: string; vlan: number }[] };
     const read = async () => (await (await fetch(`${api}/v1/bookings/e2e-real-1`, { headers: auth })).json()) as View;
     const active = await until('the booking active', async () => ((await read()).state === 'active' ? read() : undefined), 150_000, seen);

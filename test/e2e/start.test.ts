@@ -85,7 +85,7 @@ describe('npm start', () => {
       headnode: { image: 'headnode-base', networks: ['private'] },
     };
     const created = await fetch(`${api}/v1/bookings`, { method: 'POST', headers: auth, body: JSON.stringify(body) });
-    expect(created.status).toBe(202);
+    expect(created.status).toBe(201);
 
     const active = await until(
       'the booking active',
