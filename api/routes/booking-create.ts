@@ -47,6 +47,11 @@ async function withinAdmissionBound<T>(admission: Promise<T>, id: string): Promi
   }
 }
 
+/** What the booking says first: it waits for a start in the future, or provisions now. */
+function startState(input: BookingInput): 'scheduled' | 'provisioning' {
+  return Date.parse(input.start) > Date.now() ? 'scheduled' : 'provisioning';
+}
+
 export function links(id: string) {
   return { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` };
 }
@@ -111,7 +116,7 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
         { key: LabNameKey, value: deps.lab.name },
         { key: ProjectKey, value: body.project },
         { key: OwnerKey, value: body.owner },
-        { key: BookingStateKey, value: 'provisioning' },
+        { key: BookingStateKey, value: startState(input) },
         { key: HostNamesKey, value: body.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
       ],
       staticSummary: `booking ${input.id} of ${body.project} for ${body.owner}`,
@@ -169,7 +174,7 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
       // Two different requests under one new id at once: the second joined the first's booking.
       const run = await describeOrNull(id);
       if (run && !sameRequest(run)) throw new ApiError(409, 'BookingIdConflict', `booking id ${id} is already used by a different booking`);
-      const state = Date.parse(input.start) > Date.now() ? 'scheduled' : 'provisioning';
+      const state = startState(input);
       return reply.status(201).send({ id, state, ...admitted, links: links(id) });
     },
   );

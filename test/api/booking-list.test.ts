@@ -96,10 +96,10 @@ describe('listing bookings', () => {
     expect(await all(`project=${P1}&owner=${OWNER}`)).toEqual([ids.b1]);
     expect(await all(`project=${P1}&host=sim-02`)).toEqual([ids.b2]);
     expect(await all(`owner=${OWNER}&host=sim-03`)).toEqual([ids.b3]);
-    expect(await all(`project=${P1}&state=provisioning`)).toEqual([ids.b2, ids.b1]);
+    expect(await all(`project=${P1}&state=scheduled`)).toEqual([ids.b2, ids.b1]);
     expect(await all(`project=${P1}&state=active,held`)).toEqual([]);
     const [b1] = (await page(`project=${P1}&owner=${OWNER}`)).bookings;
-    expect(b1).toEqual({ id: ids.b1, project: P1, owner: OWNER, state: 'provisioning', start, end, hosts: ['sim-01'] });
+    expect(b1).toEqual({ id: ids.b1, project: P1, owner: OWNER, state: 'scheduled', start, end, hosts: ['sim-01'] });
   });
 
   it('pages with cursors, every booking once, and refuses a cursor used with other filters', async () => {
@@ -129,7 +129,7 @@ describe('listing bookings', () => {
   it('follows state changes: a released booking lists as released', async () => {
     expect((await api.inject({ method: 'DELETE', url: `/v1/bookings/${ids.b2}`, headers: admin })).statusCode).toBe(202);
     expect(await eventually(`project=${P1}&state=released`, [ids.b2])).toEqual([ids.b2]);
-    expect((await all(`project=${P1}&state=provisioning,released`)).sort()).toEqual([ids.b1, ids.b2]);
+    expect((await all(`project=${P1}&state=scheduled,released`)).sort()).toEqual([ids.b1, ids.b2]);
     for (const id of [ids.b1, ids.b3]) await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: admin });
   });
 
