@@ -16,6 +16,7 @@ import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
+import { frameworkRefusals, installInputGuard } from './input-guard';
 
 export interface ApiDeps {
   temporal: Client;
@@ -60,6 +61,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 256 * 1024,
+    ...frameworkRefusals,
     // Credentials and tokens must never reach the log.
     ...(deps.logger ? { logger: { ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: ['req.headers.authorization'] } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
@@ -71,6 +73,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
   installErrorHandler(app);
+  installInputGuard(app);
   tolerantJson(app);
   await installOpenApi(app);
 

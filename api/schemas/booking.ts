@@ -15,7 +15,10 @@ export const hostRequest = z
       .string()
       .regex(/^[a-zA-Z0-9]([a-zA-Z0-9-]{0,61}[a-zA-Z0-9])?$/, 'an RFC 1123 host name label (letters, digits, inner hyphens, at most 63)')
       .optional(),
-    interfaces: z.record(z.string().regex(/^[a-zA-Z0-9._-]{1,15}$/, 'an interface name such as eno1'), z.array(interfaceNetwork).min(1)),
+    interfaces: z.record(
+      z.string().regex(/^(?!(__proto__|constructor|prototype)$)[a-zA-Z0-9._-]{1,15}$/, 'an interface name such as eno1'),
+      z.array(interfaceNetwork).min(1),
+    ),
   })
   .strict()
   .refine((h) => (h.name === undefined) !== (h.flavor === undefined), { message: 'give exactly one of name and flavor', path: ['name'] })
@@ -93,7 +96,9 @@ export const holdBody = z.object({ action: z.enum(['retry', 'abort']), host: nam
 export const eventsQuery = z.object({
   after: z
     .string()
-    .regex(/^\d+$/, 'an event id')
+    .regex(/^\d{1,19}$/, 'an event id')
+    // Event ids are PostgreSQL bigints: past 2^63 - 1 the database would refuse the comparison.
+    .refine((v) => BigInt(v) <= 9223372036854775807n, 'an event id (at most 9223372036854775807)')
     .optional()
     .describe('Only events after this event id (the id of the last event seen)'),
 });
