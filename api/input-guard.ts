@@ -3,9 +3,11 @@ import type { Socket } from 'node:net';
 import { errorBody } from './errors';
 
 // C0 control characters and DEL; a tab is allowed in header values, and tab, LF and CR in bodies.
+/* eslint-disable no-control-regex -- matching control characters is the point */
 const CONTROL = /[\u0000-\u001f\u007f]/;
 const HEADER_CONTROL = /[\u0000-\u0008\u000a-\u001f\u007f]/;
 const BODY_CONTROL = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/;
+/* eslint-enable no-control-regex */
 /** Names that would reach an object's prototype, not a property of its own. */
 export const FORBIDDEN_NAMES = new Set(['__proto__', 'constructor', 'prototype']);
 const MAX_DEPTH = 32;
