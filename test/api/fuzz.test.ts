@@ -2,7 +2,8 @@
  * Every served route (/v1, /v0, /healthz, /codec…) fed generated requests, fast-check's way:
  * hostile path parameters, queries, headers, Basic credentials and JSON bodies derived from the
  * routes and the fields their schemas use. No answer is a 5xx, every refusal has the API's error
- * shape, and a refused request leaves no row in PostgreSQL and starts or signals no workflow.
+ * shape, a refused request leaves no row in PostgreSQL and starts or signals no workflow, and
+ * every mutating request has exactly one completed audit row.
  */
 import { Client, Connection } from '@temporalio/client';
 import type { FastifyInstance } from 'fastify';
@@ -59,6 +60,9 @@ async function countChanges(): Promise<void> {
   }
 }
 
+const auditRows = async () => Number((await sql<{ n: string }>`SELECT count(*) AS n FROM api_audit WHERE outcome <> 'pending'`.execute(t.db)).rows[0]!.n);
+const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+
 async function snapshot(): Promise<string> {
   const row = await sql<{ n: string }>`SELECT n FROM fuzz_changes`.execute(t.db);
   return row.rows[0]!.n;
@@ -85,11 +89,14 @@ describe('fuzzing every route', () => {
         fc.asyncProperty(requestsFor(route, tokens), async (req: FuzzRequest) => {
           const before = await snapshot();
           const changesBefore = workflowChanges.length;
+          const auditedBefore = MUTATING.has(req.method) ? await auditRows() : 0;
           const res = await api.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, ...(req.payload !== undefined ? { payload: req.payload } : {}) });
           sent++;
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
           const what = `${route}: ${req.method} ${req.url} ${JSON.stringify(req.headers)} ${req.payload ?? ''} → ${res.statusCode} ${res.body.slice(0, 300)}`;
           if (res.statusCode >= 500) failures.push(what);
+          // Every change and every refused attempt at one: exactly one completed audit row.
+          if (MUTATING.has(req.method) && (await auditRows()) !== auditedBefore + 1) failures.push(`not audited once: ${what}`);
           if (res.statusCode >= 400) {
             const path = req.url.split('?')[0]!;
             let parsed: unknown = null;
