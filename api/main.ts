@@ -8,6 +8,7 @@ import { switchDrivers } from '../drivers/switch/drivers';
 import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
 import { startNetworkAction } from './network-actions';
+import { DependencyMonitor } from './dependencies';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -16,7 +17,9 @@ async function main(): Promise<void> {
   const { codec, dataConverter } = dataConverterFromEnv();
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
   const db = connect(settings.DATABASE_URL, { max: 8 });
+  const monitor = new DependencyMonitor(temporal, db, { onChange: (name, up) => console.warn(`api: ${name} ${up ? 'is back' : 'is unavailable: its routes answer 503'}`) }).start();
   const app = await buildServer({
+    monitor,
     temporal,
     db,
     lab,

@@ -17,6 +17,7 @@ import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
 import { frameworkRefusals, installInputGuard } from './input-guard';
+import { installDependencyGate, type DependencyMonitor } from './dependencies';
 
 export interface ApiDeps {
   temporal: Client;
@@ -29,6 +30,8 @@ export interface ApiDeps {
   codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
   /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
   hil?: HilOptions;
+  /** Watches Temporal and PostgreSQL: routes that need one that is away answer 503 at once. */
+  monitor?: DependencyMonitor;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
@@ -74,12 +77,15 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   });
   installErrorHandler(app);
   installInputGuard(app);
+  if (deps.monitor) installDependencyGate(app, deps.monitor);
   tolerantJson(app);
   await installOpenApi(app);
 
   app.get('/healthz', async () => {
-    // Healthy means Temporal answers; the API holds no other state.
-    await deps.temporal.workflowService.getSystemInfo({});
+    // Healthy means Temporal answers; the API holds no other state. With a monitor, at once.
+    if (deps.monitor) {
+      if (!deps.monitor.state.temporal) throw new ApiError(503, 'TemporalUnavailable', 'Temporal is unavailable');
+    } else await deps.temporal.workflowService.getSystemInfo({});
     return { status: 'ok' };
   });
 
