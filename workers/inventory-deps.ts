@@ -9,6 +9,7 @@ import { getCredential } from '../db/credentials';
 import type { Keyring } from '../db/crypto';
 import { databaseInventory } from '../db/inventory';
 import { waitingForDatabase } from '../db/outage';
+import { portRefusal } from '../drivers/switch/port-rules';
 import { importLab, type ImportReport } from '../db/lab-import';
 import { readLabFile } from '../db/lab-plan';
 
@@ -52,7 +53,7 @@ export function inventoryOf(db: Kysely<Database>, lab: string): Inventory {
 
 /** Bring the inventory in line with a lab description file (idempotent: an unchanged file changes nothing). */
 export async function importLabFile(db: Kysely<Database>, path: string): Promise<ImportReport> {
-  return importLab(db, readLabFile(readFileSync(path, 'utf8'), path));
+  return importLab(db, readLabFile(readFileSync(path, 'utf8'), path), { portRefusal });
 }
 
 /** HIL networking actions as the workflow sees them: the plan from the tables, the outcome back into them. */

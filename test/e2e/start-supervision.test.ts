@@ -114,7 +114,9 @@ describe('npm start supervises', () => {
     const refused = await until('a 503', async () => {
       const res = await fetch(`${api}/v1/bookings/sup-1`, { headers: auth, signal: AbortSignal.timeout(5_000) });
       return res.status === 503 ? res : undefined;
-    }, 10_000, 100);
+    }, 10_000, 100).catch((err: Error) => {
+      throw new Error(`${err.message}; npm start said:\n${product.output().slice(-3000)}`);
+    });
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     expect(refused.headers.get('retry-after')).toBe('5');
     expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('TemporalUnavailable');
