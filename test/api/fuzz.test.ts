@@ -16,7 +16,7 @@ import { API_ADMIN_TOKEN, buildApiApp, HIL_ADMIN_PASSWORD } from '../db/helpers/
 import { requestsFor, type FuzzRequest } from './fuzz-requests';
 
 const RUNS_PER_ROUTE = Number(process.env.LAAS_FUZZ_RUNS ?? 0);
-const TOTAL = 2_400;
+const TOTAL = 2_100;
 
 let t: TempDatabase;
 let api: FastifyInstance;
@@ -95,14 +95,18 @@ describe('fuzzing every route', () => {
     const failures: string[] = [];
     let sent = 0;
     const statuses = new Map<number, number>();
+    const slowest: [number, string][] = [];
     for (const route of routes) {
       await fc.assert(
         fc.asyncProperty(requestsFor(route, tokens), async (req: FuzzRequest) => {
           const before = await snapshot();
           const changesBefore = workflowChanges.length;
           const auditedBefore = MUTATING.has(req.method) ? await auditRows() : 0;
+          const began = Date.now();
           const res = await api.inject({ method: req.method as 'GET', url: req.url, headers: req.headers, ...(req.payload !== undefined ? { payload: req.payload } : {}) });
           sent++;
+          slowest.push([Date.now() - began, `${req.method} ${req.url.slice(0, 80)} → ${res.statusCode}`]);
+          slowest.sort((a, b) => b[0] - a[0]).splice(5);
           statuses.set(res.statusCode, (statuses.get(res.statusCode) ?? 0) + 1);
           const what = `${route}: ${req.method} ${req.url} ${JSON.stringify(req.headers)} ${req.payload ?? ''} → ${res.statusCode} ${res.body.slice(0, 300)}`;
           if (res.statusCode >= 500) failures.push(what);
@@ -128,8 +132,9 @@ describe('fuzzing every route', () => {
         { numRuns: perRoute, seed: Number(process.env.LAAS_FUZZ_SEED ?? 20261205) },
       );
     }
+    console.log(`fuzz: slowest ${JSON.stringify(slowest)}`);
     expect(failures.slice(0, 20)).toEqual([]);
     expect(sent).toBeGreaterThanOrEqual(2_000);
-    console.log(`fuzz: ${sent} requests over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries(statuses))}`);
-  }, 240_000);
+    console.log(`fuzz: ${sent} requests over ${routes.length} routes; statuses ${JSON.stringify(Object.fromEntries(statuses))}; slowest ${JSON.stringify(slowest)}`);
+  }, 360_000);
 });
