@@ -29,7 +29,7 @@ export class DependencyMonitor {
 
   start(): this {
     void this.probe();
-    this.timer = setInterval(() => void this.probe(), this.options.everyMs ?? 1_000);
+    this.timer = setInterval(() => void this.probe(), this.options.everyMs ?? 500);
     this.timer.unref();
     return this;
   }
@@ -42,7 +42,7 @@ export class DependencyMonitor {
   async probe(): Promise<DependencyState> {
     if (this.probing) return this.state;
     this.probing = true;
-    const deadline = this.options.deadlineMs ?? 1_500;
+    const deadline = this.options.deadlineMs ?? 1_000;
     const within = <T>(p: Promise<T>) => Promise.race([p, new Promise<never>((_r, reject) => setTimeout(() => reject(new Error('no answer')), deadline).unref())]);
     try {
       const [temporal, database] = await Promise.all([

@@ -127,6 +127,8 @@ async function main(): Promise<void> {
       void stopAll(1);
     },
     maxRestarts: 3,
+    // Its ports are freed and the worker and API notice it gone before it comes back.
+    backoffMs: 3_000,
   });
   await temporal.start();
   const dev = devServer!;
