@@ -4,7 +4,16 @@ import { asStep, badInput } from './failures';
 import { heartbeating } from './heartbeat';
 import { labDirectory } from './lab-directory';
 import { attempt, type StepDone } from './power';
-import type { SwitchSession } from '../drivers/switch/switch';
+import type { SwitchDriver, SwitchSession } from '../drivers/switch/switch';
+
+function accepts(driver: SwitchDriver | undefined, port: string): boolean {
+  try {
+    driver?.validatePort(port);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 'credentials' | 'hostLogin' | 'drivers' | 'switchLock' | 'timing'>) {
   const lab = labDirectory(deps);
@@ -52,7 +61,8 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inv
         const plans = new Map(nics.map((n) => [n.nic, n]));
         for (const [sw, ports] of await portsBySwitch(host, [...plans.keys()], 'refuse')) {
           const driver = deps.drivers.switches[(await lab.switchOf(sw)).type];
-          ports.forEach((p) => driver?.validatePort(p.port));
+          // Refused here, before the switch is touched (a typed, non-retryable InvalidInput).
+          await asStep(() => Promise.resolve(ports.forEach((p) => driver?.validatePort(p.port))));
           beat.throwIfCancelled();
           await withSession(sw, async (session) => {
             for (const { nic, port } of ports) {
@@ -72,7 +82,11 @@ export function createSwitchActivities(deps: Pick<ActivityDeps, 'labName' | 'inv
     /** Undo of the switch step: the host's ports carry no VLAN. */
     async resetSwitchPorts({ host, nics }: { host: string; nics: string[] }): Promise<void> {
       await heartbeating(deps.timing, async (beat) => {
-        for (const [sw, ports] of await portsBySwitch(host, nics, 'skip')) {
+        for (const [sw, cabled] of await portsBySwitch(host, nics, 'skip')) {
+          // A port the driver refuses was refused before the step touched the switch: nothing to undo there.
+          const driver = deps.drivers.switches[(await lab.switchOf(sw)).type];
+          const ports = cabled.filter((p) => accepts(driver, p.port));
+          if (!ports.length) continue;
           beat.throwIfCancelled();
           await withSession(sw, async (session) => {
             for (const { port } of ports) await session.resetPort(port);

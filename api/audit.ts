@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
-import { recordAudit } from '../db/audit';
+import { beginAudit, finishAudit, recordAudit } from '../db/audit';
 import type { AuditActorKind } from '../db/tables/api-audit';
 
 declare module 'fastify' {
@@ -70,29 +70,55 @@ function subjectOf(request: FastifyRequest, payload: unknown): string | null {
   return null;
 }
 
+/** Seconds a client is told to wait when the database that must record its change is away. */
+export const RETRY_AFTER_S = 5;
+
+const pending = new WeakMap<FastifyRequest, string>();
+
+function unavailable(request: FastifyRequest) {
+  const message = 'the database that records every change is unavailable; nothing was changed, try again';
+  // HIL's clients read {type, msg} under /v0; everything else the API's own shape.
+  return request.url.startsWith('/v0') ? { type: 'ServiceUnavailable', msg: message } : { error: { type: 'DatabaseUnavailable', message } };
+}
+
 /**
- * Records every mutating call (who, what, when, outcome) before its answer leaves, so a client
- * that saw an answer can count on the record. A failure to record is logged loudly; the change
- * itself has already happened and cannot be taken back here.
+ * Every mutating call is recorded (who, what, when, outcome). A call that reaches its handler is
+ * written ahead: a pending row goes in before the handler changes anything (starts a workflow,
+ * writes a table), and is completed with the answer's status in onSend. When that first write
+ * fails the change is refused with 503 and Retry-After: nothing is done unaudited. A call refused
+ * before its handler (authentication, validation) is recorded in one row as it is answered.
  */
 export function installAudit(app: FastifyInstance, options: AuditOptions): void {
+  const entryOf = (request: FastifyRequest, payload: unknown) => {
+    const route = request.routeOptions.url ?? request.url.split('?')[0]!;
+    return {
+      ...(options.actorOf(request) ?? ANONYMOUS),
+      action: request.routeOptions.config.audit ?? `${request.method} ${route}`,
+      method: request.method,
+      path: request.url.split('?')[0]!,
+      subject: subjectOf(request, payload),
+      detail: options.detailOf?.(request) ?? {},
+      requestId: request.id,
+    };
+  };
+  app.addHook('preHandler', async (request, reply) => {
+    if (!MUTATING.has(request.method)) return;
+    try {
+      pending.set(request, await beginAudit(options.db, entryOf(request, undefined)));
+    } catch (err) {
+      request.log.error({ err: { message: (err as Error).message } }, 'audit record failed: change refused');
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send(unavailable(request));
+    }
+  });
   app.addHook('onSend', async (request, reply, payload) => {
     if (!MUTATING.has(request.method)) return payload;
-    const actor = options.actorOf(request) ?? ANONYMOUS;
-    const route = request.routeOptions.url ?? request.url.split('?')[0]!;
+    const errorType = reply.statusCode >= 400 ? errorTypeOf(payload) : null;
+    const id = pending.get(request);
     try {
-      await recordAudit(options.db, {
-        ...actor,
-        action: request.routeOptions.config.audit ?? `${request.method} ${route}`,
-        method: request.method,
-        path: request.url.split('?')[0]!,
-        subject: subjectOf(request, payload),
-        status: reply.statusCode,
-        errorType: reply.statusCode >= 400 ? errorTypeOf(payload) : null,
-        detail: options.detailOf?.(request) ?? {},
-        requestId: request.id,
-      });
+      if (id !== undefined) await finishAudit(options.db, id, { status: reply.statusCode, errorType, subject: subjectOf(request, payload) });
+      else if (reply.statusCode !== 503 || errorType !== 'DatabaseUnavailable') await recordAudit(options.db, { ...entryOf(request, payload), status: reply.statusCode, errorType });
     } catch (err) {
+      // The pending row stays: the change is on record, only its answer is not.
       request.log.error({ err: { message: (err as Error).message } }, 'audit record failed');
     }
     return payload;

@@ -1,5 +1,12 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
+import { isDatabaseUnavailable } from '../db/outage';
+
+/** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: Temporal did not answer (down, restarting, unreachable). */
+function isTemporalUnavailable(err: unknown): boolean {
+  const code = (err as { code?: unknown } | null)?.code;
+  return (err as Error | null)?.name === 'ServiceError' ? isTemporalUnavailable((err as { cause?: unknown }).cause) : code === 14 || code === 4;
+}
 
 /** An error the API answers with: HTTP status, a stable type, a message naming what is wrong. */
 export class ApiError extends Error {
@@ -20,7 +27,10 @@ export function errorBody(type: string, message: string, details?: unknown) {
 /** One error body for every route: `{ error: { type, message, details? } }`. */
 export function installErrorHandler(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError | ApiError, request, reply) => {
-    if (err instanceof ApiError) return reply.status(err.status).send(errorBody(err.type, err.message, err.details));
+    if (err instanceof ApiError) {
+      if (err.status === 503) reply.header('retry-after', '5');
+      return reply.status(err.status).send(errorBody(err.type, err.message, err.details));
+    }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({
         field: fieldOf(v.instancePath, (v.params as { issue?: { path?: PropertyKey[] } } | undefined)?.issue?.path),
@@ -28,6 +38,15 @@ export function installErrorHandler(app: FastifyInstance): void {
       }));
       const first = issues[0]!;
       return reply.status(400).send(errorBody('InvalidRequest', `${first.field || 'body'}: ${first.message}`, { issues }));
+    }
+    // A dependency that is away is the client's cue to come back, not an internal error.
+    if (isDatabaseUnavailable(err) || isTemporalUnavailable(err)) {
+      const temporal = !isDatabaseUnavailable(err);
+      request.log.warn({ err: { message: err.message } }, 'dependency unavailable');
+      return reply
+        .status(503)
+        .header('retry-after', '5')
+        .send(errorBody(temporal ? 'TemporalUnavailable' : 'DatabaseUnavailable', `${temporal ? 'Temporal' : 'the database'} is unavailable; try again shortly`));
     }
     const status = typeof err.statusCode === 'number' && err.statusCode >= 400 ? err.statusCode : 500;
     if (status >= 500) request.log.error({ err }, 'request failed');

@@ -4,19 +4,23 @@ import { loadLab } from '../config/load-lab';
 import { buildServer } from './server';
 import { connect } from '../db/connection';
 import { keyringFromEnv } from '../db/crypto';
-import { switchDrivers } from '../drivers/switch/drivers';
+import { checkPortFor } from '../drivers/switch/port-rules';
 import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
 import { startNetworkAction } from './network-actions';
+import { DependencyMonitor } from './dependencies';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
   const lab = loadLab(settings.LAAS_LAB_FILE);
-  const connection = await Connection.connect({ address: settings.TEMPORAL_ADDRESS });
+  // Lazy: the API starts (and answers 503 on the routes that need Temporal) while Temporal is away.
+  const connection = Connection.lazy({ address: settings.TEMPORAL_ADDRESS });
   const { codec, dataConverter } = dataConverterFromEnv();
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
   const db = connect(settings.DATABASE_URL, { max: 8 });
+  const monitor = new DependencyMonitor(temporal, db, { onChange: (name, up) => console.warn(`api: ${name} ${up ? 'is back' : 'is unavailable: its routes answer 503'}`) }).start();
   const app = await buildServer({
+    monitor,
     temporal,
     db,
     lab,
@@ -27,7 +31,7 @@ async function main(): Promise<void> {
       keyring: keyringFromEnv().keyring,
       adminPassword: settings.LAAS_ADMIN_PASSWORD,
       // Port names are checked by the switch type's own grammar; checking touches no switch.
-      validatePort: (type, port) => switchDrivers[type]?.validatePort(port),
+      validatePort: (type, port) => checkPortFor(type, port),
       // No power driver here: BMCs are reached by the lab's worker only, so power calls run as workflows on its queue.
       // A recorded connect/detach starts its workflow at once (status_id = workflow id).
       onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),

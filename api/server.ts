@@ -19,6 +19,8 @@ import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
+import { frameworkRefusals, installInputGuard } from './input-guard';
+import { installDependencyGate, type DependencyMonitor } from './dependencies';
 
 export interface ApiDeps {
   temporal: Client;
@@ -31,6 +33,8 @@ export interface ApiDeps {
   codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
   /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
   hil?: HilOptions;
+  /** Watches Temporal and PostgreSQL: routes that need one that is away answer 503 at once. */
+  monitor?: DependencyMonitor;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
@@ -63,6 +67,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   const app = Fastify({
     logger: deps.logger ?? false,
     bodyLimit: 256 * 1024,
+    ...frameworkRefusals,
     // Credentials and tokens must never reach the log.
     ...(deps.logger ? { logger: { ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: ['req.headers.authorization'] } } : {}),
   }).withTypeProvider<ZodTypeProvider>();
@@ -74,12 +79,16 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     for (const method of [route.method].flat()) if (method !== 'HEAD') routes.push(`${method} ${route.url}`);
   });
   installErrorHandler(app);
+  installInputGuard(app);
+  if (deps.monitor) installDependencyGate(app, deps.monitor);
   tolerantJson(app);
   await installOpenApi(app);
 
   app.get('/healthz', async () => {
-    // Healthy means Temporal answers; the API holds no other state.
-    await deps.temporal.workflowService.getSystemInfo({});
+    // Healthy means Temporal answers; the API holds no other state. With a monitor, at once.
+    if (deps.monitor) {
+      if (!deps.monitor.state.temporal) throw new ApiError(503, 'TemporalUnavailable', 'Temporal is unavailable');
+    } else await deps.temporal.workflowService.getSystemInfo({});
     return { status: 'ok' };
   });
 

@@ -2,14 +2,37 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './database';
 
+/**
+ * A pg pool whose every connection has its 'error' handled. pg emits 'error' on a client whose
+ * connection dies (server restart, network cut, failover); the pool listens only while a client
+ * is idle, so a client checked out at that moment (a query or transaction in flight) would crash
+ * the process with an unhandled 'error'. The query in flight still fails with its own error,
+ * which the caller sees and retries; the broken client is not returned to the pool.
+ */
+export function resilientPool(databaseUrl: string, options: { max?: number; label?: string; connectTimeoutMs?: number } = {}): pg.Pool {
+  const label = options.label ?? 'database';
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    // An unreachable server fails a query in seconds instead of hanging it.
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 10_000,
+    keepAlive: true,
+  });
+  let lastWarned = 0;
+  const warn = (what: string, err: Error) => {
+    // One line per outage burst, not one per connection.
+    if ((err as { code?: string }).code === '57P01' || Date.now() - lastWarned < 5_000) return;
+    lastWarned = Date.now();
+    console.warn(`${label}: ${what}: ${err.message}`);
+  };
+  pool.on('error', (err) => warn('idle connection lost', err));
+  pool.on('connect', (client) => client.on('error', (err) => warn('connection lost', err)));
+  return pool;
+}
+
 // timestamptz and tstzrange come back as strings unless told otherwise; keep Date for timestamptz.
 export function connect(databaseUrl: string, options: { max?: number } = {}): Kysely<Database> {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max: options.max ?? 10 });
-  // An idle connection closed by the server (restart, failover, a dropped test database) is not a
-  // reason to crash the process: the pool replaces it on the next query, which reports its own error.
-  pool.on('error', (err) => {
-    if ((err as { code?: string }).code !== '57P01') console.warn(`database: idle connection lost: ${err.message}`);
-  });
+  const pool = resilientPool(databaseUrl, options);
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 
@@ -19,7 +42,9 @@ export async function ensureDatabase(databaseUrl: string): Promise<'created' | '
   const name = decodeURIComponent(url.pathname.replace(/^\//, ''));
   if (!/^[a-zA-Z_][a-zA-Z0-9_-]{0,62}$/.test(name)) throw new Error(`database name ${JSON.stringify(name)} in DATABASE_URL is not a plain identifier`);
   url.pathname = '/postgres';
-  const client = new pg.Client({ connectionString: url.toString() });
+  const client = new pg.Client({ connectionString: url.toString(), connectionTimeoutMillis: 10_000 });
+  // A connection lost mid-way fails the query below; the event itself must not crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   try {
     const found = await client.query('SELECT 1 FROM pg_database WHERE datname = $1', [name]);
@@ -33,6 +58,6 @@ export async function ensureDatabase(databaseUrl: string): Promise<'created' | '
     }
     return 'created';
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }

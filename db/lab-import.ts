@@ -23,7 +23,22 @@ class DryRun extends Error {
  * the file does not mention are left alone and reported; the NICs of a host it describes
  * are exactly the file's. Every problem is found before anything is written.
  */
-export async function importLab(db: Kysely<Database>, plan: LabPlan, options: { dryRun?: boolean } = {}): Promise<ImportReport> {
+export async function importLab(
+  db: Kysely<Database>,
+  plan: LabPlan,
+  options: { dryRun?: boolean; portRefusal?: (switchType: string, port: string) => string | null } = {},
+): Promise<ImportReport> {
+  // Ports the switch type's driver would refuse (drivers/switch/port-rules.ts), each with its path in the file.
+  const refusal = options.portRefusal;
+  if (refusal) {
+    const types = new Map(plan.switches.map((s) => [s.name, s.type]));
+    const problems = plan.hosts.flatMap((h) => h.nics).flatMap((n) => {
+      const type = types.get(n.switch);
+      const why = type === undefined ? null : refusal(type, n.port);
+      return why ? [`${n.path}.port: ${why}`] : [];
+    });
+    if (problems.length) throw new LabImportError(plan.source, problems);
+  }
   try {
     return await db.transaction().execute(async (trx) => {
       // Two imports at once would each see the other's half: one at a time.

@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
 import { BlockedError, DuplicateError, NotFoundError, pgCode, PG_UNIQUE_VIOLATION } from './errors';
 import { hostHoldings } from './holdings';
@@ -47,19 +47,48 @@ export async function deleteProject(db: Kysely<Database>, name: string): Promise
  * exclusion constraint refuses it while a booking or another project holds the
  * node now or later. `authorize` runs once the project is known (HIL's order: not found, then authorization).
  */
-export async function connectNode(db: Kysely<Database>, projectName: string, node: string, authorize?: (project: string) => void): Promise<void> {
+/**
+ * A project takes a node from now on. `bounded` (a caller who is not an administrator): the hold
+ * ends at the lab's maximum lease, like a booking's, and connecting the node again renews it;
+ * administrators' holds stay open-ended (maintenance).
+ */
+export async function connectNode(db: Kysely<Database>, projectName: string, node: string, authorize?: (project: string) => void, options: { bounded?: boolean } = {}): Promise<void> {
   await transact(db, async (trx) => {
     const project = await getProject(trx, projectName);
     authorize?.(project.name);
     const host = await getHost(trx, node);
     if (host.state !== 'available') throw new BlockedError(`Node ${node} is in ${host.state}`, { node });
+    const lab = options.bounded ? await trx.selectFrom('labs').select('max_lease_hours').where('id', '=', host.lab_id).executeTakeFirstOrThrow() : null;
+    const during = lab ? sql<string>`tstzrange(now(), now() + ${lab.max_lease_hours} * interval '1 hour', '[)')` : fromNowSql();
     const row = await trx
       .insertInto('host_allocations')
-      .values({ host_id: host.id, project_id: project.id, during: fromNowSql() })
+      .values({ host_id: host.id, project_id: project.id, during })
       .onConflict((oc) => oc.doNothing())
       .returning('id')
       .executeTakeFirst();
     if (row) return;
+    if (lab) {
+      // Renewal: the project's own bounded hold moves its end to a full lease from now (if nothing else is booked then).
+      const until = sql<string>`now() + ${lab.max_lease_hours} * interval '1 hour'`;
+      const clash = await trx
+        .selectFrom('host_allocations')
+        .select('booking_id')
+        .where('host_id', '=', host.id)
+        .where((eb) => eb.or([eb('project_id', 'is', null), eb('project_id', '!=', project.id)]))
+        .where(sql<boolean>`during && tstzrange(now(), ${until}, '[)')`)
+        .executeTakeFirst();
+      const renewed = clash
+        ? undefined
+        : await trx
+            .updateTable('host_allocations')
+            .set({ during: sql<string>`tstzrange(lower(during), ${until}, '[)')` })
+            .where('host_id', '=', host.id)
+            .where('project_id', '=', project.id)
+            .where(sql<boolean>`upper(during) > now()`)
+            .returning('id')
+            .executeTakeFirst();
+      if (renewed) return;
+    }
     const held = (await hostHoldings(trx, host.id))[0];
     if (!held || held.project) throw new BlockedError('Node is already owned by a project.', { node });
     throw new BlockedError(`Node ${node} is booked (booking ${held.bookingId}) from ${held.start.toISOString()}`, { node, bookingId: held.bookingId });

@@ -4,6 +4,8 @@ import { isAbsolute, join } from 'node:path';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
+import { Supervised } from './lib/supervise';
+import { refuseBusyPorts } from './lib/ports';
 import { prepareDatabase } from './db-migrate';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
@@ -15,12 +17,13 @@ import type { RealLab } from '../sim/real-lab';
 /**
  * `npm start`: the whole product on one machine. Temporal dev server (state in .data/, UI on
  * :8233), the database and its schema, the worker driving the simulated lab, and the API.
- * Ctrl-C stops everything it started.
+ * Ctrl-C stops everything it started. A worker, API or dev server that dies is restarted with
+ * back-off and the operator is told (scripts/lib/supervise.ts).
  */
 const root = join(import.meta.dirname, '..');
 const settings = loadSettings();
 const lab = loadLab(join(root, settings.LAAS_LAB_FILE));
-const children: ChildProcess[] = [];
+const supervised: Supervised[] = [];
 let devServer: DevServer | undefined;
 let realPeers: RealLab | undefined;
 let stopping = false;
@@ -33,6 +36,8 @@ async function stopAll(code: number): Promise<never> {
   if (stopping) process.exit(code);
   stopping = true;
   say('stopping...');
+  for (const s of supervised) s.cancel();
+  const children = supervised.map((s) => s.current).filter((c): c is ChildProcess => c !== undefined);
   await Promise.all(
     children.map(
       (c) =>
@@ -50,16 +55,20 @@ async function stopAll(code: number): Promise<never> {
   process.exit(code);
 }
 
-function run(name: string, script: string): ChildProcess {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(root, script)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env });
-  child.once('exit', (code, signal) => {
-    if (!stopping) {
-      say(`${name} exited (${signal ?? code}); stopping the rest`);
+/** A process of the product, restarted with back-off when it dies (scripts/lib/supervise.ts). */
+async function run(name: string, script: string): Promise<Supervised> {
+  const s = new Supervised({
+    name,
+    start: () => spawn(process.execPath, ['--import', 'tsx', join(root, script)], { stdio: ['ignore', 'inherit', 'inherit'], env: process.env }),
+    say,
+    stopping: () => stopping,
+    giveUp: (reason) => {
+      say(`${reason}; stopping everything`);
       void stopAll(1);
-    }
+    },
   });
-  children.push(child);
-  return child;
+  supervised.push(s);
+  return s.start();
 }
 
 /** The lab description into the inventory (idempotent), so the worker and the HIL API see its hosts. */
@@ -95,15 +104,34 @@ async function main(): Promise<void> {
   mkdirSync(dataDir, { recursive: true });
   const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
+  // Before anything starts (and long before the banner): another stack on these ports is refused.
+  await refuseBusyPorts([
+    { what: 'Temporal', host: '127.0.0.1', port: Number(port) },
+    { what: 'Temporal UI', host: '127.0.0.1', port: Number(port) + 1000 },
+    { what: 'API', host: settings.LAAS_API_HOST, port: settings.LAAS_API_PORT },
+  ]);
   say('starting the Temporal dev server...');
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
-  devServer = await startDevServer({
-    cli: temporalCli(root),
-    port: Number(port),
-    uiPort: Number(port) + 1000,
-    dbFile: join(dataDir, 'temporal.db'),
-    uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
+  const cli = temporalCli(root);
+  // A dev server that dies is started again on the same file (its state survives); if it will not come back, everything stops.
+  const temporal = new Supervised({
+    name: 'the Temporal dev server',
+    start: async () => {
+      devServer = await startDevServer({ cli, port: Number(port), uiPort: Number(port) + 1000, dbFile: join(dataDir, 'temporal.db'), uiCodecEndpoint: `${api}${CODEC_PREFIX}` });
+      return devServer.process;
+    },
+    say,
+    stopping: () => stopping,
+    giveUp: (reason) => {
+      say(`${reason}: without Temporal no booking can run; stopping everything`);
+      void stopAll(1);
+    },
+    maxRestarts: 3,
+    // Its ports are freed and the worker and API notice it gone before it comes back.
+    backoffMs: 3_000,
   });
+  await temporal.start();
+  const dev = devServer!;
   await prepareDatabase(settings.DATABASE_URL, say);
   if (process.env.LAAS_REAL_PEERS === '1') {
     // --- LAAS_REAL_PEERS=1: start the real peers, register them, and point the worker and API at their lab file.
@@ -114,16 +142,16 @@ async function main(): Promise<void> {
   } else {
     await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
   }
-  run('worker', 'workers/main.ts');
-  run('api', 'api/main.ts');
+  await run('worker', 'workers/main.ts');
+  await run('api', 'api/main.ts');
 
   await waitForHealth(`${api}/healthz`);
   if (stopping) return;
   if (realPeers) say(`lab "${realPeers.name}" on real peers: ${realPeers.hosts.map((h) => h.name).join(', ')} (description: ${realPeers.labFile})`);
   else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
-  say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
-  say(`Temporal     ${devServer.address} (gRPC)`);
+  say(`Temporal UI  ${dev.uiUrl}/namespaces/default/workflows`);
+  say(`Temporal     ${dev.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
   say(`database     ${settings.DATABASE_URL}`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);

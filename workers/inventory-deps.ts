@@ -8,6 +8,8 @@ import { allocateBooking, extendBooking, releaseBooking, substituteHost } from '
 import { getCredential } from '../db/credentials';
 import type { Keyring } from '../db/crypto';
 import { databaseInventory } from '../db/inventory';
+import { waitingForDatabase } from '../db/outage';
+import { portRefusal } from '../drivers/switch/port-rules';
 import { importLab, type ImportReport } from '../db/lab-import';
 import { readLabFile } from '../db/lab-plan';
 
@@ -39,17 +41,19 @@ export function databaseAllocator(db: Kysely<Database>): Allocator {
 }
 
 /** Device credentials sealed in PostgreSQL, opened only inside the activity that needs them. */
+// Device steps read the inventory and credentials as they start: during a database outage they
+// wait for it (heartbeating) instead of spending the step's attempts on it.
 export function databaseCredentials(db: Kysely<Database>, keyring: Keyring): CredentialStore {
-  return { get: (name) => getCredential(db, keyring, name) };
+  return waitingForDatabase<CredentialStore>({ get: (name) => getCredential(db, keyring, name) });
 }
 
 export function inventoryOf(db: Kysely<Database>, lab: string): Inventory {
-  return databaseInventory(db, lab);
+  return waitingForDatabase(databaseInventory(db, lab));
 }
 
 /** Bring the inventory in line with a lab description file (idempotent: an unchanged file changes nothing). */
 export async function importLabFile(db: Kysely<Database>, path: string): Promise<ImportReport> {
-  return importLab(db, readLabFile(readFileSync(path, 'utf8'), path));
+  return importLab(db, readLabFile(readFileSync(path, 'utf8'), path), { portRefusal });
 }
 
 /** HIL networking actions as the workflow sees them: the plan from the tables, the outcome back into them. */

@@ -1,14 +1,13 @@
 import { NativeConnection } from '@temporalio/worker';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
-import { connect } from '../db/connection';
+import { connect, resilientPool } from '../db/connection';
 import { keyringFromEnv } from '../db/crypto';
 import { MemoryHostKeyStore } from '../drivers/host/host-key-book';
 import { createWorker, taskQueueOf } from './worker';
 import { databaseEvents, simCredentials } from './sim-deps';
 import { databaseAllocator, databaseCredentials, databaseNetworkActions, inventoryOf } from './inventory-deps';
 import { Client, Connection } from '@temporalio/client';
-import pg from 'pg';
 import { withSwitchLock } from '../drivers/switch/lock';
 import { listPendingNetworkActions } from '../db/network-actions';
 import { startNetworkAction } from '../api/network-actions';
@@ -23,8 +22,7 @@ async function main(): Promise<void> {
   const settings = loadSettings();
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const db = connect(settings.DATABASE_URL, { max: 8 });
-  const lockPool = new pg.Pool({ connectionString: settings.DATABASE_URL, max: 4 });
-  lockPool.on('error', (err) => console.warn(`switch lock: idle connection lost: ${err.message}`));
+  const lockPool = resilientPool(settings.DATABASE_URL, { max: 4, label: 'switch lock' });
   const inventory = inventoryOf(db, lab.name);
   const credentials = isSimulatedLab(lab) ? simCredentials : databaseCredentials(db, keyringFromEnv().keyring);
   const hostKeys = new MemoryHostKeyStore();

@@ -32,21 +32,25 @@ import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type Allocation, type Boo
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 const refusals = ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'LeaseTooLong', 'BookingReleased', 'UnknownBooking'];
+// Bookkeeping is PostgreSQL's: it keeps trying through an outage of many minutes (the bound, not a
+// count of attempts, decides), so a booking waits for the database instead of failing.
 const bookkeeping = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30s',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: refusals },
+  scheduleToCloseTimeout: '30m',
+  retry: { ...retry, nonRetryableErrorTypes: refusals },
 });
+// Attempts also pay for workers that died (a heartbeat timeout each): more of them, under a time bound.
 const bookingSteps = wf.proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '20m',
-  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes: ['InvalidInput', 'DirectoryAuthFailed', 'AccountTaken'] },
+  scheduleToCloseTimeout: '30m',
+  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'DirectoryAuthFailed', 'AccountTaken'] },
 });
 const undo = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, maximumAttempts: 8 },
+  scheduleToCloseTimeout: '45m',
+  retry: { ...retry, maximumAttempts: 12 },
 });
 
 class ReleaseBeforeActive extends Error {}

@@ -10,34 +10,39 @@ import { HOST_STEPS, type HoldDecision, type HostInput, type HostStatus, type Ho
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
 const nonRetryableErrorTypes = ['InvalidInput', 'BmcAuthFailed', 'SwitchAuthFailed', 'HostAuthFailed', 'FogAuthFailed', 'FogHostNotFound', 'HostKeyMismatch'];
 
+// Attempts are counted generously under a schedule-to-close bound: a worker that died costs its
+// step an attempt (a heartbeat timeout), which is no fault of the host. Non-retryable types stay so.
 const power = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2m',
   heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '10m',
-  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
+  scheduleToCloseTimeout: '20m',
+  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes },
 });
+// Imaging resumes the deploy it finds running (activities/imaging.ts), so a restart costs no deploy.
 const imaging = wf.proxyActivities<Activities>({
   startToCloseTimeout: '90m',
   heartbeatTimeout: '1m',
-  retry: { ...retry, maximumAttempts: 2, nonRetryableErrorTypes },
+  scheduleToCloseTimeout: '4h',
+  retry: { ...retry, maximumAttempts: 5, nonRetryableErrorTypes },
 });
 const switching = wf.proxyActivities<Activities>({
   startToCloseTimeout: '5m',
   heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '20m',
-  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
+  scheduleToCloseTimeout: '30m',
+  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes },
 });
 const hostConfig = wf.proxyActivities<Activities>({
   startToCloseTimeout: '30m',
   heartbeatTimeout: '1m',
-  retry: { ...retry, maximumAttempts: 4, nonRetryableErrorTypes },
+  scheduleToCloseTimeout: '2h',
+  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
 });
 // Undos keep trying longer: what they fail to remove becomes an operator's chore.
 const undo = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, maximumAttempts: 8, nonRetryableErrorTypes },
+  scheduleToCloseTimeout: '45m',
+  retry: { ...retry, maximumAttempts: 12, nonRetryableErrorTypes },
 });
 
 /**

@@ -5,8 +5,8 @@ import { failureOf } from './saga';
 // A switch that does not answer must turn into ERROR within minutes, never a PENDING forever.
 const onSwitch = wf.proxyActivities<Activities>({
   startToCloseTimeout: '2m',
-  scheduleToCloseTimeout: '10m',
-  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 5, nonRetryableErrorTypes: ['InvalidInput', 'SwitchAuthFailed', 'SwitchRejected'] },
+  scheduleToCloseTimeout: '20m',
+  retry: { initialInterval: '2s', backoffCoefficient: 2, maximumInterval: '30s', maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'SwitchAuthFailed', 'SwitchRejected'] },
 });
 // Recording the outcome keeps trying: the database coming back is only a matter of time.
 const record = wf.proxyActivities<Activities>({

@@ -52,7 +52,8 @@ export function installAuthentication(app: FastifyInstance, deps: Authentication
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const header = request.headers.authorization;
-    const given = header?.startsWith('Bearer ') ? header.slice(7).trim() : null;
+    // The scheme is case-insensitive (RFC 7235): Bearer, bearer, BEARER.
+    const given = header ? (/^bearer[ \t]+(.+)$/is.exec(header)?.[1]?.trim() ?? null) : null;
     if (!given) throw new ApiError(401, 'Unauthenticated', 'missing bearer token (Authorization: Bearer <token>)');
     const principal = await resolve(deps, given);
     principals.set(request, await withOnBehalfOf(deps, principal, request.headers[ON_BEHALF_OF]));

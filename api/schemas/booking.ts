@@ -21,8 +21,11 @@ export const hostRequest = z
     image: z.string().min(1).max(128),
     /** The OS host name: RFC 1123 labels (letters, digits, inner hyphens). */
     hostname: z.string().max(64).superRefine(deviceValue(hostnameProblem)).optional(),
-    /** NIC OS name (eno1) → the booking networks on it. */
-    interfaces: z.record(z.string().max(15), z.array(interfaceNetwork).min(1)),
+    /** NIC OS name (eno1) → the booking networks on it; never a prototype's name. */
+    interfaces: z.record(
+      z.string().regex(/^(?!(__proto__|constructor|prototype)$)[a-zA-Z0-9._-]{1,15}$/, 'an interface name such as eno1'),
+      z.array(interfaceNetwork).min(1),
+    ),
   })
   .strict()
   .refine((h) => (h.name === undefined) !== (h.flavor === undefined), { message: 'give exactly one of name and flavor', path: ['name'] })
@@ -131,7 +134,9 @@ export const holdBody = z.object({ action: z.enum(['retry', 'abort']), host: nam
 export const eventsQuery = z.object({
   after: z
     .string()
-    .regex(/^\d+$/, 'an event id')
+    .regex(/^\d{1,19}$/, 'an event id')
+    // Event ids are PostgreSQL bigints: past 2^63 - 1 the database would refuse the comparison.
+    .refine((v) => BigInt(v) <= 9223372036854775807n, 'an event id (at most 9223372036854775807)')
     .optional()
     .describe('Only events after this event id (the id of the last event seen)'),
 });

@@ -2,6 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { BadArgumentError } from '../../db/errors';
 import { importLab } from '../../db/lab-import';
+import { portRefusal } from '../../drivers/switch/port-rules';
 import { readLabFile } from '../../db/lab-plan';
 import { SWITCH_TYPES } from '../../db/switches';
 import type { SwitchType } from '../../db/tables/switches';
@@ -37,7 +38,7 @@ export function register(program: Command, ctx: CliContext): void {
         throw new BadArgumentError(`cannot read ${file}: ${(err as Error).message}`);
       }
       const plan = readLabFile(text, file, { lab: opts.lab, switchType: opts.switchType as SwitchType | undefined, flavor: opts.flavor });
-      const report = await withDb(ctx, (db) => importLab(db, plan, { dryRun: opts.dryRun }));
+      const report = await withDb(ctx, (db) => importLab(db, plan, { dryRun: opts.dryRun, portRefusal }));
       if (opts.json) return print(ctx, JSON.stringify({ ...report, dryRun: !!opts.dryRun }, null, 2));
       const heading = report.changes.length ? `${opts.dryRun ? 'would change' : 'changed'} lab ${report.lab}:` : `lab ${report.lab}: nothing to change`;
       print(ctx, [heading, ...report.changes.map((c) => `  ${c}`), ...report.warnings.map((w) => `warning: ${w}`)].join('\n'));

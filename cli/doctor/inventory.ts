@@ -12,6 +12,8 @@ import type { LabFile } from './lab-file';
 export function openDatabase(url: string, connectTimeoutMs: number): Kysely<Database> {
   const pool = new pg.Pool({ connectionString: url, max: 2, connectionTimeoutMillis: connectTimeoutMs });
   pool.on('error', () => undefined);
+  // A connection lost while checked out emits 'error' on the client: handled, the query reports it.
+  pool.on('connect', (client) => client.on('error', () => undefined));
   return new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
 }
 

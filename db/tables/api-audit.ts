@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable } from 'kysely';
 
 export type AuditActorKind = 'anonymous' | 'admin' | 'user' | 'dashboard';
-export type AuditOutcome = 'ok' | 'refused' | 'failed';
+export type AuditOutcome = 'ok' | 'refused' | 'failed' | 'pending';
 
 /** One mutating API call: who, what, when, and how it ended. Append-only. */
 export interface ApiAuditTable {
@@ -20,8 +20,9 @@ export interface ApiAuditTable {
   path: string;
   /** The booking (or other thing) acted on, when there is one. */
   subject: string | null;
-  status: number;
-  /** ok (2xx/3xx), refused (4xx: nothing was done), failed (5xx). */
+  /** The answer's status; null while the change is under way (outcome pending). */
+  status: number | null;
+  /** ok (2xx/3xx), refused (4xx: nothing was done), failed (5xx); pending: recorded before the change, its answer never recorded. */
   outcome: AuditOutcome;
   error_type: string | null;
   /** A few request fields that say what changed (never keys, passwords or tokens). */

@@ -7,6 +7,7 @@ import type { DirectoryDriver, VpnAccount, VpnAccountRequest } from '../../drive
 import { AccountTaken, VpnAccountMissing } from '../../drivers/directory/directory';
 import type { Headnode, HeadnodeDriver, HeadnodeSpec } from '../../drivers/headnode/headnode';
 import { InvalidInput } from '../../drivers/errors';
+import { SIM_PORT } from '../../drivers/switch/port-rules';
 import type { SimLab } from './lab';
 import { randomBytes } from 'node:crypto';
 
@@ -83,7 +84,6 @@ export class SimImaging implements ImagingDriver {
   }
 }
 
-const SIM_PORT = /^Ethernet1\/([1-9]|[1-4][0-9])$/;
 
 export class SimSwitch implements SwitchDriver {
   readonly type = 'sim';

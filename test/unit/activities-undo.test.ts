@@ -2,7 +2,7 @@
 // again when they are retried: with nothing to undo they succeed and leave the lab as it is.
 import { describe, expect, it } from 'vitest';
 import type { Activities } from '../../activities';
-import { activityEnv, simActivities } from './activities-support';
+import { activityEnv, simActivities, simLabDescription } from './activities-support';
 
 const networkInput = {
   host: 'sim-01',
@@ -37,6 +37,20 @@ describe('undos with nothing to undo', () => {
     await activityEnv(lab.simLab).run(() => lab.activities.configureSwitchPorts({ host: 'sim-01', nics }));
     expect(lab.simLab.residue()).toEqual(['sim-switch Ethernet1/1: VLANs {"native":1001,"tagged":[1002]}']);
     await activityEnv(lab.simLab).run(() => lab.activities.resetSwitchPorts({ host: 'sim-01', nics: ['eno1', 'eno9'] }));
+    expect(lab.simLab.residue()).toEqual([]);
+  });
+
+  it('an undo whose step was refused by validation before touching the switch counts as done', async () => {
+    // A port the simulated switch's driver refuses (it has Ethernet1/1 to Ethernet1/48).
+    const description = simLabDescription();
+    const host = description.hosts.find((h) => h.name === 'sim-01')!;
+    host.nics = host.nics.map((n) => (n.name === 'eno2' ? { ...n, port: 'Ethernet1/60' } : n));
+    const lab = simActivities({ lab: description });
+    const nics = [{ nic: 'eno2', native: { network: 'public', vlan: 1001 }, tagged: [] }];
+    const refused = await activityEnv(lab.simLab).run(() => lab.activities.configureSwitchPorts({ host: 'sim-01', nics })).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ type: 'InvalidInput', nonRetryable: true });
+    expect(lab.simLab.residue()).toEqual([]);
+    await activityEnv(lab.simLab).run(() => lab.activities.resetSwitchPorts({ host: 'sim-01', nics: ['eno1', 'eno2'] }));
     expect(lab.simLab.residue()).toEqual([]);
   });
 });

@@ -30,7 +30,9 @@ export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.post<ProjectParams>('/project/:project/connect_node', async (request, reply) => {
     const { node } = parseBody(nodeBody, request.body);
-    await connectNode(db, request.params.project, node, (project) => requireProjectAccess(callerOf(request), project));
+    // Issue 18: a member's hold ends at the lab's maximum lease (renewed by connecting again); an administrator's is open-ended.
+    const caller = callerOf(request);
+    await connectNode(db, request.params.project, node, (project) => requireProjectAccess(caller, project), { bounded: !caller.isAdmin });
     return reply.send();
   });
 

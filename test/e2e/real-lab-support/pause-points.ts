@@ -1,4 +1,4 @@
-import { writeFile } from 'node:fs/promises';
+import { access, writeFile } from 'node:fs/promises';
 import type { Drivers } from '../../../activities/deps';
 import type { SwitchDriver, SwitchSession } from '../../../drivers/switch/switch';
 
@@ -28,12 +28,14 @@ function after<T extends object>(target: T, method: string, hold: () => Promise<
  * (its side effect is on the device), the activity stops and the pause file names the step,
  * so a test can SIGKILL the worker at a known point in the middle of that step.
  */
-export function pauseAfterFirstChange(drivers: Drivers, step: PauseStep, pauseFile: string): Drivers {
+export function pauseAfterFirstChange(drivers: Drivers, step: PauseStep, pauseFile: string, resumable = false): Drivers {
   let held = false;
   const hold = async (): Promise<void> => {
     if (held) return;
     held = true;
     await writeFile(pauseFile, step);
+    // Resumable: the step goes on once `<pauseFile>.<step>.resume` exists (bounded: 10 minutes).
+    if (resumable) return untilExists(`${pauseFile}.${step}.resume`, 600_000);
     await new Promise<never>(() => undefined);
   };
   const isKeys = (args: unknown[]) => String(args[1]).endsWith('/authorized_keys');
@@ -59,5 +61,13 @@ export function pauseAfterFirstChange(drivers: Drivers, step: PauseStep, pauseFi
       return { ...drivers, directory: after(drivers.directory, 'ensureVpnAccount', hold) };
     case 'headnode':
       return { ...drivers, headnode: after(drivers.headnode, 'create', hold) };
+  }
+}
+
+async function untilExists(path: string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await access(path).then(() => true, () => false)) return;
+    await new Promise((r) => setTimeout(r, 50));
   }
 }

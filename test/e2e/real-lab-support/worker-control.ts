@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { readFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { PauseStep } from './pause-points';
 
@@ -16,13 +16,16 @@ export class WorkerProcess {
   output = '';
   private readonly child: ChildProcess;
   private readonly pauseFile: string;
+  private readonly steps: PauseStep[];
   private readonly loaded: Promise<void>;
   private exited = false;
 
   /** `scratch` is a private directory for the pause file; `pause` stops the worker in the middle of that step. */
-  constructor(env: NodeJS.ProcessEnv, scratch: string, pause?: PauseStep) {
+  constructor(env: NodeJS.ProcessEnv, scratch: string, pause?: PauseStep | PauseStep[]) {
     this.pauseFile = join(scratch, `paused-${++spawned}`);
-    const pauseEnv = pause ? { LAAS_E2E_PAUSE_AFTER: pause, LAAS_E2E_PAUSE_FILE: this.pauseFile } : {};
+    const steps = pause === undefined ? [] : [pause].flat();
+    this.steps = steps;
+    const pauseEnv = steps.length ? { LAAS_E2E_PAUSE_AFTER: steps.join(','), LAAS_E2E_PAUSE_FILE: this.pauseFile } : {};
     this.child = spawn(process.execPath, ['--import', 'tsx', script], { env: { ...env, ...pauseEnv, LAAS_E2E_WAIT_FOR_GO: '1' }, stdio: ['pipe', 'pipe', 'pipe'] });
     const keep = (d: Buffer) => (this.output = (this.output + d.toString()).slice(-8000));
     this.child.stdout?.on('data', keep);
@@ -47,11 +50,22 @@ export class WorkerProcess {
     while (Date.now() < deadline) {
       const at = await readFile(this.pauseFile, 'utf8').catch(() => '');
       if (at === step) return;
-      if (at !== '') throw new Error(`the worker paused in ${at}, not ${step}`);
+      // With several pauses, the file names the last step paused in until the next one is reached.
+      if (at !== '' && !this.steps.includes(at as PauseStep)) throw new Error(`the worker paused in ${at}, not ${step}`);
       if (this.exited) throw new Error(`the worker exited: ${this.output}`);
       await new Promise((r) => setTimeout(r, 50));
     }
     throw new Error(`the worker did not reach the middle of ${step} within ${timeoutMs} ms: ${this.output}`);
+  }
+
+  /** Whether the process is still running (it has not crashed or been stopped). */
+  get alive(): boolean {
+    return !this.exited && this.child.exitCode === null && this.child.signalCode === null;
+  }
+
+  /** A resumable pause (LAAS_E2E_PAUSE_RESUMABLE=1): the step goes on from where it stopped. */
+  async resume(step: PauseStep): Promise<void> {
+    await writeFile(`${this.pauseFile}.${step}.resume`, '');
   }
 
   /** SIGKILL: no shutdown, no goodbye to the server; returns the signal the process died of. */
