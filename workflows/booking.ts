@@ -318,6 +318,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       owner: input.owner,
       hosts: input.hosts.map((h) => (h.name ? { name: h.name } : { flavor: h.flavor! })),
       networks: input.networks.map((n) => n.name),
+      ...(input.networks.some((n) => n.vlan !== undefined) ? { requestedVlans: Object.fromEntries(input.networks.flatMap((n) => (n.vlan !== undefined ? [[n.name, n.vlan]] : []))) } : {}),
       start: input.start,
       end: input.end,
     });

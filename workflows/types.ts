@@ -21,6 +21,8 @@ export interface NetworkRequest {
   name: string;
   /** The network that carries DHCP and the default route on the hosts. */
   public?: boolean;
+  /** This VLAN id and no other (taken from the lab's pool; refused when another booking holds it). */
+  vlan?: number;
 }
 
 export interface InterfaceNetwork {

@@ -36,7 +36,10 @@ export const createBookingBody = z
     purpose: z.string().max(500).optional(),
     start: instant.optional(),
     end: instant,
-    networks: z.array(z.object({ name, public: z.boolean().optional() }).strict()).max(16).default([]),
+    networks: z
+      .array(z.object({ name, public: z.boolean().optional(), vlan: z.number().int().min(2).max(4094).optional().describe("This VLAN id from the lab's pool (e.g. one a dashboard allocated); refused when another booking holds it") }).strict())
+      .max(16)
+      .default([]),
     hosts: z.array(hostRequest).min(1).max(64),
     access: z
       .object({
