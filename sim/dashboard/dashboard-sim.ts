@@ -166,7 +166,7 @@ export class DashboardSimulator {
   /** `specific_task`: GET the payload; POST form fields; other methods return nothing (500). */
   private task(req: IncomingMessage, res: ServerResponse, taskId: string, body: string): void {
     const found = this.jobs.findTask(taskId);
-    if (!found || found.task.kind === 'active users task' || found.task.kind === 'snapshot') throw new Error(`no task ${taskId}`);
+    if (!found || found.task.kind === 'active users task') throw new Error(`no task ${taskId}`);
     const { job, task } = found;
     if (req.method === 'GET') return this.json(req, res, 200, payloadOf(task));
     if (req.method !== 'POST') throw new Error('the view returned None');
