@@ -13,7 +13,7 @@ const schema = z.object({
   /** The lab's API token on the dashboard (sent as `auth-token`). */
   LAAS_DASHBOARD_TOKEN: z.string().min(1).optional(),
   /** The lab's name on the dashboard; default the lab description's name. */
-  LAAS_DASHBOARD_LAB: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').optional(),
+  LAAS_DASHBOARD_LAB: z.string().regex(/^[-a-zA-Z0-9_]{1,64}$/, 'letters, digits, "_" or "-" (the dashboard routes lab names as slugs: a "." gets 404)').optional(),
   /** Milliseconds between polls. */
   LAAS_DASHBOARD_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** The laas project the dashboard's bookings belong to. */

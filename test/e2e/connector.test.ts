@@ -23,11 +23,11 @@ let api: FastifyInstance;
 let apiUrl: string;
 let dash: DashboardSimulator;
 const logs: string[] = [];
-const stop = new AbortController();
+let stop = new AbortController();
 let running: Promise<void>;
 const hostStates = new Map<string, HostState>();
 
-function connectorFor(token: string) {
+function connectorFor(token: string, alertHours = 1) {
   return createConnector({
     dashboard: new DashboardClient({ url: dash.url, lab: 'sim', token }),
     laas: new LaasClient({ url: apiUrl, token: apiToken }),
@@ -35,7 +35,7 @@ function connectorFor(token: string) {
     project: 'demo',
     fallbackOwner: 'dashboard',
     leaseHours: 2,
-    alertHours: 1,
+    alertHours,
     publicVlans: new Set([1010]),
     userMap: new Map(),
     loginUser: 'root',
@@ -116,7 +116,12 @@ describe('the LaaS 2.x dashboard connector', () => {
     expect(statuses(vpn, 2)).toEqual([100, 200]);
     expect(statuses(ssh)).toHaveLength(4);
     expect(dash.hostState('sim-01')).toMatchObject({ booked: false });
+    // #15: the keys went with the host's teardown (no file left on it); #10 #19: form posts, no lab_token.
     expect(env.simLab.residue()).toEqual([]);
+    const posts = dash.requests.filter((r) => r.method === 'POST' && r.path.includes('/jobs/') && !r.path.endsWith('/DATA'));
+    expect(posts.length).toBeGreaterThan(0);
+    expect(new Set(posts.map((r) => r.contentType))).toEqual(new Set(['application/x-www-form-urlencoded']));
+    expect(dash.posts.filter((p) => p.fields.lab_token !== undefined)).toEqual([]);
     for (const line of logs) {
       expect(line).not.toContain(dash.labToken);
       expect(line).not.toContain(m![2]!);
@@ -132,6 +137,10 @@ describe('the LaaS 2.x dashboard connector', () => {
     expect(last(stranger).message).toBe("dashboard user 77 is unknown to the dashboard's users endpoint; no VPN access was given for it");
     expect(env.simLab.host('sim-02').hostname).toBe('opnfv-host');
     expect(last(hw).message).toContain('The dashboard asked for the hostname "opnfv_host", which is not a valid host name; the host is named "opnfv-host".');
+    // #17: near laas's safety bound the booking raises an alert and stays up: only the teardown re-issue ends it.
+    await connectorFor(dash.labToken, 3).housekeeping();
+    expect(logs.filter((l) => l.startsWith(`warn ALERT: booking dash-${job.id} `))).toHaveLength(1);
+    expect((await api.inject({ method: 'GET', url: `/v1/bookings/dash-${job.id}`, headers: { authorization: `Bearer ${apiToken}` } })).json<{ state: string }>().state).toBe('active');
     dash.endBooking(job.id);
     await settled([hw, net], 2);
     expect(statuses(hw, 2)).toEqual([100, 200]);
@@ -183,5 +192,20 @@ describe('the LaaS 2.x dashboard connector', () => {
     const said = logs.slice(before);
     expect(said).toEqual([expect.stringMatching(/^warn dashboard answered 403 to GET \/api\/labs\/sim\/jobs\/new \(lab name or token refused\)/) as string]);
     expect(said.join('\n')).not.toContain(wrong);
+  });
+
+  it('#24: a restarted connector finishes the tasks its predecessor left at 100 (jobs/current)', async () => {
+    stop.abort();
+    await running;
+    const job = dash.book(oneHost('sim-04', 'pod-4', 1030, [{ id: 2 }]));
+    const tasks = job.tasks.map((t) => t.id);
+    await connectorFor(dash.labToken).pollOnce();
+    for (const t of tasks) expect(statuses(t)).toEqual([100]);
+    stop = new AbortController();
+    running = connectorFor(dash.labToken).run(stop.signal, 100);
+    await settled(tasks);
+    for (const t of tasks) expect(statuses(t)).toEqual([100, 200]);
+    dash.endBooking(job.id);
+    await settled([taskOf(job, 'hardware')], 2);
   });
 });

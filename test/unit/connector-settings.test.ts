@@ -40,6 +40,8 @@ describe('connector settings', () => {
     expect(c.enabled && [c.publicVlans, c.userMap, c.leaseHours]).toEqual([new Set([1010, 1011]), new Map([['Bob.Jones', 'bjones']]), 700]);
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_USER_MAP: 'bob' }, lab, api)).toThrow(/LAAS_DASHBOARD_USER_MAP: "bob" is not dashname=laasname/);
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: 'ten' }, lab, api)).toThrow(/LAAS_DASHBOARD_PUBLIC_VLANS/);
+    // #1: the dashboard's URLs take the lab name as a slug.
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_LAB: 'lab.one' }, lab, api)).toThrow(/LAAS_DASHBOARD_LAB: letters, digits/);
   });
 
   it('names the missing or wrong key, and never repeats the token', () => {
