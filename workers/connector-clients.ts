@@ -133,9 +133,9 @@ export class DashboardClient {
     if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to ${what}${a.status === 403 ? ' (lab name or token refused)' : ''}`, a.status);
   }
 
-  async report(job: number, task: string, status: number, message: string): Promise<void> {
+  async report(job: number, task: string, status: number, message: string, labToken?: string): Promise<void> {
     const path = `${this.base()}/jobs/${job}/${encodeURIComponent(task)}`;
-    const form = new URLSearchParams({ status: String(status), message }).toString();
+    const form = new URLSearchParams({ status: String(status), message, ...(labToken ? { lab_token: labToken } : {}) }).toString();
     const a = await this.send('POST', path, form, { 'content-type': 'application/x-www-form-urlencoded' });
     // The dashboard answers 500 for a task it does not know; error pages are HTML, never parsed.
     if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to the report on job ${job} task ${task}${a.status === 500 ? ' (unknown task)' : ''}`, a.status);

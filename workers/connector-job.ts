@@ -14,6 +14,7 @@ const hardwarePayload = z.object({
   power: z.enum(['on', 'off']).optional(),
   hostname: z.string().optional(),
   ipmi_create: flag.optional(),
+  lab_token: z.string().optional(),
 });
 const vlanEntry = z.object({ vlan_id: z.number().int().min(1).max(4094), tagged: z.boolean() });
 const networkPayload = z.record(z.string().min(1), z.record(z.string().min(1), z.array(vlanEntry)));
@@ -38,6 +39,8 @@ export interface HardwareTask {
   /** Absent in the oldest teardown form `{id, lab_token, power}`. */
   power?: 'on' | 'off';
   hostname?: string;
+  /** What this lab last posted as the task's `lab_token` ("null" when nothing). */
+  labToken?: string;
 }
 export interface NetworkTask {
   kind: 'network';
@@ -110,8 +113,8 @@ function readTask(kind: string, id: string, payload: unknown): JobTask {
     case 'hardware': {
       const r = hardwarePayload.safeParse(payload);
       if (!r.success) return unreadable(issueText(r.error));
-      const { id: host, image, power, hostname } = r.data;
-      return { kind, id, host, ...(image ? { image } : {}), ...(power ? { power } : {}), ...(hostname !== undefined ? { hostname } : {}) };
+      const { id: host, image, power, hostname, lab_token } = r.data;
+      return { kind, id, host, ...(image ? { image } : {}), ...(power ? { power } : {}), ...(hostname !== undefined ? { hostname } : {}), ...(lab_token ? { labToken: lab_token } : {}) };
     }
     case 'network': {
       const r = networkPayload.safeParse(withoutLabToken(payload));
@@ -196,4 +199,13 @@ export function validHostname(wanted: string | undefined, fallback: string): str
     .slice(0, 63)
     .replace(/^-+|-+$/g, '');
   return name || validHostname(fallback, 'host');
+}
+
+/**
+ * The `lab_token` posted with a hardware task's 200: the dashboard serves it back, so a hardware
+ * task at 0 with power on that carries it is a re-image of a host this lab set up (reference §12),
+ * not a setup the lab has yet to finish. No secret, at most 50 characters.
+ */
+export function setUpToken(bookingId: string): string {
+  return `laas:${bookingId}`.slice(0, 50);
 }

@@ -6,7 +6,7 @@
  */
 import { z } from 'zod';
 import type { Lab } from '../config/lab';
-import { validHostname, type AccessTask, type HardwareTask, type JobTask, type NetworkTask } from './connector-job';
+import { setUpToken, validHostname, type AccessTask, type HardwareTask, type JobTask, type NetworkTask } from './connector-job';
 
 /** The task statuses of the contract. */
 export const STATUS = { NEW: 0, CURRENT: 100, DONE: 200, ERROR: 300 } as const;
@@ -16,6 +16,8 @@ export interface TaskReport {
   task: string;
   status: ReportStatus;
   message: string;
+  /** Posted as the task's `lab_token` (hardware set up: the re-image marker). */
+  labToken?: string;
 }
 
 const failure = z.object({ type: z.string(), message: z.string() });
@@ -93,7 +95,9 @@ const SETTLING = new Set(['provisioning', 'held', 'scheduled']);
 export function provisionReports(tasks: JobTask[], booking: BookingView, ctx: MessageContext): TaskReport[] | null {
   if (SETTLING.has(booking.state)) return null;
   const own = tasks.filter((t): t is HardwareTask | NetworkTask | AccessTask => t.kind === 'hardware' || t.kind === 'network' || t.kind === 'access');
-  if (booking.state === 'active') return own.map((t) => ({ task: t.id, status: STATUS.DONE, message: readyMessage(t, booking, ctx) }));
+  if (booking.state === 'active') {
+    return own.map((t) => ({ task: t.id, status: STATUS.DONE, message: readyMessage(t, booking, ctx), ...(t.kind === 'hardware' ? { labToken: setUpToken(booking.id) } : {}) }));
+  }
   return own.map((t) => ({ task: t.id, status: STATUS.ERROR, message: failedMessage(t, booking) }));
 }
 

@@ -7,7 +7,7 @@
  */
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Lab } from '../config/lab';
-import { bookingIdOf, bookingTasks, intentOf, readJob, type AccessTask, type DashboardJob, type HardwareTask, type JobTask } from './connector-job';
+import { bookingIdOf, bookingTasks, intentOf, readJob, setUpToken, type AccessTask, type DashboardJob, type HardwareTask, type JobTask } from './connector-job';
 import { imageOf, toBookingRequest } from './connector-request';
 import { provisionReports, refusedReports, startedReports, teardownReports, STATUS, type BookingView, type TaskReport } from './connector-reports';
 import { LaasRefused, type DashboardClient, type LaasClient } from './connector-clients';
@@ -66,7 +66,7 @@ export function createConnector(deps: ConnectorDeps): Connector {
 
   async function send(job: DashboardJob, reports: TaskReport[]): Promise<void> {
     for (const r of reports) {
-      await dashboard.report(job.id, r.task, r.status, r.message);
+      await dashboard.report(job.id, r.task, r.status, r.message, r.labToken);
       // Messages may carry a VPN password: the log gets the status, and the reason of an error.
       log.info(`job ${job.id} task ${r.task}: ${r.status}${r.status === STATUS.ERROR ? ` (${r.message})` : ''}`);
     }
@@ -103,7 +103,8 @@ export function createConnector(deps: ConnectorDeps): Connector {
   /** A re-issue of a running booking's hardware task with power on (reference §12): re-image that host. */
   async function reimage(job: DashboardJob, id: string): Promise<void> {
     const refused: TaskReport[] = [];
-    for (const t of job.tasks.filter((x): x is HardwareTask => x.kind === 'hardware')) {
+    // Only a hardware task this lab brought to 200 (its lab_token says so) is a re-image; the others resume.
+    for (const t of job.tasks.filter((x): x is HardwareTask => x.kind === 'hardware' && x.labToken === setUpToken(id))) {
       const image = imageOf(lab, t.image);
       if (!image) {
         refused.push({ task: t.id, status: STATUS.ERROR, message: `lab ${lab.name} has no image ${t.image ?? '(none named)'}; ${t.host} keeps its image` });
