@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import { intentOf, isTeardown, readJob, validHostname, type AccessTask, type HardwareTask, type NetworkTask } from '../../workers/connector-job';
 import { toBookingRequest } from '../../workers/connector-request';
-import { laasUserOf, parseUserMap } from '../../workers/connector-users';
+import { createUserDirectory, laasUserOf, parseUserMap } from '../../workers/connector-users';
 
 const lab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
 const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'dashboard-2x', name), 'utf8'));
@@ -104,5 +104,16 @@ describe('the booking request of a setup job', () => {
     expect(laasUserOf({ id: 3, username: 'Bob.Jones' }, map)).toBe('bjones');
     expect(laasUserOf({ id: 2, username: 'Alice' }, map)).toBe('alice');
     expect(laasUserOf({ id: 4, username: 'név@x' }, map)).toBeNull();
+  });
+
+  it('#4: looks each dashboard user id up once and keeps the answer, unknown ids included', async () => {
+    const asked: number[] = [];
+    const directory = createUserDirectory((id) => {
+      asked.push(id);
+      return Promise.resolve(id === 2 ? { id, username: 'alice' } : null);
+    }, new Map());
+    expect(await directory.resolve([2, 77, 2])).toEqual(new Map([[2, 'alice'], [77, null]]));
+    expect(await directory.resolve([77, 2])).toEqual(new Map([[77, null], [2, 'alice']]));
+    expect(asked).toEqual([2, 77]);
   });
 });
