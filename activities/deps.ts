@@ -35,6 +35,8 @@ export interface AllocationRequest {
   owner?: string;
   hosts: Pick<HostRequest, 'name' | 'flavor'>[];
   networks: string[];
+  /** Network name → the VLAN id it must get (a dashboard's own allocation). */
+  requestedVlans?: Record<string, number>;
   start: string;
   end: string;
 }

@@ -16,6 +16,8 @@ export function checkAgainstLab(body: CreateBookingBody, lab: Lab, now: Date): P
   const problems: Problem[] = [];
   const networks = new Set(body.networks.map((n) => n.name));
   if (networks.size !== body.networks.length) problems.push({ field: 'networks', message: 'network names must be unique' });
+  const vlans = body.networks.flatMap((n) => (n.vlan !== undefined ? [n.vlan] : []));
+  if (new Set(vlans).size !== vlans.length) problems.push({ field: 'networks', message: 'two networks ask for the same VLAN' });
   if (body.networks.filter((n) => n.public).length > 1) problems.push({ field: 'networks', message: 'at most one network may be public' });
   const start = body.start ? new Date(body.start) : now;
   const end = new Date(body.end);

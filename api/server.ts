@@ -15,6 +15,7 @@ import { discoveryRoutes } from './routes/discovery';
 import { vpnPasswordRoutes } from './routes/vpn-password';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
+import { bookingReimageRoutes } from './routes/booking-reimage';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
@@ -117,6 +118,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(vpnPasswordRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(discoveryRoutes, { db: deps.db, lab: deps.lab });
+      await v1.register(bookingReimageRoutes, { temporal: deps.temporal, lab: deps.lab });
     },
     { prefix: '/v1' },
   );

@@ -38,6 +38,11 @@ export interface AllocateBookingInput {
   vlanCount?: number;
   /** The booking's own network names, one VLAN each, in order. */
   networks?: string[];
+  /**
+   * Networks that must get a given VLAN id (e.g. the one a dashboard allocated and showed its
+   * user): taken from the lab's pool, refused with VlanUnavailable when another booking holds it.
+   */
+  requestedVlans?: Record<string, number>;
   range: { start: Date | string; end: Date | string };
 }
 
@@ -109,7 +114,13 @@ export async function allocateBooking(db: Kysely<Database>, input: AllocateBooki
     }
     if (vlanCount > 0) {
       if (!lab) throw new BadArgumentError('VLANs were asked for but no lab is known: name the lab', { what: 'lab' });
-      await takeVlans(trx, input.bookingId, lab, networks, vlanCount, range);
+      const requested = input.requestedVlans ?? {};
+      for (const [network, vlan] of Object.entries(requested)) {
+        if (!networks.includes(network)) throw new BadArgumentError(`a VLAN is requested for network ${network}, which the booking does not have`, { what: 'networks' });
+        await takeRequestedVlan(trx, input.bookingId, lab, network, vlan, range);
+      }
+      const rest = networks.filter((n) => !(n in requested));
+      await takeVlans(trx, input.bookingId, lab, rest, vlanCount - (networks.length - rest.length), range);
     }
     const allocation = await readBookingAllocation(trx, input.bookingId);
     if (!allocation) throw new Error(`booking ${input.bookingId} vanished inside its own transaction`);
@@ -223,6 +234,25 @@ async function hostConflict(trx: Trx, hostId: number, bookingId: string, range: 
     .orderBy(sql`lower(during)`)
     .executeTakeFirst();
   return row ? { start: row.start, end: row.end } : undefined;
+}
+
+/** One VLAN by its id: it must be in the lab's pool and held by nobody else over the range. */
+async function takeRequestedVlan(trx: Trx, bookingId: string, lab: { id: number; name: string }, network: string, vlan: number, range: TimeRange): Promise<void> {
+  const pooled = await trx.selectFrom('vlan_pool').select('id').where('lab_id', '=', lab.id).where('vlan', '=', vlan).executeTakeFirst();
+  if (!pooled) throw new BadArgumentError(`VLAN ${vlan} (network ${network}) is not in lab ${lab.name}'s VLAN pool`, { what: 'networks' });
+  const held = await trx
+    .selectFrom('vlan_allocations')
+    .select(sql<string>`lower(during)`.as('start'))
+    .select(sql<string | null>`upper(during)`.as('end'))
+    .where('vlan_pool_id', '=', pooled.id)
+    .where(sql<boolean>`during && ${rangeSql(range.start, range.end)}`)
+    .executeTakeFirst();
+  if (held) throw new VlanUnavailable(vlan, { start: new Date(held.start), end: held.end === null ? null : new Date(held.end) });
+  // A concurrent taker makes this insert violate the no-overlap constraint: the retry then finds it held.
+  await trx
+    .insertInto('vlan_allocations')
+    .values({ vlan_pool_id: pooled.id, booking_id: bookingId, booking_network: network, during: rangeSql(range.start, range.end) })
+    .execute();
 }
 
 async function takeVlans(trx: Trx, bookingId: string, lab: { id: number; name: string }, networks: string[], count: number, range: TimeRange): Promise<void> {

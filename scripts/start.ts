@@ -147,6 +147,8 @@ async function main(): Promise<void> {
 
   await waitForHealth(`${api}/healthz`);
   if (stopping) return;
+  // The LaaS 2.x dashboard connector (docs/dashboard-2x.md), once the API answers: only when a dashboard is named.
+  if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) run('connector', 'workers/connector-main.ts');
   if (realPeers) say(`lab "${realPeers.name}" on real peers: ${realPeers.hosts.map((h) => h.name).join(', ')} (description: ${realPeers.labFile})`);
   else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
@@ -154,6 +156,7 @@ async function main(): Promise<void> {
   say(`Temporal     ${dev.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
   say(`database     ${settings.DATABASE_URL}`);
+  if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) say(`dashboard    ${process.env.LAAS_DASHBOARD_URL.replace(/\/\/[^/@]*@/, '//')}  (LaaS 2.x connector polling it)`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');
 }

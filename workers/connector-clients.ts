@@ -3,7 +3,8 @@
  * the laas booking API (`/v1/bookings`, bearer token). Neither token ever appears in an error.
  */
 import { bookingView, type BookingView } from './connector-reports';
-import type { BookingRequest } from './connector-job';
+import type { BookingRequest } from './connector-request';
+import type { DashboardUserRecord } from './connector-users';
 
 /** A URL fit for a log line: no user or password in it. */
 export function shownUrl(url: string): string {
@@ -89,17 +90,61 @@ export class DashboardClient {
     return this.jobs('current');
   }
 
-  async report(job: number, task: string, status: number, message: string): Promise<void> {
-    const path = `${this.base()}/jobs/${job}/${encodeURIComponent(task)}`;
-    const form = new URLSearchParams({ status: String(status), message }).toString();
-    const a = await this.send('POST', path, form, { 'content-type': 'application/x-www-form-urlencoded' });
-    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to the report on job ${job} task ${task}${errorText(a.body)}`, a.status);
+  /** Tasks the lab finished (status 200): where running bookings are found. */
+  doneJobs(): Promise<unknown[]> {
+    return this.jobs('done');
   }
 
-  private async jobs(which: 'new' | 'current'): Promise<unknown[]> {
+  /** `GET users/<id>`: JSON in a text/plain body; null for an id the dashboard does not know (its 500). */
+  async user(id: number): Promise<DashboardUserRecord | null> {
+    const path = `${this.base()}/users/${id}`;
+    const a = await this.send('GET', path);
+    if (a.status === 500) return null;
+    this.ok(a, `GET ${path}`);
+    const u = a.body as { id?: unknown; username?: unknown; email?: unknown } | null;
+    if (!u || typeof u.username !== 'string') throw new PeerError(`dashboard answered GET ${path} without a username`);
+    return { id, username: u.username, ...(typeof u.email === 'string' ? { email: u.email } : {}) };
+  }
+
+  /** `GET hosts/<labid>`: whether the dashboard offers the host (working) and holds it (booked). */
+  async host(labid: string): Promise<{ booked: boolean; working: boolean } | null> {
+    const path = `${this.base()}/hosts/${encodeURIComponent(labid)}`;
+    const a = await this.send('GET', path);
+    if (a.status === 500) return null;
+    this.ok(a, `GET ${path}`);
+    return a.body as { booked: boolean; working: boolean };
+  }
+
+  /** `POST hosts/<labid>` working=true|false: a broken host is not offered for new bookings. */
+  async markHost(labid: string, working: boolean): Promise<void> {
+    const path = `${this.base()}/hosts/${encodeURIComponent(labid)}`;
+    const a = await this.send('POST', path, `working=${working ? 'true' : 'false'}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    this.ok(a, `POST ${path}`);
+  }
+
+  /** The analytics answer: a JSON body on its own route (the task itself cannot take a status). */
+  async activeUsers(count: number): Promise<void> {
+    const path = `${this.base()}/jobs/getByType/DATA`;
+    const a = await this.send('POST', path, JSON.stringify({ active_users: count }), { 'content-type': 'application/json' });
+    this.ok(a, `POST ${path}`);
+  }
+
+  private ok(a: Answer, what: string): void {
+    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to ${what}${a.status === 403 ? ' (lab name or token refused)' : ''}`, a.status);
+  }
+
+  async report(job: number, task: string, status: number, message: string, labToken?: string): Promise<void> {
+    const path = `${this.base()}/jobs/${job}/${encodeURIComponent(task)}`;
+    const form = new URLSearchParams({ status: String(status), message, ...(labToken ? { lab_token: labToken } : {}) }).toString();
+    const a = await this.send('POST', path, form, { 'content-type': 'application/x-www-form-urlencoded' });
+    // The dashboard answers 500 for a task it does not know; error pages are HTML, never parsed.
+    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to the report on job ${job} task ${task}${a.status === 500 ? ' (unknown task)' : ''}`, a.status);
+  }
+
+  private async jobs(which: 'new' | 'current' | 'done'): Promise<unknown[]> {
     const path = `${this.base()}/jobs/${which}`;
     const a = await this.send('GET', path);
-    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to GET ${path}${a.status === 401 || a.status === 403 ? ' (lab token refused)' : errorText(a.body)}`, a.status);
+    if (a.status !== 200) throw new PeerError(`dashboard answered ${a.status} to GET ${path}${a.status === 401 || a.status === 403 ? ' (lab name or token refused)' : ''}`, a.status);
     if (!Array.isArray(a.body)) throw new PeerError(`dashboard answered GET ${path} with something other than a list of jobs`);
     return a.body as unknown[];
   }
@@ -136,8 +181,37 @@ export class LaasClient {
 
   async createBooking(request: BookingRequest): Promise<{ id: string; state: string }> {
     const a = await this.send('POST', '/v1/bookings', JSON.stringify(request));
-    this.expect(a, [202], `POST booking ${request.id}`);
+    // 202 (accepted, allocating) or 201 (allocated before the answer).
+    this.expect(a, [201, 202], `POST booking ${request.id}`);
     return a.body as { id: string; state: string };
+  }
+
+  /** Re-image one host of an active booking; answers the re-image's number. */
+  async reimage(id: string, host: string, image: string): Promise<number> {
+    const a = await this.send('POST', `/v1/bookings/${encodeURIComponent(id)}/hosts/${encodeURIComponent(host)}/reimage`, JSON.stringify({ image }));
+    this.expect(a, [202], `re-image of ${host} in booking ${id}`);
+    return (a.body as { reimage: number }).reimage;
+  }
+
+  /** The booking's events, oldest first. */
+  async events(id: string): Promise<{ kind: string; detail: Record<string, unknown> }[]> {
+    const a = await this.send('GET', `/v1/bookings/${encodeURIComponent(id)}/events`);
+    this.expect(a, [200], `GET events of booking ${id}`);
+    return (a.body as { events: { kind: string; detail: Record<string, unknown> }[] }).events;
+  }
+
+  /** Owners of the lab's active bookings, every page. */
+  async activeOwners(): Promise<Set<string>> {
+    const owners = new Set<string>();
+    let cursor: string | null = null;
+    do {
+      const a = await this.send('GET', `/v1/bookings?state=active&limit=100${cursor ? `&cursor=${encodeURIComponent(cursor)}` : ''}`);
+      this.expect(a, [200], 'GET active bookings');
+      const page = a.body as { bookings: { owner: string }[]; nextCursor: string | null };
+      for (const b of page.bookings) owners.add(b.owner);
+      cursor = page.nextCursor;
+    } while (cursor);
+    return owners;
   }
 
   /** Release now. A booking that is already over is fine: the release is what was wanted. */

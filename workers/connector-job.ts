@@ -1,25 +1,26 @@
 /**
- * A LaaS dashboard job, read and turned into one laas booking request. Pure functions: the
- * polling loop (./connector) does the talking. The dashboard speaks host names, MACs and its own
- * VLAN ids; the lab description maps MACs to NIC names, and the dashboard's VLAN ids become the
- * booking's named networks (`vlan-<id>`), for which our allocator picks the real VLANs.
+ * A LaaS 2.x dashboard job read as the real dashboard serves it (shared/reference/laas-dashboard-2x.md
+ * §5, §7, §13 point 6): `ipmi_create` a string or a boolean, `user` an integer (or a numeric string),
+ * `lab_token` anywhere (beside the host key in network payloads), keys in any order. Pure functions.
  */
 import { z } from 'zod';
-import type { Lab } from '../config/lab';
 
-// Objects are not strict: the dashboard adds fields of its own (e.g. `lab_token`) to every delta.
-const hardwareDelta = z.object({
+const flag = z.union([z.boolean(), z.enum(['True', 'False', 'true', 'false'])]).transform((v) => v === true || v === 'True' || v === 'true');
+const userId = z.union([z.number().int().nonnegative(), z.string().regex(/^\d+$/).transform(Number)]);
+
+const hardwarePayload = z.object({
   id: z.string().min(1),
   image: z.string().min(1).optional(),
   power: z.enum(['on', 'off']).optional(),
-  hostname: z.string().min(1).optional(),
-  ipmi_create: z.boolean().optional(),
+  hostname: z.string().optional(),
+  ipmi_create: flag.optional(),
+  lab_token: z.string().optional(),
 });
-const vlanEntry = z.object({ vlan_id: z.number().int().min(1).max(4094), tagged: z.boolean(), public: z.boolean().optional() });
-const networkDelta = z.record(z.string().min(1), z.record(z.string().min(1), z.array(vlanEntry)));
-const accessDelta = z.object({
-  access_type: z.enum(['vpn', 'ssh']),
-  user: z.string().min(1),
+const vlanEntry = z.object({ vlan_id: z.number().int().min(1).max(4094), tagged: z.boolean() });
+const networkPayload = z.record(z.string().min(1), z.record(z.string().min(1), z.array(vlanEntry)));
+const accessPayload = z.object({
+  access_type: z.string().min(1),
+  user: userId,
   revoke: z.boolean().default(false),
   context: z.object({ key: z.string().optional(), hosts: z.array(z.string()).optional() }).optional(),
 });
@@ -35,36 +36,51 @@ export interface HardwareTask {
   id: string;
   host: string;
   image?: string;
+  /** Absent in the oldest teardown form `{id, lab_token, power}`. */
   power?: 'on' | 'off';
   hostname?: string;
+  /** What this lab last posted as the task's `lab_token` ("null" when nothing). */
+  labToken?: string;
 }
 export interface NetworkTask {
   kind: 'network';
   id: string;
-  /** Host name → MAC → VLANs. */
+  /** Host labid → MAC → VLANs (every NIC, [] when it carries nothing). */
   hosts: Record<string, Record<string, VlanEntry[]>>;
 }
 export interface AccessTask {
   kind: 'access';
   id: string;
   accessType: 'vpn' | 'ssh';
-  user: string;
+  /** The dashboard's `User.id`. */
+  user: number;
   revoke: boolean;
   key?: string;
   hosts?: string[];
 }
-/** Installer tasks (OPNFV and the like), which this lab does not carry out. */
+/** OPNFV installer tasks, which this lab does not run. */
 export interface SoftwareTask {
   kind: 'software';
   id: string;
 }
-/** A task the connector could not read: reported as an error, naming what is wrong. */
+/** The hourly analytics task: answered with a count on its own route, never with a status. */
+export interface ActiveUsersTask {
+  kind: 'active-users';
+  id: string;
+}
+/** A kind this lab does not carry out (snapshot, or one it does not know): 300 on that task only. */
+export interface UnsupportedTask {
+  kind: 'unsupported';
+  id: string;
+  name: string;
+}
+/** A task of a known kind that could not be read: reported as an error, naming what is wrong. */
 export interface UnreadableTask {
   kind: 'unreadable';
   id: string;
   problem: string;
 }
-export type JobTask = HardwareTask | NetworkTask | AccessTask | SoftwareTask | UnreadableTask;
+export type JobTask = HardwareTask | NetworkTask | AccessTask | SoftwareTask | ActiveUsersTask | UnsupportedTask | UnreadableTask;
 
 export interface DashboardJob {
   id: number;
@@ -80,54 +96,59 @@ export class JobUnreadable extends Error {
 
 const issueText = (e: z.ZodError) => e.issues.map((i) => `${i.path.length ? `${i.path.join('.')}: ` : ''}${i.message}`).join('; ');
 
-/** One job from the dashboard's list. A job without an id cannot be answered at all: that throws. */
+/** One job from a listing. A job without an id cannot be answered at all: that throws. */
 export function readJob(raw: unknown): DashboardJob {
   const parsed = jobJson.safeParse(raw);
   if (!parsed.success) throw new JobUnreadable(`not a dashboard job: ${issueText(parsed.error)}`);
   const tasks: JobTask[] = [];
   for (const [kind, byId] of Object.entries(parsed.data.payload)) {
-    for (const [id, delta] of Object.entries(byId)) tasks.push(readTask(kind, id, delta));
+    for (const [id, payload] of Object.entries(byId)) tasks.push(readTask(kind, id, payload));
   }
   return { id: parsed.data.id, tasks };
 }
 
-function readTask(kind: string, id: string, delta: unknown): JobTask {
+function readTask(kind: string, id: string, payload: unknown): JobTask {
   const unreadable = (problem: string): UnreadableTask => ({ kind: 'unreadable', id, problem: `${kind} task ${id}: ${problem}` });
   switch (kind) {
     case 'hardware': {
-      const r = hardwareDelta.safeParse(delta);
+      const r = hardwarePayload.safeParse(payload);
       if (!r.success) return unreadable(issueText(r.error));
-      const { id: host, image, power, hostname } = r.data;
-      return { kind, id, host, ...(image ? { image } : {}), ...(power ? { power } : {}), ...(hostname ? { hostname } : {}) };
+      const { id: host, image, power, hostname, lab_token } = r.data;
+      return { kind, id, host, ...(image ? { image } : {}), ...(power ? { power } : {}), ...(hostname !== undefined ? { hostname } : {}), ...(lab_token ? { labToken: lab_token } : {}) };
     }
     case 'network': {
-      const r = networkDelta.safeParse(stripDashboardKeys(delta));
+      const r = networkPayload.safeParse(withoutLabToken(payload));
       return r.success ? { kind, id, hosts: r.data } : unreadable(issueText(r.error));
     }
     case 'access': {
-      const r = accessDelta.safeParse(delta);
+      const r = accessPayload.safeParse(payload);
       if (!r.success) return unreadable(issueText(r.error));
       const { access_type, user, revoke, context } = r.data;
-      return { kind, id, accessType: access_type, user, revoke, ...(context?.key ? { key: context.key } : {}), ...(context?.hosts ? { hosts: context.hosts } : {}) };
+      // The dashboard treats any type containing "vpn" as VPN (teardown, §9).
+      const accessType = access_type.includes('vpn') ? 'vpn' : access_type === 'ssh' ? 'ssh' : null;
+      if (!accessType) return { kind: 'unsupported', id, name: `access type ${access_type}` };
+      return { kind, id, accessType, user, revoke, ...(context?.key ? { key: context.key } : {}), ...(context?.hosts ? { hosts: context.hosts } : {}) };
     }
     case 'software':
       return { kind, id };
+    case 'active users task':
+      return { kind: 'active-users', id };
     default:
-      return unreadable(`unknown task kind ${kind}`);
+      return { kind: 'unsupported', id, name: kind };
   }
 }
 
-/** The dashboard puts its per-task `lab_token` beside the host keys of a network delta. */
-function stripDashboardKeys(delta: unknown): unknown {
-  if (typeof delta !== 'object' || delta === null) return delta;
-  return Object.fromEntries(Object.entries(delta).filter(([k]) => k !== 'lab_token'));
+/** The dashboard puts a network task's `lab_token` beside the host keys. */
+function withoutLabToken(payload: unknown): unknown {
+  if (typeof payload !== 'object' || payload === null) return payload;
+  return Object.fromEntries(Object.entries(payload).filter(([k]) => k !== 'lab_token'));
 }
 
-/** What a task asks for once the booking ended: power off, no VLANs left, access revoked. */
+/** Teardown (§9): power off; every NIC of every host []; VPN revoke. */
 export function isTeardown(task: JobTask): boolean {
   switch (task.kind) {
     case 'hardware':
-      return task.power === 'off';
+      return task.power !== 'on';
     case 'network':
       return Object.values(task.hosts).every((macs) => Object.values(macs).every((vlans) => vlans.length === 0));
     case 'access':
@@ -137,21 +158,23 @@ export function isTeardown(task: JobTask): boolean {
   }
 }
 
-export type JobIntent = { kind: 'provision' } | { kind: 'teardown' } | { kind: 'refused'; problem: string };
+/** Tasks that set up or tear down a booking (not software, analytics, unsupported or unreadable). */
+export function bookingTasks(job: DashboardJob): (HardwareTask | NetworkTask | AccessTask)[] {
+  return job.tasks.filter((t): t is HardwareTask | NetworkTask | AccessTask => t.kind === 'hardware' || t.kind === 'network' || t.kind === 'access');
+}
 
-/**
- * A job either sets a booking up or tears it down. Installer tasks take no side. A job that
- * does both at once (changing a running booking in place) is not something a booking can do.
- */
+export type JobIntent = { kind: 'setup' } | { kind: 'teardown' } | { kind: 'none' } | { kind: 'refused'; problem: string };
+
+/** Setup (a new booking or a re-image of a running one), teardown, or nothing for the booking to do. */
 export function intentOf(job: DashboardJob): JobIntent {
   const unreadable = job.tasks.find((t) => t.kind === 'unreadable');
   if (unreadable) return { kind: 'refused', problem: unreadable.problem };
-  const sided = job.tasks.filter((t) => t.kind !== 'software');
-  if (sided.length === 0) return { kind: 'refused', problem: `job ${job.id} has no hardware, network or access task` };
+  const sided = bookingTasks(job);
+  if (sided.length === 0) return { kind: 'none' };
   const down = sided.filter(isTeardown).length;
   if (down === sided.length) return { kind: 'teardown' };
-  if (down === 0) return { kind: 'provision' };
-  return { kind: 'refused', problem: `job ${job.id} mixes teardown and setup tasks; changing a booking in place is not supported` };
+  if (down === 0) return { kind: 'setup' };
+  return { kind: 'refused', problem: `job ${job.id} mixes teardown and setup tasks; the dashboard never sends that` };
 }
 
 /** The booking that carries out a job: derived from the job id, so a second poll finds the same booking. */
@@ -159,127 +182,30 @@ export function bookingIdOf(jobId: number): string {
   return `dash-${jobId}`;
 }
 
-/** The booking network that stands for one of the dashboard's VLAN ids. */
+/** The booking network that carries one of the dashboard's VLAN ids (the same id on the switch). */
 export function networkOf(vlanId: number): string {
   return `vlan-${vlanId}`;
 }
 
-export interface BookingRequest {
-  id: string;
-  project: string;
-  owner: string;
-  purpose: string;
-  end: string;
-  networks: { name: string; public?: boolean }[];
-  hosts: { name: string; image: string; hostname?: string; interfaces: Record<string, { network: string; tagged: boolean }[]> }[];
-  access: { sshKeys: string[]; vpnUsers: string[] };
+/**
+ * A host name the host can take (an RFC 1123 label): lower case, every other character a hyphen,
+ * no leading or trailing hyphen, at most 63. The dashboard's default `opnfv_host` becomes `opnfv-host`.
+ */
+export function validHostname(wanted: string | undefined, fallback: string): string {
+  const name = (wanted ?? '')
+    .toLowerCase()
+    .replace(/[^a-z0-9-]+/g, '-')
+    .replace(/-{2,}/g, '-')
+    .slice(0, 63)
+    .replace(/^-+|-+$/g, '');
+  return name || validHostname(fallback, 'host');
 }
 
-export interface RequestOptions {
-  /** The laas project the dashboard's bookings belong to. */
-  project: string;
-  /** Owner when no access task names a user that fits the API's name grammar. */
-  fallbackOwner: string;
-  /** The dashboard tells the end by handing out the teardown; the booking's own end is a backstop. */
-  leaseHours: number;
-  now: Date;
-}
-
-export interface TaskProblem {
-  task: string;
-  message: string;
-}
-
-export type RequestResult = { ok: true; request: BookingRequest } | { ok: false; problems: TaskProblem[] };
-
-const ownerName = /^[a-z0-9][a-z0-9._-]{0,62}$/;
-
-/** The booking request for a setup job, or the problems, each naming its task. */
-export function toBookingRequest(job: DashboardJob, lab: Lab, options: RequestOptions): RequestResult {
-  const problems: TaskProblem[] = [];
-  const hardware = job.tasks.filter((t): t is HardwareTask => t.kind === 'hardware');
-  const network = job.tasks.filter((t): t is NetworkTask => t.kind === 'network');
-  const access = job.tasks.filter((t): t is AccessTask => t.kind === 'access');
-  if (hardware.length === 0) {
-    return { ok: false, problems: job.tasks.map((t) => ({ task: t.id, message: `job ${job.id} books no host (no hardware task)` })) };
-  }
-
-  const hosts: BookingRequest['hosts'] = [];
-  const taskOfHost = new Map<string, string>();
-  for (const t of hardware) {
-    if (taskOfHost.has(t.host)) problems.push({ task: t.id, message: `host ${t.host} is booked by two hardware tasks` });
-    taskOfHost.set(t.host, t.id);
-    if (!t.image) problems.push({ task: t.id, message: `hardware task for ${t.host} names no image` });
-    hosts.push({ name: t.host, image: imageOf(lab, t.image ?? ''), ...(t.hostname ? { hostname: t.hostname } : {}), interfaces: {} });
-  }
-
-  const networks = new Map<string, { name: string; public?: boolean }>();
-  for (const t of network) {
-    for (const [hostName, macs] of Object.entries(t.hosts)) {
-      const booked = hosts.find((h) => h.name === hostName);
-      const labHost = lab.hosts.find((h) => h.name === hostName);
-      if (!booked) {
-        problems.push({ task: t.id, message: `network task names host ${hostName}, which no hardware task of job ${job.id} books` });
-        continue;
-      }
-      if (!labHost) {
-        problems.push({ task: t.id, message: `lab ${lab.name} has no host ${hostName}` });
-        continue;
-      }
-      for (const [mac, vlans] of Object.entries(macs)) {
-        const nic = labHost.nics.find((n) => n.mac.toLowerCase() === mac.toLowerCase());
-        if (!nic) {
-          problems.push({ task: t.id, message: `host ${hostName} has no interface with MAC ${mac}` });
-          continue;
-        }
-        if (vlans.filter((v) => !v.tagged).length > 1) {
-          problems.push({ task: t.id, message: `${hostName} ${nic.name} (${mac}) asks for more than one untagged VLAN` });
-        }
-        if (vlans.length === 0) continue;
-        booked.interfaces[nic.name] = vlans.map((v) => ({ network: networkOf(v.vlan_id), tagged: v.tagged }));
-        for (const v of vlans) {
-          const n = networks.get(networkOf(v.vlan_id)) ?? { name: networkOf(v.vlan_id) };
-          if (v.public) n.public = true;
-          networks.set(n.name, n);
-        }
-      }
-    }
-  }
-  const publics = [...networks.values()].filter((n) => n.public);
-  if (publics.length > 1) {
-    problems.push({ task: network[0]!.id, message: `more than one public VLAN (${publics.map((n) => n.name).join(', ')}); a booking has at most one` });
-  }
-
-  const vpnUsers: string[] = [];
-  const sshKeys: string[] = [];
-  for (const t of access) {
-    if (t.accessType === 'vpn') {
-      if (!vpnUsers.includes(t.user)) vpnUsers.push(t.user);
-    } else if (!t.key) {
-      problems.push({ task: t.id, message: `ssh access for ${t.user} carries no public key (context.key)` });
-    } else if (!sshKeys.includes(t.key.trim())) {
-      sshKeys.push(t.key.trim());
-    }
-  }
-  if (problems.length) return { ok: false, problems };
-
-  const owner = access.map((t) => t.user).find((u) => ownerName.test(u)) ?? options.fallbackOwner;
-  return {
-    ok: true,
-    request: {
-      id: bookingIdOf(job.id),
-      project: options.project,
-      owner,
-      purpose: `LaaS dashboard job ${job.id}`,
-      end: new Date(options.now.getTime() + options.leaseHours * 3_600_000).toISOString(),
-      networks: [...networks.values()],
-      hosts,
-      access: { sshKeys, vpnUsers },
-    },
-  };
-}
-
-/** The dashboard names an image by the lab's name for it, or by the imaging server's id. */
-function imageOf(lab: Lab, image: string): string {
-  return lab.images.find((i) => i.name === image)?.name ?? lab.images.find((i) => i.imagingId === image)?.name ?? image;
+/**
+ * The `lab_token` posted with a hardware task's 200: the dashboard serves it back, so a hardware
+ * task at 0 with power on that carries it is a re-image of a host this lab set up (reference §12),
+ * not a setup the lab has yet to finish. No secret, at most 50 characters.
+ */
+export function setUpToken(bookingId: string): string {
+  return `laas:${bookingId}`.slice(0, 50);
 }

@@ -1,13 +1,14 @@
 /**
- * What the dashboard is told about each task of a job, from the state of the booking that
- * carries it out (`GET /v1/bookings/:id`). Pure functions: status codes and the message the
- * user reads (host, hostname, address, VLANs, VPN account, where the credentials are).
+ * What the dashboard is told about each task, from the booking that carries it out
+ * (`GET /v1/bookings/:id`). The messages are what the reference lab posted (reference §13): the
+ * host's addresses and host name on hardware, the VLANs on network, `ssh` lines on SSH access, the
+ * VPN user name and password on VPN access (the only messages the dashboard masks from others).
  */
 import { z } from 'zod';
 import type { Lab } from '../config/lab';
-import { networkOf, type AccessTask, type DashboardJob, type HardwareTask, type JobTask, type NetworkTask } from './connector-job';
+import { setUpToken, validHostname, type AccessTask, type HardwareTask, type JobTask, type NetworkTask } from './connector-job';
 
-/** The task status codes of the dashboard contract. */
+/** The task statuses of the contract. */
 export const STATUS = { NEW: 0, CURRENT: 100, DONE: 200, ERROR: 300 } as const;
 export type ReportStatus = (typeof STATUS)[keyof typeof STATUS];
 
@@ -15,6 +16,8 @@ export interface TaskReport {
   task: string;
   status: ReportStatus;
   message: string;
+  /** Posted as the task's `lab_token` (hardware set up: the re-image marker). */
+  labToken?: string;
 }
 
 const failure = z.object({ type: z.string(), message: z.string() });
@@ -24,165 +27,161 @@ const step = z.object({ step: z.string(), status: z.string(), error: failure.opt
 export const bookingView = z.object({
   id: z.string(),
   state: z.string(),
+  end: z.string().optional(),
   networks: z.array(z.object({ name: z.string(), vlan: z.number().nullable() })).default([]),
-  hosts: z.array(z.object({ name: z.string(), hostname: z.string(), address: z.string().optional(), steps: z.array(step).default([]) })).default([]),
+  hosts: z
+    .array(
+      z.object({
+        name: z.string(),
+        hostname: z.string(),
+        address: z.string().optional(),
+        addresses: z.array(z.string()).optional(),
+        loginUser: z.string().optional(),
+        steps: z.array(step).default([]),
+      }),
+    )
+    .default([]),
   bookingSteps: z.array(step).default([]),
+  access: z.object({ vpnAccounts: z.array(z.string()), vpnPasswords: z.record(z.string(), z.string()).optional() }).optional(),
   cleanup: z.object({ leftovers: z.array(z.object({ host: z.string().nullable(), step: z.string(), error: failure })) }).optional(),
   error: failure.optional(),
 });
 export type BookingView = z.infer<typeof bookingView>;
 
-/** States in which the booking is still on its way; the tasks stay CURRENT. */
-const SETTLING = new Set(['provisioning', 'held']);
-const ENDING = new Set(['releasing']);
+/** What the messages need beyond the booking: who the dashboard's users are, and their VPN passwords. */
+export interface MessageContext {
+  lab: Lab;
+  /** Dashboard user id → laas user name. */
+  users: ReadonlyMap<number, string | null>;
+  /** laas user name → the VPN password generated for this booking, while not yet handed out. */
+  passwords: Readonly<Record<string, string>>;
+  /** The host login user when the booking view does not name one. */
+  loginUser: string;
+}
 
-/** The reports sent as work on a job starts: 100 for each task, except what this lab does not do. */
-export function startedReports(job: DashboardJob, teardown: boolean, bookingId: string, labName: string): TaskReport[] {
-  return job.tasks.map((t) => {
-    if (t.kind === 'software') {
-      return teardown
-        ? { task: t.id, status: STATUS.DONE, message: 'nothing to undo: no installer ran' }
-        : { task: t.id, status: STATUS.ERROR, message: `lab ${labName} does not run installers; the hosts are set up without them` };
+/** 100 for each booking task; the tasks this lab does not carry out get their answer at once. */
+export function startedReports(tasks: JobTask[], teardown: boolean, bookingId: string, labName: string): TaskReport[] {
+  return tasks.flatMap((t): TaskReport[] => {
+    switch (t.kind) {
+      case 'software':
+        return teardown
+          ? [{ task: t.id, status: STATUS.DONE, message: 'nothing to undo: no installer ran' }]
+          : [{ task: t.id, status: STATUS.ERROR, message: `lab ${labName} does not run OPNFV installers; the hosts are set up without one` }];
+      case 'unsupported':
+        return [{ task: t.id, status: STATUS.ERROR, message: unsupportedMessage(t.name, labName) }];
+      case 'hardware':
+      case 'network':
+      case 'access':
+        return [{ task: t.id, status: STATUS.CURRENT, message: `${teardown ? 'releasing' : 'setting up'} ${subject(t)} (booking ${bookingId})` }];
+      default:
+        return [];
     }
-    return { task: t.id, status: STATUS.CURRENT, message: `${teardown ? 'releasing' : 'setting up'} ${subject(t)} (booking ${bookingId})` };
   });
 }
 
-/** 300 for every task, with the task's own problem where it has one. */
-export function refusedReports(job: DashboardJob, problems: { task: string; message: string }[], summary: string): TaskReport[] {
-  return job.tasks.map((t) => ({ task: t.id, status: STATUS.ERROR, message: problems.find((p) => p.task === t.id)?.message ?? summary }));
+function unsupportedMessage(kind: string, labName: string): string {
+  if (kind === 'snapshot') return `lab ${labName} does not take snapshots of hosts; nothing was done for this task`;
+  return `lab ${labName} does not know the task kind "${kind}"; nothing was done for it`;
 }
 
-/** Reports for a setup job's tasks once its booking settles; null while it is still being set up. */
-export function provisionReports(job: DashboardJob, booking: BookingView, lab: Lab): TaskReport[] | null {
+/** 300 for every task given, with the task's own problem where it has one. */
+export function refusedReports(tasks: JobTask[], problems: { task: string; message: string }[], summary: string): TaskReport[] {
+  return tasks.filter((t) => t.kind !== 'active-users').map((t) => ({ task: t.id, status: STATUS.ERROR, message: problems.find((p) => p.task === t.id)?.message ?? summary }));
+}
+
+const SETTLING = new Set(['provisioning', 'held', 'scheduled']);
+
+/** Reports once the booking is set up (or failed); null while it is still on its way. */
+export function provisionReports(tasks: JobTask[], booking: BookingView, ctx: MessageContext): TaskReport[] | null {
   if (SETTLING.has(booking.state)) return null;
-  const tasks = job.tasks.filter((t) => t.kind !== 'software');
-  if (booking.state === 'active') return tasks.map((t) => ({ task: t.id, status: STATUS.DONE, message: readyMessage(t, booking, lab) }));
-  return tasks.map((t) => ({ task: t.id, status: STATUS.ERROR, message: failedMessage(t, booking) }));
-}
-
-/** Reports for a teardown job's tasks once the release is over; null while it is still going on. */
-export function teardownReports(job: DashboardJob, booking: BookingView | null, lab: Lab): TaskReport[] | null {
-  const tasks = job.tasks.filter((t) => t.kind !== 'software');
-  if (!booking) return tasks.map((t) => ({ task: t.id, status: STATUS.DONE, message: `nothing to tear down: job ${job.id} has no booking in lab ${lab.name}` }));
-  if (SETTLING.has(booking.state) || ENDING.has(booking.state) || booking.state === 'active') return null;
-  if (booking.state === 'needs_cleanup') return tasks.map((t) => ({ task: t.id, status: STATUS.ERROR, message: leftoverMessage(t, booking) }));
-  if (booking.state === 'failed') {
-    return tasks.map((t) => ({ task: t.id, status: STATUS.DONE, message: `booking ${booking.id} had failed; everything it set up was already undone` }));
+  const own = tasks.filter((t): t is HardwareTask | NetworkTask | AccessTask => t.kind === 'hardware' || t.kind === 'network' || t.kind === 'access');
+  if (booking.state === 'active') {
+    return own.map((t) => ({ task: t.id, status: STATUS.DONE, message: readyMessage(t, booking, ctx), ...(t.kind === 'hardware' ? { labToken: setUpToken(booking.id) } : {}) }));
   }
-  return tasks.map((t) => ({ task: t.id, status: STATUS.DONE, message: releasedMessage(t, booking, lab) }));
+  return own.map((t) => ({ task: t.id, status: STATUS.ERROR, message: failedMessage(t, booking) }));
 }
 
-function subject(t: JobTask): string {
-  switch (t.kind) {
-    case 'hardware':
-      return `host ${t.host}`;
-    case 'network':
-      return `the VLANs of ${Object.keys(t.hosts).join(', ')}`;
-    case 'access':
-      return t.accessType === 'vpn' ? `VPN account ${t.user}` : `SSH access for ${t.user}`;
-    default:
-      return `task ${t.id}`;
+/** Reports once the release is over; null while it is still going on. */
+export function teardownReports(tasks: JobTask[], booking: BookingView | null, lab: Lab): TaskReport[] | null {
+  const own = tasks.filter((t): t is HardwareTask | NetworkTask | AccessTask => t.kind === 'hardware' || t.kind === 'network' || t.kind === 'access');
+  if (!booking) return own.map((t) => ({ task: t.id, status: STATUS.DONE, message: `nothing to tear down: lab ${lab.name} holds no booking for this job` }));
+  if (SETTLING.has(booking.state) || booking.state === 'releasing' || booking.state === 'active') return null;
+  if (booking.state === 'needs_cleanup') {
+    const listed = (booking.cleanup?.leftovers ?? []).map((l) => `${l.host ? `${l.host} ` : ''}${l.step}: ${l.error.message}`);
+    return own.map((t) => ({ task: t.id, status: STATUS.ERROR, message: `release of booking ${booking.id} left work for the lab's operators: ${listed.join('; ') || 'see the booking'}` }));
   }
+  return own.map((t) => ({ task: t.id, status: STATUS.DONE, message: releasedMessage(t, booking, lab) }));
 }
 
-function readyMessage(t: JobTask, booking: BookingView, lab: Lab): string {
-  switch (t.kind) {
-    case 'hardware':
-      return hostReady(t, booking);
-    case 'network':
-      return vlansReady(t, booking, lab);
-    case 'access':
-      return accessReady(t, booking, lab);
-    default:
-      return `booking ${booking.id} is active`;
+function subject(t: HardwareTask | NetworkTask | AccessTask): string {
+  if (t.kind === 'hardware') return `host ${t.host}`;
+  if (t.kind === 'network') return `the VLANs of ${Object.keys(t.hosts).join(', ')}`;
+  return `${t.accessType === 'vpn' ? 'VPN' : 'SSH'} access of dashboard user ${t.user}`;
+}
+
+function addressesOf(hostName: string, booking: BookingView, lab: Lab): string[] {
+  const h = booking.hosts.find((x) => x.name === hostName);
+  const listed = h?.addresses?.length ? h.addresses : h?.address ? [h.address] : [];
+  return listed.length ? listed : [lab.hosts.find((x) => x.name === hostName)?.ssh.address ?? hostName];
+}
+
+function readyMessage(t: HardwareTask | NetworkTask | AccessTask, booking: BookingView, ctx: MessageContext): string {
+  if (t.kind === 'hardware') return hostReady(t, booking, ctx.lab);
+  if (t.kind === 'network') return vlansReady(t, ctx.lab);
+  const user = ctx.users.get(t.user) ?? `dashboard user ${t.user}`;
+  if (t.accessType === 'ssh') {
+    const lines = booking.hosts.map((h) => `ssh ${h.loginUser ?? ctx.loginUser}@${addressesOf(h.name, booking, ctx.lab)[0]}`);
+    return `Your SSH key is installed. Log in with:\n${lines.join('\n')}`;
   }
+  const password = ctx.passwords[user];
+  const secret = password
+    ? `VPN password: ${password}\nThis password is shown once; keep it.`
+    : `The VPN password was handed out already; lab ${ctx.lab.name}'s operators can set a new one.`;
+  return `VPN access to lab ${ctx.lab.name} is ready.\nVPN username: ${user}\n${secret}`;
 }
 
-function hostReady(t: HardwareTask, booking: BookingView): string {
+function hostReady(t: HardwareTask, booking: BookingView, lab: Lab): string {
   const h = booking.hosts.find((x) => x.name === t.host);
   if (!h) return `booking ${booking.id} is active, but it holds no host ${t.host}`;
-  const parts = [`hostname ${h.hostname}`, ...(h.address ? [`address ${h.address}`] : []), ...(t.image ? [`image ${t.image}`] : [])];
-  return `${h.name} is ready: ${parts.join(', ')} (booking ${booking.id})`;
-}
-
-/** The user must know the real VLAN ids: tagged interfaces are configured with them. */
-function vlansReady(t: NetworkTask, booking: BookingView, lab: Lab): string {
-  const vlanOf = new Map(booking.networks.map((n) => [n.name, n.vlan]));
-  const lines = Object.entries(t.hosts).map(([hostName, macs]) => {
-    const labHost = lab.hosts.find((h) => h.name === hostName);
-    const nics = Object.entries(macs)
-      .filter(([, vlans]) => vlans.length > 0)
-      .map(([mac, vlans]) => {
-        const nic = labHost?.nics.find((n) => n.mac.toLowerCase() === mac.toLowerCase())?.name ?? mac;
-        const each = vlans.map((v) => `${v.tagged ? 'tagged' : 'untagged'} VLAN ${vlanOf.get(networkOf(v.vlan_id)) ?? '?'} (dashboard VLAN ${v.vlan_id})`);
-        return `${nic} (${mac}) ${each.join(', ')}`;
-      });
-    return `${hostName}: ${nics.length ? nics.join('; ') : 'no VLANs'}`;
-  });
-  return lines.join(' | ');
-}
-
-function accessReady(t: AccessTask, booking: BookingView, lab: Lab): string {
-  if (t.accessType === 'vpn') {
-    // The generated password is a credential: it never travels through the dashboard's messages or logs.
-    return `VPN account ${t.user} is ready on lab ${lab.name}'s VPN; the lab generates its password and hands it out once with booking ${booking.id}, never on this dashboard`;
+  const lines = [`Your host may be reached at any of the following ip addresses: ${addressesOf(t.host, booking, lab).join(', ')}`, `hostname: ${h.hostname}`];
+  const asked = t.hostname ?? '';
+  if (asked !== h.hostname && validHostname(asked, t.host) === h.hostname) {
+    lines.push(`The dashboard asked for the hostname "${asked}", which is not a valid host name; the host is named "${h.hostname}".`);
   }
-  const where = booking.hosts.map((h) => `${h.name} (${h.address ?? h.hostname})`).join(', ');
-  return `SSH key of ${t.user} installed on ${where}`;
+  if (t.image) lines.push(`image: ${t.image}`);
+  return lines.join('\n');
 }
 
-function failedMessage(t: JobTask, booking: BookingView): string {
-  const own = ownFailure(t, booking);
-  const cause = own ?? (booking.error ? `booking ${booking.id} failed: ${booking.error.message}` : `booking ${booking.id} was released before it became ready`);
-  if (booking.state === 'needs_cleanup') return `${cause}; some of it could not be undone and is left to the lab's operators`;
-  if (booking.state === 'failed') return `${cause}; everything set up for it was undone`;
-  return cause;
+/** The VLAN ids on the switch are the dashboard's own. */
+function vlansReady(t: NetworkTask, lab: Lab): string {
+  return Object.entries(t.hosts)
+    .map(([hostName, macs]) => {
+      const labHost = lab.hosts.find((h) => h.name === hostName);
+      const nics = Object.entries(macs)
+        .filter(([, vlans]) => vlans.length > 0)
+        .map(([mac, vlans]) => {
+          const nic = labHost?.nics.find((n) => n.mac.toLowerCase() === mac.toLowerCase())?.name ?? mac;
+          return `${nic} (${mac}) ${vlans.map((v) => `${v.tagged ? 'tagged' : 'untagged'} VLAN ${v.vlan_id}`).join(', ')}`;
+        });
+      return `${hostName}: ${nics.length ? nics.join('; ') : 'no VLANs'}`;
+    })
+    .join('\n');
 }
 
-/** The step of this task's own host (or the VPN) that failed, if one did. */
-function ownFailure(t: JobTask, booking: BookingView): string | null {
-  const stepFailed = (hostName: string, steps: string[]) => {
-    const s = booking.hosts.find((h) => h.name === hostName)?.steps.find((x) => steps.includes(x.step) && x.status === 'failed' && x.error);
+function failedMessage(t: HardwareTask | NetworkTask | AccessTask, booking: BookingView): string {
+  const stepFailed = (hostName: string) => {
+    const s = booking.hosts.find((h) => h.name === hostName)?.steps.find((x) => x.status === 'failed' && x.error);
     return s ? `${hostName} failed at ${s.step}: ${s.error!.message}` : null;
   };
-  switch (t.kind) {
-    case 'hardware':
-      return stepFailed(t.host, ['power', 'imaging']) ?? stepFailed(t.host, ['switch', 'network', 'access']);
-    case 'network':
-      return Object.keys(t.hosts).map((h) => stepFailed(h, ['switch', 'network'])).find((m) => m !== null) ?? null;
-    case 'access': {
-      if (t.accessType === 'ssh') return booking.hosts.map((h) => stepFailed(h.name, ['access'])).find((m) => m !== null) ?? null;
-      const vpn = booking.bookingSteps.find((s) => s.step === 'vpn' && s.status === 'failed' && s.error);
-      return vpn ? `VPN account ${t.user} could not be created: ${vpn.error!.message}` : null;
-    }
-    default:
-      return null;
-  }
+  const hosts = t.kind === 'hardware' ? [t.host] : t.kind === 'network' ? Object.keys(t.hosts) : booking.hosts.map((h) => h.name);
+  const own = hosts.map(stepFailed).find((m) => m !== null);
+  const cause = own ?? (booking.error ? `booking ${booking.id} failed: ${booking.error.message}` : `booking ${booking.id} was released before it became ready`);
+  if (booking.state === 'needs_cleanup') return `${cause}; some of it could not be undone and is left to the lab's operators`;
+  return booking.state === 'failed' ? `${cause}; everything set up for it was undone` : cause;
 }
 
-function releasedMessage(t: JobTask, booking: BookingView, lab: Lab): string {
-  switch (t.kind) {
-    case 'hardware':
-      return `${t.host} is powered off and back in lab ${lab.name}'s pool (booking ${booking.id} released)`;
-    case 'network':
-      return Object.entries(t.hosts)
-        .map(([hostName, macs]) => {
-          const labHost = lab.hosts.find((h) => h.name === hostName);
-          const nics = Object.keys(macs).map((mac) => labHost?.nics.find((n) => n.mac.toLowerCase() === mac.toLowerCase())?.name ?? mac);
-          return `${hostName}: VLANs removed from ${nics.join(', ')}`;
-        })
-        .join(' | ');
-    case 'access':
-      return t.accessType === 'vpn' ? `VPN account ${t.user} removed` : `SSH key of ${t.user} removed with booking ${booking.id}`;
-    default:
-      return `booking ${booking.id} released`;
-  }
-}
-
-function leftoverMessage(t: JobTask, booking: BookingView): string {
-  const all = booking.cleanup?.leftovers ?? [];
-  const mine = t.kind === 'hardware' ? all.filter((l) => l.host === t.host) : [];
-  const listed = (mine.length ? mine : all).map((l) => `${l.host ? `${l.host} ` : ''}${l.step}: ${l.error.message}`);
-  return `release of booking ${booking.id} left work for the lab's operators: ${listed.join('; ') || 'see the booking'}`;
+function releasedMessage(t: HardwareTask | NetworkTask | AccessTask, booking: BookingView, lab: Lab): string {
+  if (t.kind === 'hardware') return `${t.host} is wiped of the booking's keys, powered off and back in lab ${lab.name}'s pool (booking ${booking.id} released)`;
+  if (t.kind === 'network') return Object.keys(t.hosts).map((h) => `${h}: the booking's VLANs are removed from its ports`).join('\n');
+  return t.accessType === 'vpn' ? 'VPN access removed' : `SSH keys removed with booking ${booking.id}`;
 }

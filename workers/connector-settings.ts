@@ -1,6 +1,10 @@
 import { z } from 'zod';
 import type { Lab } from '../config/lab';
 import { ConfigError } from '../config/settings';
+import { parseUserMap } from './connector-users';
+
+/** The dashboard's longest booking: 21 days, extended twice by up to 30 days (reference §9). */
+export const DASHBOARD_LONGEST_HOURS = (21 + 2 * 30) * 24;
 
 /** The connector's settings, read from the environment. It is off unless the dashboard is named. */
 const schema = z.object({
@@ -9,15 +13,26 @@ const schema = z.object({
   /** The lab's API token on the dashboard (sent as `auth-token`). */
   LAAS_DASHBOARD_TOKEN: z.string().min(1).optional(),
   /** The lab's name on the dashboard; default the lab description's name. */
-  LAAS_DASHBOARD_LAB: z.string().regex(/^[A-Za-z0-9._-]{1,64}$/, 'letters, digits, ".", "_" or "-"').optional(),
+  LAAS_DASHBOARD_LAB: z.string().regex(/^[-a-zA-Z0-9_]{1,64}$/, 'letters, digits, "_" or "-" (the dashboard routes lab names as slugs: a "." gets 404)').optional(),
   /** Milliseconds between polls. */
   LAAS_DASHBOARD_POLL_MS: z.coerce.number().int().min(100).max(3_600_000).default(10_000),
   /** The laas project the dashboard's bookings belong to. */
   LAAS_DASHBOARD_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas project name').default('dashboard'),
   /** Owner of bookings whose job names no user. */
   LAAS_DASHBOARD_OWNER: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas user name').default('dashboard'),
-  /** Backstop lease of each booking in hours (the dashboard's teardown normally ends it); default 21 days or the lab's maximum. */
+  /** Safety bound of each booking in hours (only the dashboard's teardown ends it); default the lab's maximum lease. */
   LAAS_DASHBOARD_LEASE_HOURS: z.coerce.number().positive().optional(),
+  /** Hours before that bound at which a booking the dashboard still runs raises an alert. */
+  LAAS_DASHBOARD_ALERT_HOURS: z.coerce.number().positive().default(72),
+  /** The lab's public VLAN ids (the dashboard's PublicNetwork rows), comma separated. */
+  LAAS_DASHBOARD_PUBLIC_VLANS: z
+    .string()
+    .regex(/^\s*(\d{1,4}\s*(,\s*\d{1,4}\s*)*)?$/, 'VLAN ids separated by commas, e.g. 1010,1011')
+    .default(''),
+  /** Dashboard user names that are named differently in laas: `dashname=laasname,...`. */
+  LAAS_DASHBOARD_USER_MAP: z.string().default(''),
+  /** The login user named in the ssh lines when the booking does not name one. */
+  LAAS_DASHBOARD_LOGIN_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix user name').default('root'),
   /** Base URL of the laas API; default http://LAAS_API_HOST:LAAS_API_PORT. */
   LAAS_API_URL: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as http://127.0.0.1:8080' }).optional(),
 });
@@ -30,6 +45,12 @@ export interface ConnectorSettings {
   project: string;
   fallbackOwner: string;
   leaseHours: number;
+  alertHours: number;
+  publicVlans: ReadonlySet<number>;
+  userMap: ReadonlyMap<string, string>;
+  loginUser: string;
+  /** Settings that work but that the operator should hear about. */
+  warnings: string[];
   apiUrl: string;
   apiToken: string;
 }
@@ -55,7 +76,19 @@ export function loadConnectorSettings(env: NodeJS.ProcessEnv, lab: Lab, api: Api
   if (!s.LAAS_DASHBOARD_URL && !s.LAAS_DASHBOARD_TOKEN) return { enabled: false };
   if (!s.LAAS_DASHBOARD_URL) throw new ConfigError('the environment', ['LAAS_DASHBOARD_URL: required when LAAS_DASHBOARD_TOKEN is set']);
   if (!s.LAAS_DASHBOARD_TOKEN) throw new ConfigError('the environment', ['LAAS_DASHBOARD_TOKEN: required when LAAS_DASHBOARD_URL is set']);
-  const leaseHours = s.LAAS_DASHBOARD_LEASE_HOURS ?? Math.min(21 * 24, lab.maxLeaseHours);
+  const leaseHours = s.LAAS_DASHBOARD_LEASE_HOURS ?? lab.maxLeaseHours;
+  const warnings: string[] = [];
+  if (leaseHours < DASHBOARD_LONGEST_HOURS) {
+    warnings.push(
+      `bookings are held at most ${leaseHours} h, but a dashboard booking can run ${DASHBOARD_LONGEST_HOURS} h (21 days and two 30-day extensions): raise lab ${lab.name}'s maxLeaseHours (and LAAS_DASHBOARD_LEASE_HOURS) so laas never ends a booking before the dashboard does`,
+    );
+  }
+  let userMap: Map<string, string>;
+  try {
+    userMap = parseUserMap(s.LAAS_DASHBOARD_USER_MAP);
+  } catch (err) {
+    throw new ConfigError('the environment', [(err as Error).message]);
+  }
   if (leaseHours > lab.maxLeaseHours) {
     throw new ConfigError('the environment', [`LAAS_DASHBOARD_LEASE_HOURS: ${leaseHours} exceeds lab ${lab.name}'s maximum lease of ${lab.maxLeaseHours} hours`]);
   }
@@ -68,6 +101,11 @@ export function loadConnectorSettings(env: NodeJS.ProcessEnv, lab: Lab, api: Api
     project: s.LAAS_DASHBOARD_PROJECT,
     fallbackOwner: s.LAAS_DASHBOARD_OWNER,
     leaseHours,
+    alertHours: s.LAAS_DASHBOARD_ALERT_HOURS,
+    publicVlans: new Set(s.LAAS_DASHBOARD_PUBLIC_VLANS.split(',').map((v) => v.trim()).filter(Boolean).map(Number)),
+    userMap,
+    loginUser: s.LAAS_DASHBOARD_LOGIN_USER,
+    warnings,
     apiUrl: s.LAAS_API_URL ?? `http://${api.LAAS_API_HOST}:${api.LAAS_API_PORT}`,
     apiToken: api.LAAS_API_TOKEN,
   });

@@ -24,6 +24,7 @@ export function databaseAllocator(db: Kysely<Database>): Allocator {
         ...(r.owner ? { owner: r.owner } : {}),
         hosts: r.hosts,
         networks: r.networks,
+        ...(r.requestedVlans ? { requestedVlans: r.requestedVlans } : {}),
         range: { start: r.start, end: r.end },
       });
       const vlans: Record<string, number> = {};

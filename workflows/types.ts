@@ -2,6 +2,8 @@
 
 /** Per-host steps, in the order they run. */
 export const HOST_STEPS = ['power', 'imaging', 'switch', 'network', 'access'] as const;
+/** The steps a re-image runs again, in order: the switch ports stay as they are. */
+export const REIMAGE_STEPS = ['power', 'imaging', 'network', 'access'] as const;
 /** Steps of the booking as a whole, after every host is provisioned. */
 export const BOOKING_STEPS = ['vpn', 'headnode'] as const;
 
@@ -19,7 +21,7 @@ export interface NetworkRequest {
   name: string;
   /** The network that carries DHCP and the default route on the hosts. */
   public?: boolean;
-  /** The VLAN id asked for (checked against the lab's pool at the API); any free one when absent. */
+  /** This VLAN id and no other (taken from the lab's pool; refused when another booking holds it). */
   vlan?: number;
 }
 
@@ -116,6 +118,10 @@ export interface HostStatus {
   name: string;
   hostname: string;
   address?: string;
+  /** The image on the host now (set once the host was re-imaged; else the booking's). */
+  image?: string;
+  /** The last re-image asked for this host, and how far it got. */
+  reimage?: { image: string; reimage: number; state: 'requested' | 'done' };
   /** Set while a failed step waits for an operator (hold policy). */
   held?: { step: HostStep; until: string };
   steps: StepRecord[];

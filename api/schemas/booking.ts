@@ -55,7 +55,12 @@ export const createBookingBody = z
             name,
             public: z.boolean().optional(),
             /** A VLAN id of the lab's pool for this network; the allocator picks one when absent. */
-            vlan: z.number().int().superRefine(deviceValue(vlanProblem)).optional(),
+            vlan: z
+              .number()
+              .int()
+              .superRefine(deviceValue(vlanProblem))
+              .optional()
+              .describe("This VLAN id from the lab's pool (e.g. one a dashboard allocated); refused when another booking holds it"),
           })
           .strict(),
       )

@@ -1,33 +1,46 @@
 /**
- * A LaaS dashboard's lab-facing job API on a loopback port, following the contract in
- * laas-pipeline.md: `GET /api/labs/<lab>/jobs/new` (and `current`, `done`, `<job>`) behind the
- * lab's `auth-token` header, `POST /api/labs/<lab>/jobs/<job>/<task>` with form fields `status`
- * and `message`. Every report is recorded for tests; the booking's end is driven from TypeScript.
+ * The LaaS 2.x dashboard's lab API on a loopback port, answering as the real dashboard answers
+ * (shared/reference/laas-dashboard-2x.md; REF src/api/urls.py, views.py, models.py): 403 HTML for a
+ * bad lab or token and for a POST to a view that is not CSRF-exempt, 500 for unknown ids, any
+ * integer status stored, form bodies only (anything else leaves the form empty and answers 200).
  */
-import { randomBytes, timingSafeEqual, createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { JobBook, TASK_STATUS, isTaskStatus, type DashboardJob, type JobSpec, type TaskKind, type TaskStatus } from './jobs';
+import { randomBytes } from 'node:crypto';
+import { JobBook, payloadOf, type BookingSpec, type DashboardJob, type DashboardTask } from './jobs';
 
-export { TASK_STATUS } from './jobs';
-export type { AccessConfig, DashboardJob, HardwareConfig, JobJson, JobSpec, NetworkConfig, TaskKind, TaskStatus, VlanEntry } from './jobs';
+export { TASK_STATUS, JobBook, payloadOf } from './jobs';
+export type { BookingSpec, DashboardJob, DashboardTask, HostSpec, JobJson, TaskKind, VlanEntry } from './jobs';
 
-export interface DashboardSimOptions {
-  /** The lab's name in the dashboard's URLs. */
-  lab?: string;
-  /** The lab's API token; default random. */
-  token?: string;
-  /** Port on 127.0.0.1; default a free one. */
-  port?: number;
-  /** Id of the first job, so simulators started by different tests hand out different jobs. Default 1. */
-  firstJobId?: number;
+export interface DashboardUser {
+  id: number;
+  username: string;
+  email: string;
+  first_name: string;
+  last_name: string;
+  company: string;
 }
 
-/** One status report from the lab, as the dashboard stored it. */
-export interface TaskReport {
+export interface DashboardSimOptions {
+  lab?: string;
+  /** 45 letters and digits, as the dashboard generates; default random. */
+  token?: string;
+  port?: number;
+  firstJobId?: number;
+  /** Task ids handed out first (tests use the reference's). */
+  taskIds?: string[];
+  users?: DashboardUser[];
+  /** labid → resource profile name; hosts the dashboard knows. */
+  hosts?: Record<string, string>;
+}
+
+/** One accepted task post, as the dashboard stored it. */
+export interface TaskPost {
   job: number;
   task: string;
-  kind: TaskKind;
-  status: TaskStatus;
+  kind: string;
+  /** The fields posted (absent ones were left alone). */
+  fields: { status?: string; message?: string; lab_token?: string };
+  status: number;
   message: string;
 }
 
@@ -35,44 +48,44 @@ export interface DashboardRequestRecord {
   method: string;
   path: string;
   status: number;
+  contentType?: string;
 }
 
-export interface DashboardFaults {
-  /** The next this-many requests answer 500 before doing anything. */
-  failNext: number;
-  /** The next this-many task reports answer 500 without recording anything. */
-  failNextReports: number;
-}
-
-const NO_FAULTS: DashboardFaults = { failNext: 0, failNextReports: 0 };
-
-function sameSecret(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
+const INT32 = 2 ** 31;
+const slug = '[-a-zA-Z0-9_]+';
+/** The views that are `@csrf_exempt`: a POST anywhere else is refused before the view runs. */
+const EXEMPT = [/^jobs\/\d+$/, new RegExp(`^jobs/\\d+/${slug}$`), /^jobs\/getByType\/DATA$/, new RegExp(`^hosts/${slug}(/bmc)?$`)];
 
 export class DashboardSimulator {
   readonly jobs: JobBook;
-  /** Every report accepted, oldest first. */
-  readonly reports: TaskReport[] = [];
-  /** Every request answered (headers are not kept: they carry the token). */
+  readonly posts: TaskPost[] = [];
   readonly requests: DashboardRequestRecord[] = [];
-  private faults: DashboardFaults = { ...NO_FAULTS };
+  /** `ActiveVPNUser` rows: the counts the lab posted. */
+  readonly activeUsers: number[] = [];
+  readonly users: DashboardUser[];
+  /** labid → {working, type}; `booked` is computed from the jobs. */
+  readonly hosts = new Map<string, { working: boolean; type: string }>();
+  /** The next this-many task posts answer 500 before anything is stored. */
+  failNextPosts = 0;
   private port = 0;
 
   private constructor(
     private readonly server: Server,
     readonly lab: string,
-    private readonly token: string,
-    firstJobId: number,
+    readonly labToken: string,
+    options: DashboardSimOptions,
   ) {
-    this.jobs = new JobBook(firstJobId);
+    this.jobs = new JobBook(options.firstJobId ?? 1, [...(options.taskIds ?? [])]);
+    this.users = options.users ?? [];
+    for (const [labid, type] of Object.entries(options.hosts ?? {})) this.hosts.set(labid, { working: true, type });
   }
 
   static async start(options: DashboardSimOptions = {}): Promise<DashboardSimulator> {
     const server = createServer();
-    const sim = new DashboardSimulator(server, options.lab ?? 'sim', options.token ?? randomBytes(20).toString('hex'), options.firstJobId ?? 1);
+    const token = options.token ?? randomBytes(34).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 45);
+    const sim = new DashboardSimulator(server, options.lab ?? 'sim', token, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
-      sim.handle(req, res).catch(() => sim.send(req, res, 500, { error: 'internal error' }));
+      sim.handle(req, res).catch(() => sim.html(req, res, 500, 'Server Error (500)'));
     });
     await new Promise<void>((resolve, reject) => {
       server.once('error', reject);
@@ -83,32 +96,36 @@ export class DashboardSimulator {
     return sim;
   }
 
-  /** The dashboard's base URL, e.g. http://127.0.0.1:41234 */
   get url(): string {
     return `http://127.0.0.1:${this.port}`;
   }
 
-  /** The lab's token, as the lab operator would copy it from the dashboard. */
-  get labToken(): string {
-    return this.token;
-  }
-
-  /** A user books: the dashboard creates the job, every task NEW. */
-  addJob(spec: JobSpec): DashboardJob {
+  /** A user books: the job and its tasks, every task at 0. */
+  book(spec: BookingSpec): DashboardJob {
     return this.jobs.add(spec);
   }
 
-  /** The booking ends: the job comes back with teardown deltas, every task NEW again. */
+  /** The booking ends (expiry or cancellation): the teardown re-issue. */
   endBooking(jobId: number): DashboardJob {
     return this.jobs.end(jobId);
   }
 
-  reportsFor(jobId: number, taskId?: string): TaskReport[] {
-    return this.reports.filter((r) => r.job === jobId && (taskId === undefined || r.task === taskId));
+  /** The owner picks another image for one host of the running booking. */
+  reimage(jobId: number, labid: string, image: string): DashboardJob {
+    return this.jobs.reimage(jobId, labid, image);
   }
 
-  setFaults(faults: Partial<DashboardFaults>): void {
-    this.faults = { ...this.faults, ...faults };
+  postsFor(taskId: string): TaskPost[] {
+    return this.posts.filter((p) => p.task === taskId);
+  }
+
+  /** `GET hosts/<labid>`'s answer, or undefined for a host the dashboard does not know. */
+  hostState(labid: string): { booked: boolean; working: boolean; type: string } | undefined {
+    this.jobs.freeHosts();
+    const h = this.hosts.get(labid);
+    if (!h) return undefined;
+    const booked = [...this.jobs.jobs.values()].some((j) => j.held.includes(labid));
+    return { booked, working: h.working, type: h.type };
   }
 
   async stop(): Promise<void> {
@@ -120,55 +137,102 @@ export class DashboardSimulator {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const body = await readBody(req);
     const path = (req.url ?? '/').split('?')[0]!;
-    if (this.faults.failNext > 0) {
-      this.faults.failNext--;
-      return this.send(req, res, 500, { error: 'internal error' });
+    const method = req.method ?? 'GET';
+    const m = new RegExp(`^/api/labs/(${slug})/(.+)$`).exec(path);
+    if (!m || path.endsWith('/')) return this.html(req, res, 404, '<h1>Not Found</h1>');
+    const [, lab, rest] = m as unknown as [string, string, string];
+    if (method !== 'GET' && !EXEMPT.some((r) => r.test(rest))) return this.html(req, res, 403, '<h1>Forbidden (403)</h1><p>CSRF verification failed. Request aborted.</p>');
+    if (lab !== this.lab || req.headers['auth-token'] !== this.labToken) return this.html(req, res, 403, '<h1>403 Forbidden</h1>');
+    this.jobs.freeHosts();
+    const listing = /^jobs\/(new|current|done)$/.exec(rest);
+    if (listing) return this.json(req, res, 200, this.jobs.withStatus({ new: 0, current: 100, done: 200 }[listing[1] as 'new']));
+    if (rest === 'jobs/getByType/DATA') return this.analytics(req, res, body);
+    const job = /^jobs\/(\d+)$/.exec(rest);
+    if (job) return method === 'POST' ? this.json(req, res, 200, null) : this.json(req, res, 200, this.jobs.whole(Number(job[1])));
+    const task = new RegExp(`^jobs/(\\d+)/(${slug})$`).exec(rest);
+    if (task) return this.task(req, res, task[2]!, body);
+    const host = new RegExp(`^hosts/(${slug})$`).exec(rest);
+    if (host) return this.host(req, res, host[1]!, body);
+    if (rest === 'users') return this.text(req, res, JSON.stringify({ users: this.users }));
+    const user = /^users\/(\d+)$/.exec(rest);
+    if (user) {
+      const u = this.users.find((x) => x.id === Number(user[1]));
+      if (!u) throw new Error(`User matching query does not exist: ${user[1]}`);
+      return this.text(req, res, JSON.stringify(u));
     }
-    const m = /^\/api\/labs\/([^/]+)\/jobs\/([^/]+)(?:\/([^/]+))?\/?$/.exec(path);
-    if (!m) return this.send(req, res, 404, { error: `no route ${path}` });
-    const [, lab, jobPart, taskId] = m as unknown as [string, string, string, string | undefined];
-    // A wrong lab and a wrong token look the same: the dashboard does not tell lab names to strangers.
-    const given = req.headers['auth-token'];
-    if (lab !== this.lab || typeof given !== 'string' || !sameSecret(given, this.token)) {
-      return this.send(req, res, 401, { error: 'lab not authorized' });
-    }
-    if (taskId === undefined) {
-      if (req.method !== 'GET') return this.send(req, res, 405, { error: `${req.method} not allowed here` });
-      if (jobPart === 'new') return this.send(req, res, 200, this.jobs.withStatus(TASK_STATUS.NEW));
-      if (jobPart === 'current') return this.send(req, res, 200, this.jobs.withStatus(TASK_STATUS.CURRENT));
-      if (jobPart === 'done') return this.send(req, res, 200, this.jobs.withStatus(TASK_STATUS.DONE));
-      const job = /^\d+$/.test(jobPart) ? this.jobs.jobs.get(Number(jobPart)) : undefined;
-      return job ? this.send(req, res, 200, this.jobs.json(job.id)) : this.send(req, res, 404, { error: `no job ${jobPart}` });
-    }
-    const task = /^\d+$/.test(jobPart) ? this.jobs.task(Number(jobPart), taskId) : undefined;
-    if (!task) return this.send(req, res, 404, { error: `no task ${taskId} in job ${jobPart}` });
-    if (req.method === 'GET') return this.send(req, res, 200, task.delta);
-    if (req.method !== 'POST') return this.send(req, res, 405, { error: `${req.method} not allowed here` });
-    if (!(req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded')) {
-      return this.send(req, res, 415, { error: 'task reports are HTML form posts (application/x-www-form-urlencoded)' });
-    }
-    const form = new URLSearchParams(body);
-    const status = form.get('status');
-    if (status !== null && !(/^\d+$/.test(status) && isTaskStatus(Number(status)))) {
-      return this.send(req, res, 400, { error: `status must be one of 0, 100, 200, 300 (got ${JSON.stringify(status)})` });
-    }
-    if (this.faults.failNextReports > 0) {
-      this.faults.failNextReports--;
-      return this.send(req, res, 500, { error: 'internal error' });
-    }
-    // As the dashboard does: each field given replaces the stored one, a missing field is left alone.
-    if (status !== null) task.status = Number(status) as TaskStatus;
-    const message = form.get('message');
-    if (message !== null) task.message = message;
-    this.reports.push({ job: Number(jobPart), task: task.id, kind: task.kind, status: task.status, message: task.message });
-    return this.send(req, res, 200, { task: task.delta, meta: { status: task.status, job: jobPart, message: task.message } });
+    return this.html(req, res, 404, '<h1>Not Found</h1>');
   }
 
-  private send(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
-    this.requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status });
-    res.writeHead(status, { 'Content-Type': 'application/json' });
-    res.end(JSON.stringify(body));
+  /** `specific_task`: GET the payload; POST form fields; other methods return nothing (500). */
+  private task(req: IncomingMessage, res: ServerResponse, taskId: string, body: string): void {
+    const found = this.jobs.findTask(taskId);
+    if (!found || found.task.kind === 'active users task') throw new Error(`no task ${taskId}`);
+    const { job, task } = found;
+    if (req.method === 'GET') return this.json(req, res, 200, payloadOf(task));
+    if (req.method !== 'POST') throw new Error('the view returned None');
+    const form = formOf(req, body);
+    const fields = { status: form.get('status') ?? undefined, message: form.get('message') ?? undefined, lab_token: form.get('lab_token') ?? undefined };
+    if (fields.status !== undefined && !/^\s*[-+]?\d+\s*$/.test(fields.status)) throw new Error(`invalid literal for int(): ${fields.status}`);
+    if (fields.status !== undefined && Math.abs(Number(fields.status)) >= INT32) throw new Error('integer out of range');
+    if (fields.lab_token !== undefined && fields.lab_token.length > 50) throw new Error('value too long for type character varying(50)');
+    if (this.failNextPosts > 0) {
+      this.failNextPosts--;
+      throw new Error('injected fault');
+    }
+    store(task, fields);
+    this.posts.push({ job: job.id, task: task.id, kind: task.kind, fields, status: task.status, message: task.message });
+    const meta = { status: fields.status ?? task.status, job: `Job object (${job.id})`, message: task.message };
+    return this.json(req, res, 200, { task: payloadOf(task), meta });
   }
+
+  private analytics(req: IncomingMessage, res: ServerResponse, body: string): void {
+    const job = [...this.jobs.jobs.values()].find((j) => j.type === 'DATA');
+    if (req.method === 'GET') return this.json(req, res, 200, job ? this.jobs.whole(job.id) : { id: 0, payload: {} });
+    const count = (JSON.parse(body) as { active_users: unknown }).active_users;
+    if (typeof count !== 'number' || !Number.isInteger(count)) throw new Error('an integer column');
+    this.activeUsers.push(count);
+    return this.reply(req, res, 200, 'text/html; charset=utf-8', '');
+  }
+
+  /** `GET/POST hosts/<labid>`: only the exact string `true` marks a host working. */
+  private host(req: IncomingMessage, res: ServerResponse, labid: string, body: string): void {
+    const h = this.hosts.get(labid);
+    if (!h) throw new Error(`no host ${labid}`);
+    if (req.method === 'POST') {
+      const working = formOf(req, body).get('working');
+      if (working !== null) h.working = working === 'true';
+    }
+    return this.json(req, res, 200, this.hostState(labid));
+  }
+
+  private json(req: IncomingMessage, res: ServerResponse, status: number, body: unknown): void {
+    this.reply(req, res, status, 'application/json', JSON.stringify(body));
+  }
+
+  private text(req: IncomingMessage, res: ServerResponse, body: string): void {
+    this.reply(req, res, 200, 'text/plain', body);
+  }
+
+  html(req: IncomingMessage, res: ServerResponse, status: number, body: string): void {
+    this.reply(req, res, status, 'text/html; charset=utf-8', `<!DOCTYPE html><html><body>${body}</body></html>`);
+  }
+
+  private reply(req: IncomingMessage, res: ServerResponse, status: number, contentType: string, body: string): void {
+    this.requests.push({ method: req.method ?? 'GET', path: (req.url ?? '/').split('?')[0]!, status, ...(req.headers['content-type'] ? { contentType: req.headers['content-type'] } : {}) });
+    res.writeHead(status, { 'Content-Type': contentType });
+    res.end(body);
+  }
+}
+
+/** Django's `request.POST`: filled from url-encoded bodies only here (multipart is not simulated); empty otherwise. */
+function formOf(req: IncomingMessage, body: string): URLSearchParams {
+  return (req.headers['content-type'] ?? '').startsWith('application/x-www-form-urlencoded') ? new URLSearchParams(body) : new URLSearchParams();
+}
+
+function store(task: DashboardTask, fields: TaskPost['fields']): void {
+  if (fields.status !== undefined) task.status = Number(fields.status);
+  if (fields.message !== undefined) task.message = fields.message;
+  if (fields.lab_token !== undefined) task.labToken = fields.lab_token;
 }
 
 async function readBody(req: IncomingMessage): Promise<string> {

@@ -35,8 +35,14 @@ export class MemoryAllocator implements Allocator {
       hosts.push(free.name);
     }
     const vlans: Record<string, number> = {};
+    for (const [net, vlan] of Object.entries(r.requestedVlans ?? {})) {
+      if (vlan < this.lab.vlanPool.from || vlan > this.lab.vlanPool.to) throw new DeviceError('InvalidInput', `VLAN ${vlan} is not in lab ${this.lab.name}'s VLAN pool`, false);
+      if (busyVlans.has(vlan)) throw new DeviceError('VlanUnavailable', `VLAN ${vlan} is held by another booking over the requested time range`, false);
+      vlans[net] = vlan;
+      busyVlans.add(vlan);
+    }
     let next = this.lab.vlanPool.from;
-    for (const net of r.networks) {
+    for (const net of r.networks.filter((n) => !(n in vlans))) {
       while (next <= this.lab.vlanPool.to && busyVlans.has(next)) next++;
       if (next > this.lab.vlanPool.to) throw new DeviceError('NoFreeVlan', `no free VLAN in ${this.lab.vlanPool.from}-${this.lab.vlanPool.to}`, false);
       vlans[net] = next++;

@@ -144,6 +144,7 @@ describe('every documented route, walked over HTTP', () => {
     'GET /v1/images': {},
     'GET /v1/availability': { query: `from=${encodeURIComponent(later(1))}&to=${encodeURIComponent(later(5))}&flavor=sim.small` },
     'GET /v1/lab': {},
+    'POST /v1/bookings/{id}/hosts/{host}/reimage': { body: { image: 'rocky-9' } },
   };
   // Create first, release last.
   const order = (o: { method: string; path: string }) => (o.method === 'POST' && o.path === '/v1/bookings' ? 0 : o.method === 'DELETE' ? 2 : 1);
@@ -176,7 +177,7 @@ describe('every documented route, walked over HTTP', () => {
       const at = `${method} ${path}`;
       const example = examples[at];
       expect(example, `no example request for ${at}: add one to this walk`).toBeDefined();
-      const url = `${path.replace('{id}', id)}${example!.query ? `?${example!.query}` : ''}`;
+      const url = `${path.replace('{id}', id).replace('{host}', 'sim-01')}${example!.query ? `?${example!.query}` : ''}`;
       const send = (headers: Record<string, string>, body = example!.body) =>
         api.inject({ method: method as 'GET', url, headers, ...(body ? { payload: body } : {}) });
 
@@ -212,6 +213,7 @@ describe('every documented route, walked over HTTP', () => {
       'GET /v1/images 200',
       'GET /v1/availability 200',
       'GET /v1/lab 200',
+      'POST /v1/bookings/{id}/hosts/{host}/reimage 409',
       'DELETE /v1/bookings/{id} 202',
     ]);
   });

@@ -83,6 +83,20 @@ describe('booking allocation', () => {
     expect(await holdings()).toEqual({ hosts: 3, vlans: 2, bookings: 1 });
   });
 
+  it('takes requested VLAN ids from the pool, and refuses one another booking holds, allocating nothing', async () => {
+    const first = await allocateBooking(t.db, { bookingId: 'r1', hosts: [{ name: 'h1' }], networks: ['vlan-102', 'other'], requestedVlans: { 'vlan-102': 102 }, range: range(0, 7) });
+    expect([...first.vlans].sort((a, b) => a.vlan - b.vlan)).toEqual([
+      { vlan: 100, network: 'other' },
+      { vlan: 102, network: 'vlan-102' },
+    ]);
+    const refused = allocateBooking(t.db, { bookingId: 'r2', hosts: [{ name: 'h2' }], networks: ['vlan-102'], requestedVlans: { 'vlan-102': 102 }, range: range(6, 9) });
+    await expect(refused).rejects.toMatchObject({ type: 'VlanUnavailable', details: { vlan: 102, conflict: { start: day(0), end: day(7) } } });
+    expect(await holdings()).toEqual({ hosts: 1, vlans: 2, bookings: 1 });
+    expect(await typeOf(allocateBooking(t.db, { bookingId: 'r3', hosts: [{ name: 'h2' }], networks: ['n'], requestedVlans: { n: 999 }, range: range(0, 1) }))).toBe('BadArgumentError');
+    const after = await allocateBooking(t.db, { bookingId: 'r4', hosts: [{ name: 'h2' }], networks: ['vlan-102'], requestedVlans: { 'vlan-102': 102 }, range: range(7, 9) });
+    expect(after.vlans).toEqual([{ vlan: 102, network: 'vlan-102' }]);
+  });
+
   it('refuses a taken host with its conflicting range, and allows back-to-back ranges', async () => {
     await allocateBooking(t.db, { bookingId: 'a', hosts: [{ name: 'h1' }], range: range(0, 7) });
     const refused = allocateBooking(t.db, { bookingId: 'b', hosts: [{ name: 'h1' }], range: range(6, 9) });

@@ -1,29 +1,33 @@
 /**
- * The dashboard connector end to end: the dashboard simulator over HTTP, the laas API over HTTP
- * (buildServer on a loopback port), a real worker on the simulated lab, and the connector's
- * polling loop between them. A job becomes one booking; every task hears 100 then 200 with the
- * message the user reads; the teardown delta releases the booking and leaves the lab clean.
+ * The LaaS 2.x connector end to end against the rebuilt dashboard simulator (which serves the real
+ * dashboard's JSON), the laas API over HTTP, a real worker on the simulated lab and PostgreSQL:
+ * the acceptance of issue 12, and the reference's checklist points that need the whole chain.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../api/server';
-import { DashboardSimulator, type JobSpec, type TaskReport } from '../../sim/dashboard/dashboard-sim';
+import { DashboardSimulator, type BookingSpec } from '../../sim/dashboard/dashboard-sim';
+import { SimDirectory } from '../../sim/lab/drivers';
 import { createConnector } from '../../workers/connector';
 import { DashboardClient, LaasClient } from '../../workers/connector-clients';
+import type { HostState } from '../../workers/connector-housekeeping';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 
 const apiToken = 'connector-test-api-token-0123';
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop';
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop\n';
+const alice = { id: 2, username: 'alice', email: 'alice@example.org', first_name: 'Alice', last_name: 'Smith', company: 'ACME' };
+const bob = { id: 3, username: 'Bob', email: 'bob@example.org', first_name: 'Bob', last_name: 'Jones', company: 'ACME' };
 
 let env: LabWorker;
 let api: FastifyInstance;
 let apiUrl: string;
 let dash: DashboardSimulator;
 const logs: string[] = [];
-const stop = new AbortController();
+let stop = new AbortController();
 let running: Promise<void>;
+const hostStates = new Map<string, HostState>();
 
-function connectorFor(token: string) {
+function connectorFor(token: string, alertHours = 1) {
   return createConnector({
     dashboard: new DashboardClient({ url: dash.url, lab: 'sim', token }),
     laas: new LaasClient({ url: apiUrl, token: apiToken }),
@@ -31,6 +35,12 @@ function connectorFor(token: string) {
     project: 'demo',
     fallbackOwner: 'dashboard',
     leaseHours: 2,
+    alertHours,
+    publicVlans: new Set([1010]),
+    userMap: new Map(),
+    loginUser: 'root',
+    hostStates: () => Promise.resolve(hostStates),
+    housekeepingEvery: 1_000_000,
     log: { info: (m) => logs.push(`info ${m}`), warn: (m) => logs.push(`warn ${m}`) },
   });
 }
@@ -39,8 +49,9 @@ beforeAll(async () => {
   env = await startLabWorker();
   api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken });
   apiUrl = await api.listen({ host: '127.0.0.1', port: 0 });
+  const hosts = Object.fromEntries(env.lab.hosts.map((h) => [h.name, 'sim.small']));
   // Job ids differ from run to run, so bookings `dash-<job>` never meet an earlier one on the same server.
-  dash = await DashboardSimulator.start({ lab: 'sim', firstJobId: 1000 + Math.floor(Math.random() * 1_000_000) });
+  dash = await DashboardSimulator.start({ lab: 'sim', firstJobId: 1000 + Math.floor(Math.random() * 1_000_000), users: [alice, bob], hosts });
   running = connectorFor(dash.labToken).run(stop.signal, 100);
 });
 afterAll(async () => {
@@ -51,111 +62,155 @@ afterAll(async () => {
   await env?.close();
 });
 
-async function getBooking(id: string): Promise<{ status: number; body: Record<string, unknown> }> {
-  const res = await api.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: { authorization: `Bearer ${apiToken}` } });
-  return { status: res.statusCode, body: res.json() };
-}
+const statuses = (task: string, skip = 0) => dash.postsFor(task).slice(skip).map((p) => p.status);
+const last = (task: string) => dash.postsFor(task).at(-1)!;
 
-/** Wait until every task of the job has a final report (200 or 300) after the first `skip` reports of each. */
-async function settled(jobId: number, tasks: string[], skip = 0, timeoutMs = 60_000): Promise<Map<string, TaskReport[]>> {
+/** Until every task has a final post (≥ 200) after its first `skip` posts. */
+async function settled(tasks: string[], skip = 0, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const byTask = new Map(tasks.map((t) => [t, dash.reportsFor(jobId, t).slice(skip)]));
-    if ([...byTask.values()].every((rs) => rs.some((r) => r.status >= 200))) return byTask;
-    if (Date.now() > deadline) throw new Error(`job ${jobId} did not settle: ${JSON.stringify([...byTask])}\n${logs.join('\n')}`);
+  while (!tasks.every((t) => dash.postsFor(t).slice(skip).some((p) => p.status >= 200))) {
+    if (Date.now() > deadline) throw new Error(`tasks did not settle: ${JSON.stringify(tasks.map((t) => dash.postsFor(t)))}\n${logs.slice(-30).join('\n')}`);
     await new Promise((r) => setTimeout(r, 100));
   }
 }
 
-const job: JobSpec = {
-  hardware: [
-    { id: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', ipmi_create: false },
-    { id: 'sim-02', image: 'rocky-9', power: 'on', hostname: 'pod-2', ipmi_create: false },
-  ],
-  network: [
-    { 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 10, tagged: false }], '52:54:00:00:01:02': [{ vlan_id: 20, tagged: true }] } },
-    { 'sim-02': { '52:54:00:00:02:01': [{ vlan_id: 10, tagged: false }], '52:54:00:00:02:02': [] } },
-  ],
-  access: [
-    { access_type: 'vpn', user: 'alice', revoke: false },
-    { access_type: 'ssh', user: 'alice', revoke: false, context: { key: KEY, hosts: ['sim-01', 'sim-02'] } },
-  ],
+const oneHost = (labid: string, hostname: string, vlan: number, users: BookingSpec['users']): BookingSpec => {
+  const macs = env.lab.hosts.find((h) => h.name === labid)!.nics.map((n) => n.mac);
+  return { hosts: [{ labid, image: 'ubuntu-22.04', hostname, nics: { [macs[0]!]: [{ vlan_id: vlan, tagged: false }], [macs[1]!]: [] } }], users };
 };
+const taskOf = (job: { tasks: { id: string; kind: string; config: Record<string, unknown> }[] }, kind: string, type?: string, user?: number) =>
+  job.tasks.find((t) => t.kind === kind && (type === undefined || t.config.access_type === type) && (user === undefined || t.config.user === user))!.id;
 
-describe('the dashboard connector', () => {
-  it('turns a job into one booking, reports 100 then 200 per task, and releases it on the teardown delta', async () => {
-    // The first report is lost: the job stays new, and the next poll must find the booking, not make another.
-    dash.setFaults({ failNextReports: 1 });
-    const added = dash.addJob(job);
-    const id = `dash-${added.id}`;
-    const tasks = added.tasks.map((t) => t.id);
-    const [hw1, hw2, net1, net2, vpn, ssh] = tasks as [string, string, string, string, string, string];
+describe('the LaaS 2.x dashboard connector', () => {
+  it('sets a 1-host booking up (VPN + SSH), re-images it on the re-issue, and tears it down on the teardown re-issue', async () => {
+    const job = dash.book(oneHost('sim-01', 'pod-1', 1010, [{ id: 2, key: KEY }]));
+    const [hw, net, vpn, ssh] = [taskOf(job, 'hardware'), taskOf(job, 'network'), taskOf(job, 'access', 'vpn'), taskOf(job, 'access', 'ssh')];
+    await settled([hw, net, vpn, ssh]);
+    for (const t of [hw, net, vpn, ssh]) expect(statuses(t), t).toEqual([100, 200]);
+    // The dashboard's VLAN id on the switch, untagged, as the public network; the empty NIC untouched.
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/1')).toEqual({ native: 1010, tagged: [] });
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/2') ?? { native: null, tagged: [] }).toEqual({ native: null, tagged: [] });
+    expect(last(hw).message).toContain('Your host may be reached at any of the following ip addresses: sim://host/sim-01');
+    expect(last(hw).message).toContain('hostname: pod-1');
+    expect(last(net).message).toBe('sim-01: eno1 (52:54:00:00:01:01) untagged VLAN 1010');
+    expect(last(ssh).message).toBe('Your SSH key is installed. Log in with:\nssh root@sim://host/sim-01');
+    const m = /VPN username: (\S+)\nVPN password: (\S+)/.exec(last(vpn).message);
+    expect(m, last(vpn).message).not.toBeNull();
+    expect(m![1]).toBe('alice');
+    expect(await new SimDirectory(env.simLab).checkBind(m![1]!, m![2]!)).toBe(true);
+    expect(dash.hostState('sim-01')).toMatchObject({ booked: true });
 
-    const setUp = await settled(added.id, tasks);
-    for (const t of tasks) expect(setUp.get(t)!.map((r) => r.status), `task ${t}`).toEqual([100, 200]);
-    let runs = 0;
-    for await (const _ of env.client.workflow.list({ query: `BookingId = "${id}"` })) runs++;
-    expect(runs).toBe(1);
+    // Re-image (reference §12): hardware with another image, network and SSH back at 0.
+    dash.reimage(job.id, 'sim-01', 'rocky-9');
+    await settled([hw, net, ssh], 2);
+    for (const t of [hw, net, ssh]) expect(statuses(t, 2), `re-image ${t}`).toEqual([100, 200]);
+    expect(statuses(vpn)).toEqual([100, 200]);
+    expect(env.simLab.host('sim-01').image).toBe('2');
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/1')).toEqual({ native: 1010, tagged: [] });
 
-    const booking = await getBooking(id);
-    expect(booking.body.state).toBe('active');
-    const vlans = Object.fromEntries((booking.body.networks as { name: string; vlan: number }[]).map((n) => [n.name, n.vlan]));
-    expect(Object.keys(vlans).sort()).toEqual(['vlan-10', 'vlan-20']);
-    const final = (t: string) => setUp.get(t)!.at(-1)!.message;
-    expect(final(hw1)).toBe(`sim-01 is ready: hostname pod-1, image ubuntu-22.04 (booking ${id})`);
-    expect(final(hw2)).toBe(`sim-02 is ready: hostname pod-2, image rocky-9 (booking ${id})`);
-    expect(final(net1)).toBe(
-      `sim-01: eno1 (52:54:00:00:01:01) untagged VLAN ${vlans['vlan-10']} (dashboard VLAN 10); eno2 (52:54:00:00:01:02) tagged VLAN ${vlans['vlan-20']} (dashboard VLAN 20)`,
-    );
-    expect(final(net2)).toBe(`sim-02: eno1 (52:54:00:00:02:01) untagged VLAN ${vlans['vlan-10']} (dashboard VLAN 10)`);
-    expect(final(vpn)).toBe(`VPN account alice is ready on lab sim's VPN; the lab generates its password and hands it out once with booking ${id}, never on this dashboard`);
-    expect(final(ssh)).toBe('SSH key of alice installed on sim-01 (pod-1), sim-02 (pod-2)');
-    expect(setUp.get(hw1)![0]!.message).toBe(`setting up host sim-01 (booking ${id})`);
-
-    // What the user was told is what the lab did.
-    expect(env.simLab.host('sim-01').hostname).toBe('pod-1');
-    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/2')).toEqual({ native: null, tagged: [vlans['vlan-20']] });
-    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/3')).toEqual({ native: vlans['vlan-10'], tagged: [] });
-    expect([...env.simLab.accounts.values()].map((a) => a.uid)).toEqual(['alice']);
-
-    dash.endBooking(added.id);
-    const tornDown = await settled(added.id, tasks, 2);
-    for (const t of tasks) expect(tornDown.get(t)!.map((r) => r.status), `teardown of task ${t}`).toEqual([100, 200]);
-    expect(tornDown.get(hw1)!.at(-1)!.message).toBe(`sim-01 is powered off and back in lab sim's pool (booking ${id} released)`);
-    expect(tornDown.get(net1)!.at(-1)!.message).toBe('sim-01: VLANs removed from eno1, eno2');
-    expect(tornDown.get(vpn)!.at(-1)!.message).toBe('VPN account alice removed');
-    expect((await getBooking(id)).body.state).toBe('released');
+    // Teardown: hardware, network and VPN re-issued (SSH is not); the dashboard then frees the host.
+    dash.endBooking(job.id);
+    await settled([hw, net], 4);
+    await settled([vpn], 2);
+    for (const t of [hw, net]) expect(statuses(t, 4), `teardown ${t}`).toEqual([100, 200]);
+    expect(statuses(vpn, 2)).toEqual([100, 200]);
+    expect(statuses(ssh)).toHaveLength(4);
+    expect(dash.hostState('sim-01')).toMatchObject({ booked: false });
+    // #15: the keys went with the host's teardown (no file left on it); #10 #19: form posts, no lab_token.
     expect(env.simLab.residue()).toEqual([]);
-
-    expect(logs.some((l) => l.startsWith('warn') && l.includes('dashboard answered 500'))).toBe(true);
+    const posts = dash.requests.filter((r) => r.method === 'POST' && r.path.includes('/jobs/') && !r.path.endsWith('/DATA'));
+    expect(posts.length).toBeGreaterThan(0);
+    expect(new Set(posts.map((r) => r.contentType))).toEqual(new Set(['application/x-www-form-urlencoded']));
+    // The lab_token marks a hardware task set up (a later re-issue with power on is a re-image): short, no secret.
+    const tokens = dash.posts.filter((p) => p.job === job.id && p.fields.lab_token !== undefined);
+    expect(tokens.map((p) => [p.task, p.status, p.fields.lab_token])).toEqual([
+      [hw, 200, `laas:dash-${job.id}`],
+      [hw, 200, `laas:dash-${job.id}`],
+    ]);
     for (const line of logs) {
       expect(line).not.toContain(dash.labToken);
-      expect(line).not.toContain(apiToken);
+      expect(line).not.toContain(m![2]!);
     }
   });
 
-  it('reports 300 to every task of a job the lab refuses, naming why, and books nothing', async () => {
-    const added = dash.addJob({ hardware: [{ id: 'sim-09', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-9', ipmi_create: false }], access: [{ access_type: 'vpn', user: 'bob', revoke: false }] });
-    const reports = await settled(added.id, added.tasks.map((t) => t.id));
-    for (const rs of reports.values()) {
-      expect(rs.map((r) => r.status)).toEqual([300]);
-      expect(rs[0]!.message).toBe('lab sim refused the booking: hosts.0.name: no host sim-09 in lab sim');
-    }
-    expect((await getBooking(`dash-${added.id}`)).status).toBe(404);
-
-    const badMac = dash.addJob({ ...job, network: [{ 'sim-01': { '52:54:00:ff:ff:ff': [{ vlan_id: 10, tagged: false }] } }] });
-    const macReports = await settled(badMac.id, badMac.tasks.map((t) => t.id));
-    const netTask = badMac.tasks.find((t) => t.kind === 'network')!.id;
-    expect(macReports.get(netTask)!.map((r) => [r.status, r.message])).toEqual([[300, 'host sim-01 has no interface with MAC 52:54:00:ff:ff:ff']]);
-    expect((await getBooking(`dash-${badMac.id}`)).status).toBe(404);
+  it('sanitises opnfv_host and says so; an unknown user id fails that task only', async () => {
+    const job = dash.book(oneHost('sim-02', 'opnfv_host', 1011, [{ id: 2, key: KEY }, { id: 77 }]));
+    const [hw, net, vpn, ssh, stranger] = [taskOf(job, 'hardware'), taskOf(job, 'network'), taskOf(job, 'access', 'vpn', 2), taskOf(job, 'access', 'ssh'), taskOf(job, 'access', 'vpn', 77)];
+    await settled([hw, net, vpn, ssh, stranger]);
+    for (const t of [hw, net, vpn, ssh]) expect(statuses(t), t).toEqual([100, 200]);
+    expect(statuses(stranger)).toEqual([300]);
+    expect(last(stranger).message).toBe("dashboard user 77 is unknown to the dashboard's users endpoint; no VPN access was given for it");
+    expect(env.simLab.host('sim-02').hostname).toBe('opnfv-host');
+    expect(last(hw).message).toContain('The dashboard asked for the hostname "opnfv_host", which is not a valid host name; the host is named "opnfv-host".');
+    // #17: near laas's safety bound the booking raises an alert and stays up: only the teardown re-issue ends it.
+    await connectorFor(dash.labToken, 3).housekeeping();
+    expect(logs.filter((l) => l.startsWith(`warn ALERT: booking dash-${job.id} `))).toHaveLength(1);
+    expect((await api.inject({ method: 'GET', url: `/v1/bookings/dash-${job.id}`, headers: { authorization: `Bearer ${apiToken}` } })).json<{ state: string }>().state).toBe('active');
+    dash.endBooking(job.id);
+    await settled([hw, net], 2);
+    expect(statuses(hw, 2)).toEqual([100, 200]);
   });
 
-  it('says the dashboard refused the lab token, without writing the token down', async () => {
+  it('refuses a job whose VLAN another booking holds, whole, with the reason, allocating nothing', async () => {
+    const first = dash.book(oneHost('sim-03', 'pod-3', 1020, [{ id: 2 }]));
+    await settled(first.tasks.map((t) => t.id));
+    const clash = dash.book(oneHost('sim-04', 'pod-4', 1020, [{ id: 2 }]));
+    const tasks = clash.tasks.map((t) => t.id);
+    await settled(tasks);
+    for (const t of tasks) {
+      expect(statuses(t).at(-1)).toBe(300);
+      expect(last(t).message).toContain('VLAN 1020 is held by another booking');
+    }
+    const held = await env.database.db.selectFrom('vlan_allocations').select('booking_id').where('booking_id', '=', `dash-${clash.id}`).execute();
+    const hosts = await env.database.db.selectFrom('host_allocations').select('booking_id').where('booking_id', '=', `dash-${clash.id}`).execute();
+    expect([held, hosts]).toEqual([[], []]);
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/7') ?? { native: null, tagged: [] }).toEqual({ native: null, tagged: [] });
+    dash.endBooking(first.id);
+    await settled([taskOf(first, 'hardware')], 2);
+  });
+
+  it('answers a snapshot task 300 with a message, and the active-users task with a count on its own route (never a status)', async () => {
+    const snap = dash.jobs.addTasks('snapshot', [{ host: 'sim-02', dashboard_id: 4 }]);
+    const t = dash.jobs.addActiveUsersTask();
+    await settled([snap.tasks[0]!.id]);
+    expect(last(snap.tasks[0]!.id)).toMatchObject({ status: 300, message: 'lab sim does not take snapshots of hosts; nothing was done for this task' });
+    const deadline = Date.now() + 10_000;
+    while (dash.activeUsers.length === 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(dash.activeUsers).toHaveLength(1);
+    expect(dash.postsFor(t.id)).toEqual([]);
+  });
+
+  it('marks a host laas keeps in maintenance not working on the dashboard, and working again when it returns', async () => {
+    const connector = connectorFor(dash.labToken);
+    hostStates.set('sim-04', 'maintenance');
+    await connector.housekeeping();
+    expect(dash.hostState('sim-04')).toMatchObject({ working: false });
+    hostStates.set('sim-04', 'available');
+    await connector.housekeeping();
+    expect(dash.hostState('sim-04')).toMatchObject({ working: true });
+  });
+
+  it('says the dashboard refused the lab name or token (403), without writing the token down', async () => {
     const before = logs.length;
     const wrong = 'not-the-lab-token-4711';
     await connectorFor(wrong).pollOnce();
     const said = logs.slice(before);
-    expect(said).toEqual([expect.stringMatching(/^warn dashboard answered 401 to GET \/api\/labs\/sim\/jobs\/new \(lab token refused\)/) as string]);
+    expect(said).toEqual([expect.stringMatching(/^warn dashboard answered 403 to GET \/api\/labs\/sim\/jobs\/new \(lab name or token refused\)/) as string]);
     expect(said.join('\n')).not.toContain(wrong);
+  });
+
+  it('#24: a restarted connector finishes the tasks its predecessor left at 100 (jobs/current)', async () => {
+    stop.abort();
+    await running;
+    const job = dash.book(oneHost('sim-04', 'pod-4', 1030, [{ id: 2 }]));
+    const tasks = job.tasks.map((t) => t.id);
+    await connectorFor(dash.labToken).pollOnce();
+    for (const t of tasks) expect(statuses(t)).toEqual([100]);
+    stop = new AbortController();
+    running = connectorFor(dash.labToken).run(stop.signal, 100);
+    await settled(tasks);
+    for (const t of tasks) expect(statuses(t)).toEqual([100, 200]);
+    dash.endBooking(job.id);
+    await settled([taskOf(job, 'hardware')], 2);
   });
 });

@@ -1,115 +1,150 @@
 /**
- * The dashboard simulator against the contract in laas-pipeline.md: the lab token, the job
- * and task shapes, status reports as form posts, the listing by status, and the teardown deltas.
+ * The dashboard simulator against the real dashboard, case by case
+ * (shared/reference/laas-dashboard-2x.md): the fixtures are the reference's example JSON, served
+ * by the real dashboard's code; every answer below is one the reference states or saw.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DashboardSimulator, type JobJson, type JobSpec } from '../../sim/dashboard/dashboard-sim';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DashboardSimulator, type JobJson } from '../../sim/dashboard/dashboard-sim';
+
+const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'dashboard-2x', name), 'utf8'));
+const HW = '44a5a128-f30a-412b-a190-ab0c216d69ab';
+const NET = '8bbebf6b-cf68-4089-8a18-cd253c812de1';
+const VPN = '12174a29-ad34-4cf0-9591-490c0bcb7c65';
+const SSH = '155bc5eb-d3a0-49e1-b73d-093cbf2c1ad0';
+const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop\n';
+const alice = fixture('user.json') as { id: number; username: string; email: string; first_name: string; last_name: string; company: string };
 
 let dash: DashboardSimulator;
-
-const spec: JobSpec = {
-  hardware: [{ id: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', ipmi_create: false }],
-  network: [{ 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 101, tagged: false }], '52:54:00:00:01:02': [{ vlan_id: 102, tagged: true }] } }],
-  access: [
-    { access_type: 'vpn', user: 'alice', revoke: false },
-    { access_type: 'ssh', user: 'alice', revoke: false, context: { key: 'ssh-ed25519 AAAA alice@laptop', hosts: ['sim-01'] } },
-  ],
-};
-
 beforeAll(async () => {
-  dash = await DashboardSimulator.start({ lab: 'sim', token: 'lab-token-0123456789' });
+  // The reference's booking: sim-01 with two NICs, public VLAN 1010 untagged, owner alice (id 2) with a key.
+  dash = await DashboardSimulator.start({ lab: 'sim', taskIds: [HW, NET, VPN, SSH], users: [alice], hosts: { 'sim-01': 'probe.small' } });
+  dash.book({ hosts: [{ labid: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', nics: { '52:54:00:00:01:01': [{ vlan_id: 1010, tagged: false }], '52:54:00:00:01:02': [] } }], users: [{ id: 2, key: KEY }] });
 });
 afterAll(async () => {
   await dash?.stop();
 });
 
-async function get(path: string, token: string | null = dash.labToken): Promise<{ status: number; json: unknown }> {
-  const res = await fetch(`${dash.url}${path}`, { headers: token === null ? {} : { 'auth-token': token } });
-  return { status: res.status, json: await res.json() };
+interface Answer {
+  status: number;
+  type: string;
+  text: string;
 }
-
-async function report(job: number, task: string, fields: Record<string, string>, contentType = 'application/x-www-form-urlencoded') {
-  const body = contentType.includes('json') ? JSON.stringify(fields) : new URLSearchParams(fields).toString();
-  const res = await fetch(`${dash.url}/api/labs/sim/jobs/${job}/${task}`, { method: 'POST', headers: { 'auth-token': dash.labToken, 'content-type': contentType }, body });
-  return { status: res.status, json: (await res.json()) as Record<string, unknown> };
+async function call(method: string, path: string, options: { token?: string | null; body?: string; contentType?: string } = {}): Promise<Answer> {
+  const token = options.token === undefined ? dash.labToken : options.token;
+  const headers: Record<string, string> = { ...(token === null ? {} : { 'auth-token': token }), ...(options.contentType ? { 'content-type': options.contentType } : {}) };
+  const res = await fetch(`${dash.url}/api/labs/sim/${path}`, { method, headers, ...(options.body !== undefined ? { body: options.body } : {}) });
+  return { status: res.status, type: res.headers.get('content-type') ?? '', text: await res.text() };
 }
+const form = (fields: Record<string, string>) => ({ body: new URLSearchParams(fields).toString(), contentType: 'application/x-www-form-urlencoded' });
+const post = (task: string, fields: Record<string, string>, job = 1) => call('POST', `jobs/${job}/${task}`, form(fields));
+const listing = async (which: string) => JSON.parse((await call('GET', `jobs/${which}`)).text) as JobJson[];
 
-const newJobs = async () => (await get('/api/labs/sim/jobs/new')).json as JobJson[];
-const listed = (jobs: JobJson[], id: number) => jobs.find((j) => j.id === id);
-
-describe('the dashboard simulator', () => {
-  it('refuses a missing or wrong token, and a wrong lab, with 401', async () => {
-    expect((await get('/api/labs/sim/jobs/new', null)).status).toBe(401);
-    expect((await get('/api/labs/sim/jobs/new', 'nope')).status).toBe(401);
-    expect((await get('/api/labs/other/jobs/new')).status).toBe(401);
-    expect((await get('/api/labs/sim/jobs/new')).status).toBe(200);
+describe('the dashboard simulator, as the real dashboard answers', () => {
+  it('§2: 403 with an HTML body for a missing or wrong token and for an unknown lab; 404 for a trailing slash or a dotted lab', async () => {
+    for (const token of [null, 'not-the-token']) {
+      const a = await call('GET', 'jobs/new', { token });
+      expect([a.status, a.type]).toEqual([403, 'text/html; charset=utf-8']);
+    }
+    const other = await fetch(`${dash.url}/api/labs/other/jobs/new`, { headers: { 'auth-token': dash.labToken } });
+    expect(other.status).toBe(403);
+    expect((await call('GET', 'jobs/new/')).status).toBe(404);
+    expect((await fetch(`${dash.url}/api/labs/s.im/jobs/new`, { headers: { 'auth-token': dash.labToken } })).status).toBe(404);
+    expect(dash.labToken).toMatch(/^[A-Za-z0-9]{45}$/);
   });
 
-  it('hands out a new job in the contract shape: tasks by kind, keyed by task id', async () => {
-    const job = dash.addJob(spec);
-    const seen = listed(await newJobs(), job.id)!;
-    expect(Object.keys(seen.payload).sort()).toEqual(['access', 'hardware', 'network']);
-    const hardware = Object.entries(seen.payload.hardware!);
-    expect(hardware).toHaveLength(1);
-    expect(hardware[0]![0]).toMatch(/^[0-9a-f-]{36}$/);
-    expect(hardware[0]![1]).toEqual(spec.hardware![0]);
-    expect(Object.values(seen.payload.network!)).toEqual(spec.network);
-    expect(Object.values(seen.payload.access!)).toEqual(spec.access);
-    expect((await get(`/api/labs/sim/jobs/${job.id}`)).json).toEqual(seen);
+  it('§5.1: jobs/new serves the reference setup job exactly (string ipmi_create, integer user, every NIC, lab_token "null")', async () => {
+    expect(await listing('new')).toEqual(fixture('setup.json'));
+    expect(await listing('current')).toEqual([]);
   });
 
-  it('records form-posted reports; a job moves from new to current to done task by task', async () => {
-    const job = dash.addJob(spec);
-    const [first, ...others] = job.tasks;
-    const answer = await report(job.id, first!.id, { status: '100', message: 'imaging' });
-    expect(answer.status).toBe(200);
-    expect(answer.json.meta).toEqual({ status: 100, job: String(job.id), message: 'imaging' });
-    expect(Object.keys(listed(await newJobs(), job.id)!.payload.network!)).toHaveLength(1);
-    const current = listed((await get('/api/labs/sim/jobs/current')).json as JobJson[], job.id)!;
-    expect(Object.keys(current.payload)).toEqual(['hardware']);
-
-    for (const t of others) expect((await report(job.id, t.id, { status: '100' })).status).toBe(200);
-    expect(listed(await newJobs(), job.id)).toBeUndefined();
-    await report(job.id, first!.id, { status: '200', message: 'sim-01 ready' });
-    expect(Object.keys(listed((await get('/api/labs/sim/jobs/done')).json as JobJson[], job.id)!.payload)).toEqual(['hardware']);
-    expect(dash.reportsFor(job.id, first!.id).map((r) => [r.status, r.message])).toEqual([
-      [100, 'imaging'],
-      [200, 'sim-01 ready'],
-    ]);
-    // A report without a message keeps the last one, as the dashboard's form handling does.
-    expect(dash.reportsFor(job.id, others[0]!.id)).toEqual([{ job: job.id, task: others[0]!.id, kind: 'network', status: 100, message: '' }]);
+  it('§5.3: GET jobs/<id> lists every task; network and access payloads carry no lab_token; unknown job 500', async () => {
+    const whole = JSON.parse((await call('GET', 'jobs/1')).text) as JobJson;
+    expect(whole.payload.access![VPN]).toEqual({ access_type: 'vpn', user: 2, revoke: false });
+    expect(whole.payload.network![NET]).toEqual({ 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 1010, tagged: false }], '52:54:00:00:01:02': [] } });
+    expect(whole.payload.hardware![HW]).toMatchObject({ lab_token: 'null' });
+    expect((await call('GET', 'jobs/999999')).status).toBe(500);
+    expect([(await call('POST', 'jobs/1')).text]).toEqual(['null']);
   });
 
-  it('refuses a status outside 0/100/200/300, a JSON body, and unknown tasks, recording nothing', async () => {
-    const job = dash.addJob(spec);
-    const task = job.tasks[0]!.id;
-    const bad = await report(job.id, task, { status: '150' });
-    expect(bad.status).toBe(400);
-    expect(bad.json.error).toMatch(/status must be one of 0, 100, 200, 300/);
-    expect((await report(job.id, task, { status: '200' }, 'application/json')).status).toBe(415);
-    expect((await report(job.id, '00000000-0000-0000-0000-000000000000', { status: '200' })).status).toBe(404);
-    expect((await report(job.id + 1000, task, { status: '200' })).status).toBe(404);
-    expect(dash.reportsFor(job.id)).toEqual([]);
+  it('§6: a form post stores any integer, answers the reference shape; JSON bodies change nothing; bad values and unknown tasks 500', async () => {
+    const a = await post(NET, { status: '200', message: 'ok' });
+    expect(a.status).toBe(200);
+    expect(JSON.parse(a.text)).toEqual(fixture('task-post-answer.json'));
+    expect((await listing('done')).map((j) => Object.keys(j.payload))).toEqual([['network']]);
+    // 150 is stored and the task leaves every listing.
+    expect((await post(NET, { status: '150' })).status).toBe(200);
+    expect(JSON.parse((await call('POST', `jobs/999/${NET}`, form({ message: 'x' }))).text)).toMatchObject({ meta: { status: 150, message: 'x', job: 'Job object (1)' } });
+    expect([...(await listing('new')), ...(await listing('current')), ...(await listing('done'))].some((j) => j.payload.network)).toBe(false);
+    const json = await call('POST', `jobs/1/${NET}`, { body: JSON.stringify({ status: 200 }), contentType: 'application/json' });
+    expect(json.status).toBe(200);
+    expect(dash.postsFor(NET).at(-1)!.status).toBe(150);
+    expect((await post(NET, { status: 'abc' })).status).toBe(500);
+    expect((await post(NET, { status: String(2 ** 31) })).status).toBe(500);
+    expect((await post(NET, { lab_token: 'x'.repeat(51) })).status).toBe(500);
+    expect((await post('6a4a5c1e-0000-4000-8000-000000000000', { status: '100' })).status).toBe(500);
+    expect((await call('PUT', `jobs/1/${NET}`, form({ status: '0' }))).status).toBe(500);
+    expect((await post(NET, { status: '0', message: '' })).status).toBe(200);
   });
 
-  it('hands the ended booking out again with teardown deltas, every task new', async () => {
-    const job = dash.addJob(spec);
-    for (const t of job.tasks) await report(job.id, t.id, { status: '200', message: 'done' });
-    expect(listed(await newJobs(), job.id)).toBeUndefined();
-    dash.endBooking(job.id);
-    const again = listed(await newJobs(), job.id)!;
-    expect(Object.values(again.payload.hardware!)).toEqual([{ id: 'sim-01', power: 'off' }]);
-    expect(Object.values(again.payload.network!)).toEqual([{ 'sim-01': { '52:54:00:00:01:01': [], '52:54:00:00:01:02': [] } }]);
-    expect(Object.values(again.payload.access!).map((a) => (a as { revoke: boolean }).revoke)).toEqual([true, true]);
-    expect(new Set(Object.keys(again.payload.hardware!))).toEqual(new Set([job.tasks[0]!.id]));
+  it('§2: a POST to a view that is not CSRF-exempt is refused with 403 before it runs', async () => {
+    for (const path of ['jobs/new', 'jobs/current', 'users']) expect((await call('POST', path, form({ status: '1' }))).status).toBe(403);
   });
 
-  it('fails reports on demand without recording them', async () => {
-    const job = dash.addJob(spec);
-    dash.setFaults({ failNextReports: 1 });
-    expect((await report(job.id, job.tasks[0]!.id, { status: '100' })).status).toBe(500);
-    expect((await report(job.id, job.tasks[0]!.id, { status: '100' })).status).toBe(200);
-    expect(dash.reportsFor(job.id)).toHaveLength(1);
-    expect(dash.requests.every((r) => !JSON.stringify(r).includes(dash.labToken))).toBe(true);
+  it('§10: users answers text/plain JSON; an unknown id 500', async () => {
+    const one = await call('GET', 'users/2');
+    expect([one.status, one.type, JSON.parse(one.text)]).toEqual([200, 'text/plain', alice]);
+    expect(JSON.parse((await call('GET', 'users')).text)).toEqual({ users: [alice] });
+    expect((await call('GET', 'users/77')).status).toBe(500);
+  });
+
+  it('§9/§5.2: the teardown re-issues hardware (power off, "False"), network (every MAC []), VPN (revoke, lab_token kept), not SSH', async () => {
+    for (const t of [HW, NET, VPN, SSH]) await post(t, { status: '200' });
+    await post(VPN, { lab_token: 'vpn_gm0042' });
+    expect(dash.hostState('sim-01')).toEqual({ booked: true, working: true, type: 'probe.small' });
+    dash.endBooking(1);
+    expect(await listing('new')).toEqual(fixture('teardown.json'));
+    // free_hosts waits for the hardware and network teardown tasks.
+    await post(HW, { status: '300' });
+    await post(NET, { status: '300' });
+    expect(JSON.parse((await call('GET', 'hosts/sim-01')).text)).toMatchObject({ booked: true });
+    await post(HW, { status: '200' });
+    await post(NET, { status: '200' });
+    expect(JSON.parse((await call('GET', 'hosts/sim-01')).text)).toEqual({ booked: false, working: true, type: 'probe.small' });
+  });
+
+  it('§10: POST hosts/<labid> working: only the exact string true is working; unknown host 500', async () => {
+    expect(JSON.parse((await call('POST', 'hosts/sim-01', form({ working: 'False' }))).text)).toMatchObject({ working: false });
+    expect(JSON.parse((await call('POST', 'hosts/sim-01', form({ working: 'true' }))).text)).toMatchObject({ working: true });
+    expect((await call('GET', 'hosts/sim-99')).status).toBe(500);
+  });
+
+  it('§11: the active users task is listed with payload {}, cannot take a status (500), and the count is a JSON post', async () => {
+    const t = dash.jobs.addActiveUsersTask();
+    const data = (await listing('new')).find((j) => j.payload['active users task']);
+    expect(data!.payload).toEqual({ 'active users task': { [t.id]: {} } });
+    expect((await post(t.id, { status: '200' }, data!.id)).status).toBe(500);
+    expect((await call('POST', 'jobs/getByType/DATA', { body: JSON.stringify({ active_users: 3 }), contentType: 'application/json' })).status).toBe(200);
+    expect((await call('POST', 'jobs/getByType/DATA', { body: JSON.stringify({ active_users: [1] }), contentType: 'application/json' })).status).toBe(500);
+    expect(dash.activeUsers).toEqual([3]);
+  });
+});
+
+describe('a re-image (§12)', () => {
+  it('puts that host’s hardware (new image, power on, "True") and network tasks and every SSH task back to 0, VPN untouched', async () => {
+    const sim = await DashboardSimulator.start({ lab: 'sim', taskIds: [HW, NET, VPN, SSH], users: [alice] });
+    try {
+      const job = sim.book({ hosts: [{ labid: 'sim-01', image: 'rocky-9', hostname: 'pod-1', nics: { '52:54:00:00:01:01': [{ vlan_id: 1010, tagged: false }], '52:54:00:00:01:02': [] } }], users: [{ id: 2, key: KEY }] });
+      for (const [t, token] of [[HW, 'tok-hardware'], [NET, 'tok-network'], [SSH, 'tok-access'], [VPN, 'null']] as const) {
+        const body = new URLSearchParams({ status: '200', lab_token: token }).toString();
+        await fetch(`${sim.url}/api/labs/sim/jobs/${job.id}/${t}`, { method: 'POST', headers: { 'auth-token': sim.labToken, 'content-type': 'application/x-www-form-urlencoded' }, body });
+      }
+      sim.reimage(job.id, 'sim-01', 'ubuntu-22.04');
+      const res = await fetch(`${sim.url}/api/labs/sim/jobs/new`, { headers: { 'auth-token': sim.labToken } });
+      expect(await res.json()).toEqual([fixture('reimage.json')]);
+    } finally {
+      await sim.stop();
+    }
   });
 });

@@ -1,142 +1,119 @@
 /**
- * A dashboard job read and turned into a booking request: the contract's shapes, MACs to NIC
- * names through the lab description, the dashboard's VLAN ids to named networks, access tasks to
- * keys and VPN users, and problems that name the task. The request is checked with the API's own
- * schema and lab rules, so what the connector sends is what the API accepts.
+ * Reading the real dashboard's jobs (the reference's example JSON) and turning a setup job into a
+ * booking request: checklist points 3-9, 14, 21 of shared/reference/laas-dashboard-2x.md §15.
  */
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
-import { createBookingBody } from '../../api/schemas/booking';
-import { checkAgainstLab } from '../../api/booking-rules';
-import { bookingIdOf, intentOf, readJob, toBookingRequest, JobUnreadable, type BookingRequest, type DashboardJob } from '../../workers/connector-job';
+import { intentOf, isTeardown, readJob, validHostname, type AccessTask, type HardwareTask, type NetworkTask } from '../../workers/connector-job';
+import { toBookingRequest } from '../../workers/connector-request';
+import { createUserDirectory, laasUserOf, parseUserMap } from '../../workers/connector-users';
 
 const lab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
-const now = new Date('2026-03-01T10:00:00Z');
-const options = { project: 'demo', fallbackOwner: 'dashboard', leaseHours: 48, now };
-const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop';
+const fixture = (name: string): unknown => JSON.parse(readFileSync(join(import.meta.dirname, '..', 'fixtures', 'dashboard-2x', name), 'utf8'));
+const [setupJob] = fixture('setup.json') as unknown[];
+const [teardownJob] = fixture('teardown.json') as unknown[];
+const options = { project: 'demo', fallbackOwner: 'dashboard', leaseHours: 2, publicVlans: new Set([1010]), now: new Date('2030-01-01T00:00:00Z') };
 
-/** A two-host job as the dashboard sends it, `lab_token` and all. */
-function jobJson(overrides: Record<string, Record<string, unknown>> = {}) {
-  return {
-    id: 7,
-    payload: {
-      hardware: {
-        'hw-1': { id: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', ipmi_create: false, lab_token: 'null' },
-        'hw-2': { id: 'sim-02', image: '2', power: 'on', hostname: 'pod-2', ipmi_create: false, lab_token: 'null' },
-      },
-      network: {
-        'net-1': { 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 101, tagged: false, public: true }], '52:54:00:00:01:02': [{ vlan_id: 102, tagged: true }] }, lab_token: 'null' },
-        'net-2': { 'sim-02': { '52:54:00:00:02:01': [{ vlan_id: 101, tagged: false }], '52:54:00:00:02:02': [] } },
-      },
-      access: {
-        'vpn-1': { access_type: 'vpn', user: 'alice', revoke: false, context: {} },
-        'ssh-1': { access_type: 'ssh', user: 'alice', revoke: false, context: { key: KEY, hosts: ['sim-01', 'sim-02'] } },
-      },
-      ...overrides,
-    },
-  };
-}
-
-function request(job: DashboardJob): BookingRequest {
-  const r = toBookingRequest(job, lab, options);
-  if (!r.ok) throw new Error(JSON.stringify(r.problems));
-  return r.request;
-}
-
-function problems(raw: unknown): { task: string; message: string }[] {
-  const r = toBookingRequest(readJob(raw), lab, options);
-  if (r.ok) throw new Error('expected problems');
-  return r.problems;
-}
-
-describe('reading a dashboard job', () => {
-  it('reads every task of the contract, ignoring the dashboard own extra fields', () => {
-    const job = readJob(jobJson());
-    expect(job.id).toBe(7);
-    expect(job.tasks.map((t) => `${t.kind}:${t.id}`)).toEqual(['hardware:hw-1', 'hardware:hw-2', 'network:net-1', 'network:net-2', 'access:vpn-1', 'access:ssh-1']);
-    expect(job.tasks[0]).toEqual({ kind: 'hardware', id: 'hw-1', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1' });
-    expect(job.tasks[5]).toEqual({ kind: 'access', id: 'ssh-1', accessType: 'ssh', user: 'alice', revoke: false, key: KEY, hosts: ['sim-01', 'sim-02'] });
+describe('reading a job as the real dashboard serves it', () => {
+  it('#3 #4 #6: string ipmi_create, integer user, lab_token inside and beside the host key', () => {
+    const job = readJob(setupJob);
+    expect(job.tasks.map((t) => t.kind).sort()).toEqual(['access', 'access', 'hardware', 'network']);
+    const hw = job.tasks.find((t) => t.kind === 'hardware') as HardwareTask;
+    expect(hw).toEqual({ kind: 'hardware', id: '44a5a128-f30a-412b-a190-ab0c216d69ab', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', labToken: 'null' });
+    const net = job.tasks.find((t) => t.kind === 'network') as NetworkTask;
+    expect(Object.keys(net.hosts)).toEqual(['sim-01']);
+    expect(job.tasks.filter((t): t is AccessTask => t.kind === 'access').map((t) => [t.accessType, t.user])).toEqual([
+      ['vpn', 2],
+      ['ssh', 2],
+    ]);
+    expect(intentOf(job)).toEqual({ kind: 'setup' });
   });
 
-  it('marks a task it cannot read, naming the task and the field; a job without an id is unreadable', () => {
-    const job = readJob(jobJson({ hardware: { 'hw-9': { image: 'rocky-9', power: 'on' } } }));
-    expect(job.tasks[0]).toEqual({ kind: 'unreadable', id: 'hw-9', problem: expect.stringMatching(/^hardware task hw-9: id: /) as string });
-    expect(intentOf(job)).toMatchObject({ kind: 'refused', problem: expect.stringMatching(/^hardware task hw-9: /) as string });
-    const badVlan = readJob(jobJson({ network: { n: { 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 5000, tagged: false }] } } } }));
-    expect(badVlan.tasks.find((t) => t.id === 'n')).toMatchObject({ kind: 'unreadable', problem: expect.stringContaining('vlan_id') as string });
-    expect(() => readJob({ payload: {} })).toThrow(JobUnreadable);
-    expect(() => readJob('[]')).toThrow(/not a dashboard job/);
+  it('#3 #6: tolerates a boolean ipmi_create, a numeric-string user, no context on VPN and keys in any order', () => {
+    const job = readJob({
+      payload: { access: { a: { user: '5', revoke: false, access_type: 'vpn' } }, hardware: { h: { power: 'on', ipmi_create: true, id: 'sim-01', image: 'rocky-9' } } },
+      id: 9,
+    });
+    expect(job.tasks.map((t) => t.kind)).toEqual(['access', 'hardware']);
+    expect((job.tasks[0] as AccessTask).user).toBe(5);
   });
 
-  it('tells setup from teardown: power off, no VLANs and revoked access end the booking; a mix is refused', () => {
-    expect(intentOf(readJob(jobJson()))).toEqual({ kind: 'provision' });
-    const teardown = {
-      id: 7,
-      payload: {
-        hardware: { 'hw-1': { id: 'sim-01', power: 'off' } },
-        network: { 'net-1': { 'sim-01': { '52:54:00:00:01:01': [], '52:54:00:00:01:02': [] } } },
-        access: { 'vpn-1': { access_type: 'vpn', user: 'alice', revoke: true } },
-      },
-    };
-    expect(intentOf(readJob(teardown))).toEqual({ kind: 'teardown' });
-    const mixed = { ...teardown, payload: { ...teardown.payload, access: { 'vpn-1': { access_type: 'vpn', user: 'alice', revoke: false } } } };
-    expect(intentOf(readJob(mixed))).toMatchObject({ kind: 'refused', problem: expect.stringContaining('mixes teardown and setup') as string });
-    expect(intentOf(readJob({ id: 8, payload: { software: { s: {} } } }))).toMatchObject({ kind: 'refused' });
+  it('#14: the teardown re-issue is teardown by power off, every NIC [], revoke; the oldest {id, lab_token, power} too', () => {
+    const job = readJob(teardownJob);
+    expect(job.tasks.every(isTeardown)).toBe(true);
+    expect(intentOf(job)).toEqual({ kind: 'teardown' });
+    expect(intentOf(readJob({ id: 1, payload: { hardware: { h: { id: 'sim-01', lab_token: 'null', power: 'off' } } } }))).toEqual({ kind: 'teardown' });
+  });
+
+  it('#21: an unknown kind (snapshot, anything new) is unsupported on that task only, the analytics task is its own kind', () => {
+    const job = readJob({ id: 3, payload: { snapshot: { s: { host: 'sim-01', dashboard_id: 4 } }, 'active users task': { a: {} }, hardware: { h: { id: 'sim-01', image: 'rocky-9', power: 'on' } } } });
+    expect(job.tasks.map((t) => t.kind)).toEqual(['unsupported', 'active-users', 'hardware']);
+    expect(intentOf(job)).toEqual({ kind: 'setup' });
   });
 });
 
-describe('a job as a booking request', () => {
-  it('books the named hosts with their images and hostnames, NICs found by MAC, VLAN ids as networks', () => {
-    const r = request(readJob(jobJson()));
-    expect(r).toEqual({
-      id: 'dash-7',
+describe('the booking request of a setup job', () => {
+  const users = new Map<number, string | null>([[2, 'alice']]);
+
+  it('#7 #8 #9: exactly the dashboard VLAN, untagged, public when it is a public VLAN; the empty NIC is left out', () => {
+    const r = toBookingRequest(readJob(setupJob), lab, users, options);
+    expect(r.ok && r.request).toEqual({
+      id: 'dash-1',
       project: 'demo',
       owner: 'alice',
-      purpose: 'LaaS dashboard job 7',
-      end: '2026-03-03T10:00:00.000Z',
-      networks: [{ name: 'vlan-101', public: true }, { name: 'vlan-102' }],
-      hosts: [
-        { name: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', interfaces: { eno1: [{ network: 'vlan-101', tagged: false }], eno2: [{ network: 'vlan-102', tagged: true }] } },
-        { name: 'sim-02', image: 'rocky-9', hostname: 'pod-2', interfaces: { eno1: [{ network: 'vlan-101', tagged: false }] } },
-      ],
-      access: { sshKeys: [KEY], vpnUsers: ['alice'] },
+      purpose: 'LaaS dashboard job 1',
+      end: '2030-01-01T02:00:00.000Z',
+      networks: [{ name: 'vlan-1010', vlan: 1010, public: true }],
+      hosts: [{ name: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', interfaces: { eno1: [{ network: 'vlan-1010', tagged: false }] } }],
+      access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'], vpnUsers: ['alice'] },
     });
-    expect(bookingIdOf(7)).toBe(r.id);
+    const privateOnly = toBookingRequest(readJob(setupJob), lab, users, { ...options, publicVlans: new Set() });
+    expect(privateOnly.ok && privateOnly.request.networks).toEqual([{ name: 'vlan-1010', vlan: 1010 }]);
   });
 
-  it('is a request the API accepts for the simulated lab', () => {
-    const body = createBookingBody.parse(request(readJob(jobJson())));
-    expect(checkAgainstLab(body, lab, now)).toEqual([]);
+  it('#4: a user the dashboard does not know is refused on its own task; the booking goes on', () => {
+    const r = toBookingRequest(readJob(setupJob), lab, new Map([[2, null]]), options);
+    expect(r.ok && r.refused.map((p) => p.message)).toEqual([
+      "dashboard user 2 is unknown to the dashboard's users endpoint; no VPN access was given for it",
+      "dashboard user 2 is unknown to the dashboard's users endpoint; no SSH access was given for it",
+    ]);
+    expect(r.ok && [r.request.owner, r.request.access]).toEqual(['dashboard', { sshKeys: [], vpnUsers: [] }]);
   });
 
-  it('matches MACs whatever their case, and falls back to the configured owner for a user name the API cannot take', () => {
-    const r = request(
-      readJob(
-        jobJson({
-          network: { n: { 'sim-01': { ['52:54:00:00:01:01'.toUpperCase()]: [{ vlan_id: 300, tagged: false }] } } },
-          access: { v: { access_type: 'vpn', user: 'Alice Smith', revoke: false } },
-        }),
-      ),
-    );
-    expect(r.hosts[0]!.interfaces).toEqual({ eno1: [{ network: 'vlan-300', tagged: false }] });
-    expect(r.owner).toBe('dashboard');
+  it('#5: any hostname becomes a valid one, deterministically', () => {
+    expect(validHostname('opnfv_host', 'sim-01')).toBe('opnfv-host');
+    expect(validHostname('My Pod #1.', 'sim-01')).toBe('my-pod-1');
+    expect(validHostname('___', 'sim-01')).toBe('sim-01');
+    expect(validHostname('x'.repeat(80), 'sim-01')).toHaveLength(63);
   });
 
-  it('names the task of each problem: unknown MAC, unbooked host, two untagged VLANs, a key-less SSH task, no image', () => {
-    expect(problems(jobJson({ network: { n: { 'sim-01': { 'aa:bb:cc:dd:ee:ff': [{ vlan_id: 1, tagged: false }] } } } }))).toEqual([
-      { task: 'n', message: 'host sim-01 has no interface with MAC aa:bb:cc:dd:ee:ff' },
-    ]);
-    expect(problems(jobJson({ network: { n: { 'sim-03': { '52:54:00:00:03:01': [{ vlan_id: 1, tagged: false }] } } } }))).toEqual([
-      { task: 'n', message: 'network task names host sim-03, which no hardware task of job 7 books' },
-    ]);
-    const twoUntagged = { n: { 'sim-01': { '52:54:00:00:01:01': [{ vlan_id: 1, tagged: false }, { vlan_id: 2, tagged: false }] } } };
-    expect(problems(jobJson({ network: twoUntagged }))[0]).toEqual({ task: 'n', message: 'sim-01 eno1 (52:54:00:00:01:01) asks for more than one untagged VLAN' });
-    expect(problems(jobJson({ access: { s: { access_type: 'ssh', user: 'bob', revoke: false, context: { hosts: ['sim-01'] } } } }))).toEqual([
-      { task: 's', message: 'ssh access for bob carries no public key (context.key)' },
-    ]);
-    expect(problems(jobJson({ hardware: { h: { id: 'sim-01', power: 'on' } } }))).toContainEqual({ task: 'h', message: 'hardware task for sim-01 names no image' });
-    const noHost = problems({ id: 9, payload: { access: { v: { access_type: 'vpn', user: 'alice', revoke: false } } } });
-    expect(noHost).toEqual([{ task: 'v', message: 'job 9 books no host (no hardware task)' }]);
+  it('#23: the image is the lab id the dashboard names, or the imaging server id; an unknown one is refused on its task', () => {
+    const raw = structuredClone(setupJob) as { payload: { hardware: Record<string, { image: string }> } };
+    raw.payload.hardware['44a5a128-f30a-412b-a190-ab0c216d69ab']!.image = '2';
+    const r = toBookingRequest(readJob(raw), lab, users, options);
+    expect(r.ok && r.request.hosts[0]!.image).toBe('rocky-9');
+    raw.payload.hardware['44a5a128-f30a-412b-a190-ab0c216d69ab']!.image = 'win95';
+    const bad = toBookingRequest(readJob(raw), lab, users, options);
+    expect(!bad.ok && bad.problems[0]!.message).toBe('lab sim has no image win95 (its images: ubuntu-22.04, rocky-9)');
+  });
+
+  it('maps dashboard users to laas users by username, lower-cased, or by the map', () => {
+    const map = parseUserMap('Bob.Jones=bjones');
+    expect(laasUserOf({ id: 3, username: 'Bob.Jones' }, map)).toBe('bjones');
+    expect(laasUserOf({ id: 2, username: 'Alice' }, map)).toBe('alice');
+    expect(laasUserOf({ id: 4, username: 'név@x' }, map)).toBeNull();
+  });
+
+  it('#4: looks each dashboard user id up once and keeps the answer, unknown ids included', async () => {
+    const asked: number[] = [];
+    const directory = createUserDirectory((id) => {
+      asked.push(id);
+      return Promise.resolve(id === 2 ? { id, username: 'alice' } : null);
+    }, new Map());
+    expect(await directory.resolve([2, 77, 2])).toEqual(new Map([[2, 'alice'], [77, null]]));
+    expect(await directory.resolve([77, 2])).toEqual(new Map([[77, null], [2, 'alice']]));
+    expect(asked).toEqual([2, 77]);
   });
 });

@@ -23,10 +23,25 @@ describe('connector settings', () => {
       pollMs: 10_000,
       project: 'dashboard',
       fallbackOwner: 'dashboard',
-      leaseHours: 504,
+      leaseHours: 720,
+      alertHours: 72,
+      publicVlans: new Set(),
+      userMap: new Map(),
+      loginUser: 'root',
+      // The sim lab's 30-day maximum is shorter than the dashboard's longest booking: said, not refused.
+      warnings: [expect.stringContaining('a dashboard booking can run 1944 h (21 days and two 30-day extensions)') as string],
       apiUrl: 'http://127.0.0.1:8080',
       apiToken: 'api-token-0123456789',
     });
+  });
+
+  it('reads the public VLANs and the user map', () => {
+    const c = loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: '1010, 1011', LAAS_DASHBOARD_USER_MAP: 'Bob.Jones=bjones', LAAS_DASHBOARD_LEASE_HOURS: '700' }, lab, api);
+    expect(c.enabled && [c.publicVlans, c.userMap, c.leaseHours]).toEqual([new Set([1010, 1011]), new Map([['Bob.Jones', 'bjones']]), 700]);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_USER_MAP: 'bob' }, lab, api)).toThrow(/LAAS_DASHBOARD_USER_MAP: "bob" is not dashname=laasname/);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: 'ten' }, lab, api)).toThrow(/LAAS_DASHBOARD_PUBLIC_VLANS/);
+    // #1: the dashboard's URLs take the lab name as a slug.
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_LAB: 'lab.one' }, lab, api)).toThrow(/LAAS_DASHBOARD_LAB: letters, digits/);
   });
 
   it('names the missing or wrong key, and never repeats the token', () => {
