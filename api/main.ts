@@ -8,6 +8,7 @@ import { switchDrivers } from '../drivers/switch/drivers';
 import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-codec';
 import { taskQueueOf } from '../workflows/definitions';
 import { startNetworkAction } from './network-actions';
+import { liblaasOptions } from './liblaas/options';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -32,6 +33,7 @@ async function main(): Promise<void> {
       // A recorded connect/detach starts its workflow at once (status_id = workflow id).
       onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),
     },
+    ...(settings.LAAS_LIBLAAS_ENABLED ? { liblaas: liblaasOptions(settings) } : {}),
     logger: { level: settings.LAAS_LOG_LEVEL },
   });
   const close = async () => {

@@ -16,6 +16,8 @@ import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
+import { mountLiblaas } from './liblaas/plugin';
+import type { LiblaasOptions } from './liblaas/context';
 
 export interface ApiDeps {
   temporal: Client;
@@ -28,6 +30,8 @@ export interface ApiDeps {
   codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
   /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
   hil?: HilOptions;
+  /** The liblaas API for the LaaS 3.0 dashboard (docs/liblaas.md); not served when absent. */
+  liblaas?: LiblaasOptions;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
@@ -106,6 +110,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
 
+  if (deps.liblaas) await mountLiblaas(app, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue, options: deps.liblaas });
   if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
   return app;
 }

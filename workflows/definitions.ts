@@ -14,6 +14,12 @@ export const resolveHoldUpdate = defineUpdate<{ hosts: string[] }, [{ action: Ho
 /** Run the undos that failed again (after the operator fixed the cause). */
 export const retryCleanupUpdate = defineUpdate<{ leftovers: Leftover[] }, []>('retryCleanup');
 
+/**
+ * Give more users access to an active booking (liblaas's addusers): their SSH keys on every host
+ * (tagged with the booking, so the hosts' undo removes them) and VPN accounts, undone with the booking's.
+ */
+export const addAccessUpdate = defineUpdate<{ vpnAccounts: string[] }, [{ users: string[]; sshKeys: string[] }]>('addAccess');
+
 /** The API has shown the generated VPN passwords to the user: the booking forgets them. */
 export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
 /**

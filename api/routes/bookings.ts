@@ -1,17 +1,17 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
 import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Lab } from '../../config/lab';
 import type { Database } from '../../db/database';
 import { memberUser } from '../../db/api-tokens';
 import { actingForHeaders, bookingAccepted, bookingIdParams, createBookingBody } from '../schemas/booking';
 import { bookingView } from '../schemas/booking-view';
 import { errorResponses } from '../schemas/errors';
-import { toWorkflowInput } from '../booking-rules';
+import { requestHash, startBooking } from '../booking-start';
 import { ApiError } from '../errors';
-import { bookingWorkflow } from '../../workflows/booking';
-import { bookingStatusQuery, bookingWorkflowId, releaseSignal, BookingIdKey, LabNameKey, ProjectKey, BookingStateKey, HostNamesKey, OwnerKey } from '../../workflows/definitions';
+import type { bookingWorkflow } from '../../workflows/booking';
+import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../../workflows/definitions';
 import type { BookingStatus } from '../../workflows/types';
 import { presentBooking } from '../present';
 import { principalOf } from '../auth/authenticate';
@@ -31,11 +31,6 @@ export const CREATE_BODY_LIMIT = 256 * 1024;
 
 function links(id: string) {
   return { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` };
-}
-
-/** The request, minus what the server fills in, hashed: tells a resubmission from a different booking under a reused id. */
-function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
 }
 
 export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps) => {
@@ -75,30 +70,9 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
       const needsOwner = principal.kind === 'dashboard' && !actingUser(principal);
       checkCreate(principal, body.project, body.owner, needsOwner ? await ownerAsMember(body.owner) : null);
       const id = body.id ?? randomUUID();
-      const now = new Date();
-      const input = toWorkflowInput(body, id, deps.lab, now);
       const hash = requestHash(body);
-      const memo: BookingMemo = { requestHash: hash, purpose: body.purpose ?? '', requestedBy: principal.name, lease: { start: input.start, end: input.end } };
       try {
-        await deps.temporal.workflow.start(bookingWorkflow, {
-          workflowId: bookingWorkflowId(id),
-          taskQueue: deps.taskQueue,
-          args: [input],
-          // The booking id is the idempotency key, for as long as Temporal remembers the booking.
-          workflowIdReusePolicy: 'REJECT_DUPLICATE',
-          workflowIdConflictPolicy: 'FAIL',
-          memo: { ...memo },
-          // Set at start, so listing and authorization see them before the first workflow task.
-          typedSearchAttributes: [
-            { key: BookingIdKey, value: id },
-            { key: LabNameKey, value: deps.lab.name },
-            { key: ProjectKey, value: body.project },
-            { key: OwnerKey, value: body.owner },
-            { key: BookingStateKey, value: 'provisioning' },
-            { key: HostNamesKey, value: body.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
-          ],
-          staticSummary: `booking ${id} of ${body.project} for ${body.owner}`,
-        });
+        await startBooking(deps, body, id, principal.name);
         return await reply.status(202).send({ id, state: 'provisioning', links: links(id) });
       } catch (err) {
         if (!(err instanceof WorkflowExecutionAlreadyStartedError)) throw err;
