@@ -12,6 +12,7 @@ import { bookingDetail, installAudit } from './audit';
 import { bookingRoutes } from './routes/bookings';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
+import { bookingReimageRoutes } from './routes/booking-reimage';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
@@ -106,6 +107,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
+      await v1.register(bookingReimageRoutes, { temporal: deps.temporal, lab: deps.lab });
     },
     { prefix: '/v1' },
   );

@@ -13,12 +13,15 @@ import {
   hostLeftoversSignal,
   hostProgressSignal,
   hostReadySignal,
+  hostReimagedSignal,
   hostWorkflowId,
   type HostSnapshot,
   LabNameKey,
   OwnerKey,
   ProjectKey,
   releaseSignal,
+  reimageSignal,
+  reimageUpdate,
   resolveHoldUpdate,
   retryCleanupSignal,
   retryCleanupUpdate,
@@ -181,6 +184,35 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
       },
     },
   );
+  let reimageSeq = 0;
+  wf.setHandler(
+    reimageUpdate,
+    async ({ host, image }) => {
+      const h = status.hosts.find((x) => x.name === host)!;
+      const reimage = ++reimageSeq;
+      h.reimage = { image, reimage, state: 'requested' };
+      const child = [...children].reverse().find((c) => c.host === host)!;
+      await child.handle.signal(reimageSignal, { image, reimage });
+      await event('host:reimage', { host, image, reimage });
+      return { host, image, reimage };
+    },
+    {
+      validator: ({ host, image }: { host: string; image: string }) => {
+        if (status.state !== 'active') throw new Error(`booking is ${status.state}: only the hosts of an active booking can be re-imaged`);
+        if (!status.hosts.some((h) => h.name === host)) throw new Error(`host ${host} is not in booking ${input.id}`);
+        if (typeof image !== 'string' || image === '') throw new Error('image must be a non-empty string');
+      },
+    },
+  );
+  wf.setHandler(hostReimagedSignal, async ({ host, image, reimage, ...snapshot }) => {
+    takeSnapshot(host, snapshot);
+    const h = status.hosts.find((x) => x.name === host);
+    if (h) {
+      h.image = image;
+      if (h.reimage?.reimage === reimage) h.reimage.state = 'done';
+    }
+    await event('host:reimaged', { host, image, reimage });
+  });
   wf.setHandler(
     resolveHoldUpdate,
     async ({ action, host }) => {

@@ -27,6 +27,15 @@ export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');
  * once, one gets them and the other gets null.
  */
 export const claimCredentialsUpdate = defineUpdate<Record<string, string> | null, []>('claimCredentials');
+/**
+ * Re-image one host of an active booking with another image: its power, imaging, network and
+ * access steps run again (its switch ports stay as they are). Answers once the host was asked.
+ */
+export const reimageUpdate = defineUpdate<{ host: string; image: string; reimage: number }, [{ host: string; image: string }]>('reimage');
+/** Parent → host child: run power, imaging, network and access again with this image. */
+export const reimageSignal = defineSignal<[{ image: string; reimage: number }]>('reimage');
+/** Host child → parent: a re-image finished (its steps are done again). */
+export const hostReimagedSignal = defineSignal<[{ host: string; image: string; reimage: number } & HostSnapshot]>('hostReimaged');
 /** Parent → host child: undo everything on this host and finish. */
 export const teardownSignal = defineSignal('teardown');
 /** Parent → host child: the operator's decision on a held step. */

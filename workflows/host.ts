@@ -1,8 +1,8 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
-import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostStatusQuery, retryCleanupSignal, teardownSignal } from './definitions';
+import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostReimagedSignal, hostStatusQuery, reimageSignal, retryCleanupSignal, teardownSignal } from './definitions';
 import { failureOf, isCancellation, unwind, type Compensation } from './saga';
-import { HOST_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
+import { HOST_STEPS, REIMAGE_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
 // Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
 // Every step and undo heartbeats every few seconds (activities/heartbeat.ts), so a worker that
@@ -56,11 +56,20 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   let decision: HoldDecision | null = null;
   let cleanupRequested = false;
   const provisioning = new wf.CancellationScope();
+  /** Re-images asked for and not yet begun, oldest first; the one running has its own scope. */
+  const reimages: { image: string; reimage: number }[] = [];
+  let reimaging: wf.CancellationScope | null = null;
+  /** The image the imaging step deploys; the network files follow it once it is on the disk. */
+  let imageToDeploy = input.image;
 
   wf.setHandler(hostStatusQuery, () => status);
   wf.setHandler(teardownSignal, () => {
     teardown = true;
     provisioning.cancel();
+    reimaging?.cancel();
+  });
+  wf.setHandler(reimageSignal, (request) => {
+    reimages.push(request);
   });
   wf.setHandler(holdDecisionSignal, ({ action }) => {
     decision = action;
@@ -90,7 +99,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   const networkInput = { host: input.host, image: input.image, hostname: input.hostname, nics: input.nics, publicNetwork: input.publicNetwork };
   const steps: Record<HostStep, { run: () => Promise<{ attempt: number }>; undo: () => Promise<void> }> = {
     power: { run: () => power.preparePower({ host: input.host }), undo: () => undo.powerOffHost({ host: input.host }) },
-    imaging: { run: () => imaging.imageHost({ host: input.host, image: input.image }), undo: () => undo.cancelImaging({ host: input.host }) },
+    imaging: { run: () => imaging.imageHost({ host: input.host, image: imageToDeploy }), undo: () => undo.cancelImaging({ host: input.host }) },
     switch: {
       run: () => switching.configureSwitchPorts({ host: input.host, nics: input.nics }),
       undo: () => undo.resetSwitchPorts({ host: input.host, nics: nicNames }),
@@ -138,7 +147,30 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
       current = null;
     });
     await parent.signal(hostReadySignal, { host: input.host, ...snapshot() });
-    await wf.condition(() => teardown);
+    if (wf.patched('host-reimage-i12')) {
+      // A re-image runs power, imaging, network and access again with the new image, until teardown.
+      for (;;) {
+        await wf.condition(() => teardown || reimages.length > 0);
+        if (teardown) break;
+        const request = reimages.shift()!;
+        imageToDeploy = request.image;
+        for (const step of REIMAGE_STEPS) Object.assign(record(step), { status: 'pending', startedAt: undefined, finishedAt: undefined, error: undefined });
+        reimaging = new wf.CancellationScope();
+        await reimaging.run(async () => {
+          for (const step of REIMAGE_STEPS) {
+            current = step;
+            await runStep(step);
+            // Until the new image is on the disk, the files an undo removes are the old OS's.
+            if (step === 'imaging') networkInput.image = status.image = request.image;
+          }
+          current = null;
+        });
+        reimaging = null;
+        await parent.signal(hostReimagedSignal, { host: input.host, ...request, ...snapshot() });
+      }
+    } else {
+      await wf.condition(() => teardown);
+    }
   } catch (err) {
     // A cancellation is a teardown (from the booking, or an operator cancelling this host).
     if (!isCancellation(err)) failure = failureOf(err);

@@ -2,6 +2,8 @@
 
 /** Per-host steps, in the order they run. */
 export const HOST_STEPS = ['power', 'imaging', 'switch', 'network', 'access'] as const;
+/** The steps a re-image runs again, in order: the switch ports stay as they are. */
+export const REIMAGE_STEPS = ['power', 'imaging', 'network', 'access'] as const;
 /** Steps of the booking as a whole, after every host is provisioned. */
 export const BOOKING_STEPS = ['vpn', 'headnode'] as const;
 
@@ -112,6 +114,10 @@ export interface HostStatus {
   name: string;
   hostname: string;
   address?: string;
+  /** The image on the host now (set once the host was re-imaged; else the booking's). */
+  image?: string;
+  /** The last re-image asked for this host, and how far it got. */
+  reimage?: { image: string; reimage: number; state: 'requested' | 'done' };
   /** Set while a failed step waits for an operator (hold policy). */
   held?: { step: HostStep; until: string };
   steps: StepRecord[];

@@ -59,7 +59,9 @@ export class SimImaging implements ImagingDriver {
         const elapsed = Date.now() - t.startedAt;
         if (elapsed >= this.lab.imagingMs) {
           t.state = 'complete';
+          // A deploy writes the whole disk: nothing of the host's earlier OS is left.
           this.lab.host(t.host).image = t.imageId;
+          this.lab.host(t.host).files.clear();
         } else {
           t.state = 'in-progress';
           return Promise.resolve({ taskId, state: 'in-progress', percent: Math.floor((100 * elapsed) / Math.max(1, this.lab.imagingMs)) });

@@ -137,6 +137,7 @@ describe('every documented route, walked over HTTP', () => {
     'POST /v1/bookings/{id}/retry': { body: { action: 'retry' } },
     'POST /v1/bookings/{id}/cleanup': {},
     'DELETE /v1/bookings/{id}': {},
+    'POST /v1/bookings/{id}/hosts/{host}/reimage': { body: { image: 'rocky-9' } },
   };
   // Create first, release last.
   const order = (o: { method: string; path: string }) => (o.method === 'POST' && o.path === '/v1/bookings' ? 0 : o.method === 'DELETE' ? 2 : 1);
@@ -169,7 +170,7 @@ describe('every documented route, walked over HTTP', () => {
       const at = `${method} ${path}`;
       const example = examples[at];
       expect(example, `no example request for ${at}: add one to this walk`).toBeDefined();
-      const url = `${path.replace('{id}', id)}${example!.query ? `?${example!.query}` : ''}`;
+      const url = `${path.replace('{id}', id).replace('{host}', 'sim-01')}${example!.query ? `?${example!.query}` : ''}`;
       const send = (headers: Record<string, string>, body = example!.body) =>
         api.inject({ method: method as 'GET', url, headers, ...(body ? { payload: body } : {}) });
 
@@ -198,6 +199,7 @@ describe('every documented route, walked over HTTP', () => {
       'POST /v1/bookings/{id}/retry 409',
       'POST /v1/bookings/{id}/cleanup 409',
       'GET /v1/bookings/{id}/events 200',
+      'POST /v1/bookings/{id}/hosts/{host}/reimage 409',
       'DELETE /v1/bookings/{id} 202',
     ]);
   });
