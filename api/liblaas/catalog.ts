@@ -83,7 +83,8 @@ export async function readCatalog(db: Kysely<Database>, lab: string): Promise<Ca
   const nics = rows.length
     ? await db.selectFrom('nics').select(['host_id', 'label', 'os_name']).where('host_id', 'in', rows.map((r) => r.id)).orderBy('label').execute()
     : [];
-  const imageRows = await db.selectFrom('images').select('name').where('lab_id', '=', labId).orderBy('name').execute();
+  // In the lab description's order: the first image is the seeded templates' default.
+  const imageRows = await db.selectFrom('images').select('name').where('lab_id', '=', labId).orderBy('id').execute();
   const hosts = rows.map((r) => ({
     name: r.name,
     flavor: r.flavor ?? 'default',

@@ -13,6 +13,7 @@ import { catalogRoutes } from './catalog-routes';
 import { userRoutes } from './user-routes';
 import { powerRoutes } from './power-routes';
 import { noticeRoutes } from './notice-routes';
+import { reimageRoutes } from './reimage-routes';
 
 export interface LiblaasDeps {
   temporal: Client;
@@ -54,6 +55,7 @@ export async function mountLiblaas(app: FastifyInstance, deps: LiblaasDeps): Pro
       userRoutes(routes, ctx);
       powerRoutes(routes, ctx);
       noticeRoutes(routes, ctx);
+      reimageRoutes(routes, ctx);
       done();
     },
     { prefix },
