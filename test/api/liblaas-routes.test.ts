@@ -140,7 +140,7 @@ describe('flavor and template routes', () => {
 
   it('2.12-2.14 template list, create (a JSON string id), delete; bad designs and unknown ids refused without JSON', async () => {
     const [pub] = ((await dash.api.templates('anuket', 'dave')) as Record<string, any>[]).filter((x) => x.pod_name === 'sim.small');
-    const blob = { ...pub, id: undefined, owner: 'dave', public: false, pod_name: 'mine', pod_desc: 'my pod', host_list: pub!.host_list.map((h: object) => ({ ...h, cifile: ['#cloud-config'] })) };
+    const blob = { ...pub!, lab_name: 'anuket', id: undefined, owner: 'dave', public: false, pod_name: 'mine', pod_desc: 'my pod', host_list: pub!.host_list.map((h: object) => ({ ...h, cifile: ['#cloud-config'] })) };
     const id = await dash.api.templateCreate(blob);
     expect(id).toMatch(/^[0-9a-f-]{36}$/);
     const mine = ((await dash.api.templates('anuket', 'dave')) as Record<string, any>[]).find((x) => x.id === id)!;

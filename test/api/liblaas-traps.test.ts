@@ -55,7 +55,7 @@ async function nothingLeft(): Promise<void> {
 async function variant(change: (h: Record<string, unknown>) => Record<string, unknown>, project = 'anuket'): Promise<string> {
   const base = (await getTemplate(t.env.database.db, singleId))!;
   const id = randomUUID();
-  await insertTemplate(t.env.database.db, { id, project, owner: 'frank', name: 'variant', description: '', public: false, hosts: base.hosts.map((h) => change({ ...h }) as typeof h), networks: base.networks });
+  await insertTemplate(t.env.database.db, { id, project, owner: 'frank', name: 'variant', description: '', public: false, hosts: base.hosts.map((h) => change({ ...h }) as unknown as typeof h), networks: base.networks });
   return id;
 }
 
