@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
-import { deleteTemplate, getTemplate, insertTemplate, listTemplates } from '../../db/liblaas-templates';
+import { countTemplates, deleteTemplate, getTemplate, insertTemplate, listTemplates } from '../../db/liblaas-templates';
 import { flavorList, hostList, readCatalog } from './catalog';
 import { checkProject, fail, parseBody, type LiblaasContext } from './context';
 import { isUuid } from './ids';
-import { checkTemplate, templateBlob, templateBlobOf } from './templates';
+import { checkTemplate, seedPublicTemplates, templateBlob, templateBlobOf } from './templates';
 
 /** flavor/{p}, flavor/{p}/hosts, template/list/{p}/{u}, template/{p}/create, template/{id} (§2.10-2.14). */
 export function catalogRoutes(app: FastifyInstance, ctx: LiblaasContext): void {
@@ -22,6 +22,8 @@ export function catalogRoutes(app: FastifyInstance, ctx: LiblaasContext): void {
     const { project, user } = request.params;
     checkProject(ctx, project);
     const catalog = await readCatalog(ctx.db, ctx.lab.name);
+    // An empty list fails the dashboard's book page: a project never seeded (the inventory was imported after start) is seeded now.
+    if ((await countTemplates(ctx.db, project)) === 0) await seedPublicTemplates(ctx.db, catalog, project);
     return (await listTemplates(ctx.db, project, user)).map((t) => templateBlobOf(t, catalog));
   });
 
