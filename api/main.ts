@@ -9,6 +9,7 @@ import { codecUiOriginsFromEnv, dataConverterFromEnv } from '../config/payload-c
 import { taskQueueOf } from '../workflows/definitions';
 import { startNetworkAction } from './network-actions';
 import { DependencyMonitor } from './dependencies';
+import { liblaasOptions } from './liblaas/options';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -36,6 +37,7 @@ async function main(): Promise<void> {
       // A recorded connect/detach starts its workflow at once (status_id = workflow id).
       onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),
     },
+    ...(settings.LAAS_LIBLAAS_ENABLED ? { liblaas: liblaasOptions(settings) } : {}),
     logger: { level: settings.LAAS_LOG_LEVEL },
   });
   const close = async () => {

@@ -22,6 +22,8 @@ import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
 import { frameworkRefusals, installInputGuard } from './input-guard';
 import { installDependencyGate, type DependencyMonitor } from './dependencies';
+import { mountLiblaas } from './liblaas/plugin';
+import type { LiblaasOptions } from './liblaas/context';
 
 export interface ApiDeps {
   temporal: Client;
@@ -36,6 +38,8 @@ export interface ApiDeps {
   hil?: HilOptions;
   /** Watches Temporal and PostgreSQL: routes that need one that is away answer 503 at once. */
   monitor?: DependencyMonitor;
+  /** The liblaas API for the LaaS 3.0 dashboard (docs/liblaas.md); not served when absent. */
+  liblaas?: LiblaasOptions;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string };
 }
@@ -123,6 +127,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     { prefix: '/v1' },
   );
 
+  if (deps.liblaas) await mountLiblaas(app, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue, options: deps.liblaas });
   if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
   return app;
 }

@@ -21,6 +21,18 @@ export const settingsSchema = z.object({
   LAAS_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(500),
   /** Where `npm start` keeps the Temporal dev server's SQLite file. */
   LAAS_DATA_DIR: z.string().default('.data'),
+  /** The liblaas API (the LaaS 3.0 dashboard's lab API, docs/liblaas.md): served only when true; management network only. */
+  LAAS_LIBLAAS_ENABLED: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),
+  /** Where it is served: the dashboard's LIBLAAS_BASE_URL is http://<api>:<port><prefix>. */
+  LAAS_LIBLAAS_PREFIX: z.string().regex(/^\/([A-Za-z0-9_-]+\/)*$/, 'a path starting and ending with /, e.g. /liblaas/').default('/liblaas/'),
+  /** Optional shared secret the dashboard's proxy must send in X-Auth-Key (the real dashboard sends none: leave unset for it). */
+  LAAS_LIBLAAS_TOKEN: z.string().min(16, 'LAAS_LIBLAAS_TOKEN must have at least 16 characters').optional(),
+  /** Comma-separated client addresses or IPv4 CIDRs allowed to call it (the dashboard's server). */
+  LAAS_LIBLAAS_ALLOW: z.string().default('127.0.0.1,::1'),
+  /** Comma-separated dashboard project names (its PROJECT) this lab serves; the lab's name when unset. */
+  LAAS_LIBLAAS_PROJECTS: z.string().optional(),
+  /** Webhook that receives expiry notices and extension requests as JSON (logged only when unset). */
+  LAAS_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   /** Log level of the worker and API. */
   LAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
 });

@@ -21,6 +21,7 @@ import type { UserProjectsTable } from './tables/user-projects';
 import type { UsersTable } from './tables/users';
 import type { VlanAllocationsTable } from './tables/vlan-allocations';
 import type { VlanPoolTable } from './tables/vlan-pool';
+import type { LiblaasAggregatesTable, LiblaasInstancesTable, LiblaasTemplatesTable, LiblaasUsersTable } from './tables/liblaas';
 
 export interface Database {
   booking_events: BookingEventsTable;
@@ -46,4 +47,8 @@ export interface Database {
   bookings: BookingsTable;
   host_allocations: HostAllocationsTable;
   vlan_allocations: VlanAllocationsTable;
+  liblaas_templates: LiblaasTemplatesTable;
+  liblaas_aggregates: LiblaasAggregatesTable;
+  liblaas_instances: LiblaasInstancesTable;
+  liblaas_users: LiblaasUsersTable;
 }

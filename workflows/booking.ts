@@ -1,6 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import {
+  addAccessUpdate,
   BookingIdKey,
   BookingStateKey,
   bookingStatusQuery,
@@ -249,6 +250,31 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     {
       validator: () => {
         if (status.state !== 'needs_cleanup') throw new Error(`booking is ${status.state}: there is nothing to clean up`);
+      },
+    },
+  );
+
+  wf.setHandler(
+    addAccessUpdate,
+    async ({ users, sshKeys }) => {
+      // Issue 11 (liblaas collaborators): new commands only when this Update arrives.
+      wf.patched('i11-add-access');
+      if (sshKeys.length) await Promise.all(status.hosts.map((h) => bookingSteps.installSshKeys({ bookingId: input.id, host: h.name, keys: sshKeys })));
+      const fresh = users.filter((u) => !input.access.vpnUsers.includes(u));
+      if (fresh.length) {
+        // The VPN undo reads this list when it runs: the new accounts go with the booking's.
+        input.access.vpnUsers.push(...fresh);
+        const vpn = await bookingSteps.createVpnAccounts({ bookingId: input.id, project: input.project, users: fresh });
+        status.vpnAccounts = [...(status.vpnAccounts ?? []), ...vpn.accounts];
+        if (Object.keys(vpn.passwords ?? {}).length) status.vpnPasswords = { ...status.vpnPasswords, ...vpn.passwords };
+      }
+      await event('access:added', { users: fresh, sshKeys: sshKeys.length });
+      return { vpnAccounts: status.vpnAccounts ?? [] };
+    },
+    {
+      validator: ({ users }: { users: string[]; sshKeys: string[] }) => {
+        if (status.state !== 'active') throw new Error(`booking is ${status.state}: access is added to active bookings only`);
+        if (users.length && !input.access.vpnUsers.length) throw new Error('this booking has no VPN step to add accounts to');
       },
     },
   );

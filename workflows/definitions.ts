@@ -30,6 +30,11 @@ export interface Refusal {
  * fails with the allocator's refusal, after which the booking ends holding nothing.
  */
 export const admitUpdate = defineUpdate<Admission, []>('admit');
+/**
+ * Give more users access to an active booking (liblaas's addusers): their SSH keys on every host
+ * (tagged with the booking, so the hosts' undo removes them) and VPN accounts, undone with the booking's.
+ */
+export const addAccessUpdate = defineUpdate<{ vpnAccounts: string[] }, [{ users: string[]; sshKeys: string[] }]>('addAccess');
 
 /** The API has shown the generated VPN passwords to the user: the booking forgets them. */
 export const credentialsDeliveredSignal = defineSignal('credentialsDelivered');

@@ -1,0 +1,26 @@
+import { getAggregate, getInstance } from '../../db/liblaas-aggregates';
+import type { LiblaasInstanceRow } from '../../db/tables/liblaas';
+import { readBookingView, type BookingViewJson } from './booking-status-source';
+import { LiblaasJsonError, type LiblaasContext } from './context';
+import { isUuid } from './ids';
+
+export interface ResolvedInstance {
+  instance: LiblaasInstanceRow;
+  view: BookingViewJson;
+  /** The laas host linked to the instance. */
+  host: string;
+}
+
+/**
+ * An instance id to its booking and host, for the power and reimage routes: liblaas's JSON
+ * errors (`{"message"}`, 400) for an unknown instance, one with no host yet, an inactive booking.
+ */
+export async function resolveInstance(ctx: LiblaasContext, id: string, options: { active: boolean }): Promise<ResolvedInstance> {
+  const instance = isUuid(id) ? await getInstance(ctx.db, id) : null;
+  if (!instance || !(await getAggregate(ctx.db, instance.aggregate_id))) throw new LiblaasJsonError(400, 'Invalid instance ID');
+  const view = await readBookingView(ctx, instance.aggregate_id);
+  const host = view?.hosts[instance.slot];
+  if (!view || !host || host.name.startsWith('(')) throw new LiblaasJsonError(400, 'No linked hosts');
+  if (options.active && view.state !== 'active') throw new LiblaasJsonError(400, 'Cannot perform operation on an inactive host');
+  return { instance, view, host: host.name };
+}

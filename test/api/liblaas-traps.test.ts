@@ -1,0 +1,134 @@
+/**
+ * The traps of a liblaas server, through the dashboard simulator: bad input (unknown flavor, an
+ * image the flavor does not offer, malformed JSON, another project's template, a hostname the
+ * hosts cannot take, an unknown user) answers what the dashboard handles and leaves no allocation,
+ * workflow or account; a collaborator without keys is a warning only; the template list is never
+ * empty for a served project; one host failing for good fails the whole booking red and `end`
+ * still succeeds; a booking made through /v1 does not leak into liblaas.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { randomUUID } from 'node:crypto';
+import { insertTemplate, getTemplate } from '../../db/liblaas-templates';
+import { countAggregates } from '../../db/liblaas-aggregates';
+import { PageError, SimDashboard, type DashboardUser } from '../../sim/liblaas-dashboard/dashboard';
+import { endBooking, poll } from '../../sim/liblaas-dashboard/booking-page';
+import { startLiblaas, until, type LiblaasEnv } from '../helpers/liblaas';
+import { ed25519Blob, keyLine } from '../unit/ssh-keys.fixtures';
+
+let t: LiblaasEnv;
+let dash: SimDashboard;
+const frank: DashboardUser = { name: 'frank', email: 'frank@example.org', ipa: null };
+const grace: DashboardUser = { name: 'grace', email: 'grace@example.org', ipa: null };
+let pairId = '';
+let singleId = '';
+
+beforeAll(async () => {
+  t = await startLiblaas({ projects: ['anuket', 'lfedge'] });
+  dash = new SimDashboard(t.base, 'anuket');
+  await dash.createAccount(frank, { givenname: 'Frank', sn: 'Zappa', company: 'Mothers' });
+  await dash.fixPrerequisites(frank, { keys: [keyLine(ed25519Blob(), 'frank')] });
+  // grace has no SSH key.
+  await dash.createAccount(grace, { givenname: 'Grace', sn: 'Hopper', company: 'Navy' });
+  const page = await dash.bookPage(frank);
+  pairId = page.templates.find((x) => x.pod_name === 'sim.small pair')!.id as string;
+  singleId = page.templates.find((x) => x.pod_name === 'sim.small')!.id as string;
+});
+afterAll(async () => {
+  await t?.close();
+});
+
+const form = (templateId: string, collaborators: DashboardUser[] = []) => ({ templateId, collaborators, purpose: 'Testing', project: 'Anuket', details: 'Checking what liblaas does with this request', length: 2 });
+
+/** Nothing anywhere: no aggregate, no laas booking row or allocation, no workflow, no VPN account. */
+async function nothingLeft(): Promise<void> {
+  const db = t.env.database.db;
+  expect(await countAggregates(db)).toBe(0);
+  const count = async (table: 'bookings' | 'host_allocations' | 'vlan_allocations') => Number((await db.selectFrom(table).select(sql<string>`count(*)`.as('n')).executeTakeFirstOrThrow()).n);
+  expect([await count('bookings'), await count('host_allocations'), await count('vlan_allocations')]).toEqual([0, 0, 0]);
+  expect((await t.env.client.workflow.count(`TaskQueue = "${t.env.taskQueue}"`)).count).toBe(0);
+  expect(t.env.simLab.accounts.size).toBe(0);
+  expect(dash.bookings).toEqual([]);
+}
+
+/** A copy of the public single-host template with one thing changed, stored as a stale template would be. */
+async function variant(change: (h: Record<string, unknown>) => Record<string, unknown>, project = 'anuket'): Promise<string> {
+  const base = (await getTemplate(t.env.database.db, singleId))!;
+  const id = randomUUID();
+  await insertTemplate(t.env.database.db, { id, project, owner: 'frank', name: 'variant', description: '', public: false, hosts: base.hosts.map((h) => change({ ...h }) as unknown as typeof h), networks: base.networks });
+  return id;
+}
+
+describe('bad input leaves nothing behind', () => {
+  it('refuses, as "resources unavailable", an unknown flavor, an image not offered, another project\'s template, a bad hostname, an unknown user', async () => {
+    const cases = [
+      await variant((h) => ({ ...h, flavor: randomUUID() })),
+      await variant((h) => ({ ...h, image: randomUUID() })),
+      await variant((h) => h, 'lfedge'),
+      await variant((h) => ({ ...h, hostname: 'Bad_Host!' })),
+      randomUUID(),
+    ];
+    for (const id of cases) await expect(dash.book(frank, form(id))).rejects.toThrow(PageError);
+    const stranger: DashboardUser = { name: 'stranger', email: 's@example.org', ipa: 'stranger' };
+    await expect(dash.book(frank, form(singleId, [stranger]))).rejects.toThrow(PageError);
+    const malformed = await fetch(`${t.base}booking/create`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"template_id": "' });
+    expect(malformed.status).toBe(400);
+    await nothingLeft();
+  });
+});
+
+describe('the checklist', () => {
+  it('never lists no templates for a served project: a new user of another project sees its public ones', async () => {
+    const other = new SimDashboard(t.base, 'lfedge');
+    const list = (await other.api.templates('lfedge', 'newcomer')) as { lab_name: string; public: boolean }[];
+    expect(list.length).toBeGreaterThan(0);
+    expect(list.every((x) => x.lab_name === 'lfedge' && x.public)).toBe(true);
+  });
+
+  it('a collaborator without keys is a warning; their account has no ipasshpubkey at all', async () => {
+    expect(await dash.api.user('grace')).not.toHaveProperty('ipasshpubkey');
+    const made = await dash.book(frank, form(singleId, [grace]));
+    expect(made.warnings).toEqual(['grace has no SSH key']);
+    await until('ready', async () => (await poll(dash, made.bookingId)).ready);
+    expect(await endBooking(dash, dash.booking(made.bookingId))).toBe(true);
+    await until('released', async () => ((await dash.api.bookingStatus(dash.booking(made.bookingId).aggregateId)) as { state: string }).state === 'released');
+  });
+
+  it('one host failing for good fails the booking: every instance red, ready, end succeeds, nothing left', async () => {
+    for (const target of ['sim-02', 'sim-03', 'sim-04']) t.env.simLab.faults.inject({ at: 'imaging.deploy', target, kind: 'permanent' });
+    const made = await dash.book(frank, form(pairId));
+    const done = await until('every host done', async () => {
+      const p = await poll(dash, made.bookingId);
+      return p.ready && Object.values(p.lights).every((l) => l === 'fail') ? p : null;
+    }, 90_000);
+    expect(Object.keys(done.lights)).toHaveLength(2);
+    const b = dash.booking(made.bookingId);
+    expect(await endBooking(dash, b)).toBe(true);
+    t.env.simLab.faults.clear();
+    await until('settled', async () => ['failed', 'released'].includes(((await dash.api.bookingStatus(b.aggregateId)) as { state: string }).state));
+    // No host is held any more; hosts that kept failing left service (laas's substitution), as liblaas's "maintenance".
+    const hosts = await until('hosts back', async () => {
+      const list = (await dash.api.hosts('anuket')) as { name: string; allocation: string | null }[];
+      return list.every((h) => h.allocation !== 'booking') ? list : null;
+    });
+    expect(hosts.filter((h) => h.allocation === null).map((h) => h.name)).toContain('sim-01');
+    expect(t.env.simLab.residue()).toEqual([]);
+  });
+
+  it('a booking made through /v1 does not show through liblaas', async () => {
+    const lists = async () => Promise.all(['anuket', 'lfedge'].map((p) => dash.api.templates(p, 'frank')));
+    const before = await lists();
+    const id = randomUUID();
+    const res = await t.api.inject({
+      method: 'POST',
+      url: '/v1/bookings',
+      headers: { authorization: `Bearer ${t.adminToken}` },
+      payload: { id, project: 'lfedge', owner: 'frank', end: new Date(Date.now() + 3_600_000).toISOString(), hosts: [{ flavor: 'sim.small', image: 'ubuntu-22.04', interfaces: {} }] },
+    });
+    expect([201, 202]).toContain(res.statusCode);
+    expect(await dash.api.bookingStatus(id)).toBeNull();
+    expect(await dash.api.bookingEnd(id)).toMatchObject({ success: false });
+    expect(await lists()).toEqual(before);
+    await t.api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: { authorization: `Bearer ${t.adminToken}` } });
+  });
+});
