@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Keyring } from '../../db/crypto';
 import type { Database } from '../../db/database';
+import type { ConsoleHub } from '../../drivers/console/hub';
 import type { PowerDriver } from '../../drivers/power/power';
 import type { PowerCall, PowerOutcome } from '../../workflows/power-action';
 
@@ -25,4 +26,6 @@ export interface HilDeps {
   onNetworkAction?: ((statusId: string) => void | Promise<void>) | undefined;
   /** The switch driver's own port-name check for a switch type (e.g. `switchDriverFor(type).validatePort`). */
   validatePort?: ((switchType: string, port: string) => void) | undefined;
+  /** Captures nodes' serial consoles (HIL's console API); without it the console calls answer an error. */
+  consoles?: ConsoleHub | undefined;
 }

@@ -109,6 +109,7 @@ describe('HIL authorization matrix', () => {
     ['GET', '/node/n-own/power_status', undefined, P],
     ['PUT', '/node/n-own/boot_device', { bootdev: 'pxe' }, P],
     ['GET', '/node/n-free/power_status', undefined, A],
+    ['PUT', '/node/n-own/obm', { enabled: true }, P],
     ['GET', '/networks', undefined, ANY],
     ['PUT', '/network/m-net', { owner: 'own', access: 'own', net_id: '' }, [401, 200, 409]],
     ['PUT', '/network/a-net', { owner: 'admin', access: '', net_id: '' }, A],
