@@ -3,6 +3,7 @@ import { BadArgumentError } from '../../db/errors';
 import { installHilAuth } from './auth';
 import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
+import { extensionRoutes } from './routes/extensions';
 import { networkRoutes } from './routes/networks';
 import { nodeRoutes } from './routes/nodes';
 import { powerRoutes } from './routes/power';
@@ -45,5 +46,6 @@ export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<vo
   networkRoutes(app, deps);
   switchRoutes(app, deps);
   userRoutes(app, deps);
+  extensionRoutes(app);
   return Promise.resolve();
 }

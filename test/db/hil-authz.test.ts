@@ -131,6 +131,8 @@ describe('HIL authorization matrix', () => {
     ['POST', '/switch/sw/port/Ethernet1/2/connect_nic', { node: 'n-free', nic: 'eth2' }, A],
     ['POST', '/switch/sw/port/Ethernet1/3/detach_nic', undefined, A],
     ['POST', '/switch/sw/port/Ethernet1/5/revert', undefined, [401, 401, 202]],
+    ['GET', '/active_extensions', undefined, A],
+    ['PUT', '/switch/ovs-hil', { type: 'http://schema.massopencloud.org/haas/v0/switches/ovs', ovs_bridge: 'br-hil' }, A],
     ['GET', '/auth/basic/users', undefined, A],
     ['GET', '/auth/basic/user', undefined, A],
     ['PUT', '/auth/basic/user/newu', { password: 'newu-pw-12345' }, A],
