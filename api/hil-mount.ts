@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import type { Keyring } from '../db/crypto';
+import type { ConsoleHub } from '../drivers/console/hub';
 import type { PowerDriver } from '../drivers/power/power';
 import { hilRoutes, type HilDeps } from './hil/index';
 import { callerOf } from './hil/auth';
@@ -21,6 +22,8 @@ export interface HilOptions {
   power?: ((bmcType: string) => PowerDriver) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
+  /** Serial console capture (HIL's console API); the server builds one when absent. */
+  consoles?: ConsoleHub | undefined;
 }
 
 /** HIL's admin API under /v0, outside /v1's bearer hook (it authenticates Basic and bearer itself); its changes are audited too. */
@@ -39,6 +42,7 @@ export async function mountHil(
     powerCall: (call) => runPowerCall(deps.temporal, deps.taskQueue, call),
     onNetworkAction: deps.onNetworkAction,
     validatePort: deps.validatePort,
+    consoles: deps.consoles,
   };
   await app.register(
     async (v0) => {

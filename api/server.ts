@@ -15,6 +15,9 @@ import { bookingActionRoutes } from './routes/booking-actions';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
+import { bookingConsoleRoutes } from './routes/booking-console';
+import { ConsoleHub } from '../drivers/console/hub';
+import { nodeConsoleOpener } from './hil/console-opener';
 import { cursorKey } from './visibility-query';
 
 export interface ApiDeps {
@@ -85,6 +88,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(codecRoutes, { prefix: CODEC_PREFIX, apiToken: deps.apiToken, ...deps.codec });
   }
 
+  // Serial consoles, captured in this process for HIL's console API and the bookings' console.
+  const consoles = deps.hil ? (deps.hil.consoles ?? new ConsoleHub(nodeConsoleOpener(deps.db, deps.hil.keyring))) : undefined;
+  if (consoles) app.addHook('onClose', () => consoles.stopAll());
+
   await app.register(
     async (v1) => {
       // JSON only: any other body type is refused with 415 before a handler runs.
@@ -102,10 +109,11 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
+      if (consoles) await v1.register(bookingConsoleRoutes, { temporal: deps.temporal, lab: deps.lab.name, consoles });
     },
     { prefix: '/v1' },
   );
 
-  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
+  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil, consoles });
   return app;
 }

@@ -3,6 +3,7 @@ import { BadArgumentError } from '../../db/errors';
 import { installHilAuth } from './auth';
 import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
+import { consoleRoutes } from './routes/console';
 import { extensionRoutes } from './routes/extensions';
 import { networkRoutes } from './routes/networks';
 import { nodeRoutes } from './routes/nodes';
@@ -47,5 +48,6 @@ export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<vo
   switchRoutes(app, deps);
   userRoutes(app, deps);
   extensionRoutes(app);
+  consoleRoutes(app, deps);
   return Promise.resolve();
 }
