@@ -3,6 +3,7 @@ import type { Keyring } from '../../db/crypto';
 import type { Database } from '../../db/database';
 import type { ConsoleHub } from '../../drivers/console/hub';
 import type { PowerDriver } from '../../drivers/power/power';
+import type { HilHeadnodes } from './routes/headnodes';
 import type { PowerCall, PowerOutcome } from '../../workflows/power-action';
 
 export interface HilDeps {
@@ -28,4 +29,6 @@ export interface HilDeps {
   validatePort?: ((switchType: string, port: string) => void) | undefined;
   /** Captures nodes' serial consoles (HIL's console API); without it the console calls answer an error. */
   consoles?: ConsoleHub | undefined;
+  /** HIL's headnodes: the hypervisor's driver and the base images; without it the headnode calls answer an error. */
+  headnodes?: HilHeadnodes | undefined;
 }

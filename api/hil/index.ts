@@ -5,6 +5,7 @@ import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
 import { consoleRoutes } from './routes/console';
 import { extensionRoutes } from './routes/extensions';
+import { headnodeRoutes } from './routes/headnodes';
 import { networkRoutes } from './routes/networks';
 import { nodeRoutes } from './routes/nodes';
 import { powerRoutes } from './routes/power';
@@ -49,5 +50,6 @@ export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<vo
   userRoutes(app, deps);
   extensionRoutes(app);
   consoleRoutes(app, deps);
+  headnodeRoutes(app, deps);
   return Promise.resolve();
 }

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getProject, connectNode, createProject, deleteProject, detachNode, listProjects, projectNetworks, projectNodes } from '../../../db/projects';
+import { requireNoHeadnodes } from '../../../db/hil-headnodes';
 import { getHost } from '../../../db/hosts';
 import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
@@ -26,6 +27,7 @@ export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.delete<ProjectParams>('/project/:project', async (request, reply) => {
     requireAdmin(callerOf(request));
+    await requireNoHeadnodes(db, { project: request.params.project });
     await deleteProject(db, request.params.project);
     return reply.send();
   });
