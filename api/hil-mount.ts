@@ -22,6 +22,8 @@ export interface HilOptions {
   power?: ((bmcType: string) => PowerDriver) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
+  /** HIL's headnodes on the lab's libvirt; the headnode calls answer an error when absent. */
+  headnodes?: HilDeps['headnodes'];
   /** Serial console capture (HIL's console API); the server builds one when absent. */
   consoles?: ConsoleHub | undefined;
 }
@@ -43,6 +45,7 @@ export async function mountHil(
     onNetworkAction: deps.onNetworkAction,
     validatePort: deps.validatePort,
     consoles: deps.consoles,
+    headnodes: deps.headnodes,
   };
   await app.register(
     async (v0) => {

@@ -8,6 +8,7 @@ import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { switchDrivers } from '../../../drivers/switch/drivers';
 
 type SwitchParams = { Params: { switch: string } };
 type PortParams = { Params: { switch: string; '*': string } };
@@ -43,6 +44,9 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     requireAdmin(callerOf(request));
     const { type, hostname, address, port, username, password, ...rest } = parseBody(registerBody, request.body);
     const resolved = switchType(type);
+    if (resolved !== 'sim' && !(resolved in switchDrivers)) {
+      throw new BadArgumentError(`${JSON.stringify(type)} is not a valid switch type: laas has no ${resolved} driver yet (it drives ${[...Object.keys(switchDrivers), 'sim'].join(', ')})`, { what: 'type' });
+    }
     // HIL's OVS ran on HIL's own host and took a bridge name only; the simulated switch needs no address.
     const where = hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : resolved === 'ovs' && rest.ovs_bridge !== undefined ? 'localhost' : undefined);
     if (!where) throw new BadArgumentError('hostname: the switch management address is required', { what: 'hostname' });
