@@ -19,7 +19,7 @@ export interface HilOptions {
   /** Basic password of the development administrator "admin" (LAAS_ADMIN_PASSWORD); unset = no Basic admin. */
   adminPassword?: string | undefined;
   /** An in-process power driver per BMC type (tests). Without it, power calls run on the lab's worker through Temporal. */
-  power?: ((bmcType: string) => PowerDriver) | undefined;
+  power?: ((bmcType: string) => PowerDriver | undefined) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
   /** HIL's headnodes on the lab's libvirt; the headnode calls answer an error when absent. */

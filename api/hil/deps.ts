@@ -18,9 +18,9 @@ export interface HilDeps {
   adminPassword?: string | undefined;
   /**
    * An in-process power driver per BMC type (`ipmi`, `sim`): tests only. When absent, power calls
-   * go to the lab's worker through `powerCall`.
+   * go to the lab's worker through `powerCall`; so do those of a type it answers undefined for.
    */
-  power?: ((bmcType: string) => PowerDriver) | undefined;
+  power?: ((bmcType: string) => PowerDriver | undefined) | undefined;
   /** Runs one power call on the lab's worker (a short workflow) and waits for its outcome. */
   powerCall?: ((call: PowerCall) => Promise<PowerOutcome>) | undefined;
   /** Told of every recorded networking action, so the workflow that carries it out can start. */

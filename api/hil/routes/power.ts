@@ -38,7 +38,8 @@ export function powerRoutes(app: FastifyInstance, deps: HilDeps): void {
     requireObmEnabled(host);
     if (!host.bmc_type || !host.bmc_address || !host.bmc_credential) throw new IllegalStateError(`Node ${name} has no BMC registered`, { node: name });
     const call: PowerCall = { node: host.name, ...action };
-    if (deps.power) return inProcess(deps.power(host.bmc_type), await bmcTargetOf(db, deps.keyring, host), call);
+    const here = deps.power?.(host.bmc_type);
+    if (here) return inProcess(here, await bmcTargetOf(db, deps.keyring, host), call);
     if (deps.powerCall) return deps.powerCall(call);
     throw new PowerNotAvailableHere();
   }
