@@ -21,6 +21,9 @@ export interface Drivers {
 export interface Credential {
   username: string;
   password: string;
+  /** An obmd node's URL and node token (HIL >= 0.4 nodes), sealed with its admin token. */
+  uri?: string;
+  token?: string;
 }
 
 /** Device credentials by name; activities look them up so workflows never carry them. */

@@ -22,7 +22,9 @@ export function labDirectory(deps: Pick<ActivityDeps, 'labName' | 'inventory' | 
     async bmc(name: string): Promise<BmcTarget> {
       const h = await host(name);
       const c = await deps.credentials.get(h.bmc.credential);
-      return { host: h.name, address: h.bmc.address, port: h.bmc.port, username: c.username, password: c.password };
+      // An obmd node (HIL >= 0.4): its URL and node token are sealed with obmd's admin token.
+      const obmd = c.uri ? { obmd: { uri: c.uri, ...(c.token ? { token: c.token } : {}) } } : {};
+      return { host: h.name, address: h.bmc.address, port: h.bmc.port, username: c.username, password: c.password, ...obmd };
     },
     async switchOf(switchName: string): Promise<SwitchTarget> {
       const s = await deps.inventory.switchOf(switchName);

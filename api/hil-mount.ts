@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import type { Keyring } from '../db/crypto';
+import type { ConsoleHub } from '../drivers/console/hub';
 import type { PowerDriver } from '../drivers/power/power';
 import { hilRoutes, type HilDeps } from './hil/index';
 import { callerOf } from './hil/auth';
@@ -18,9 +19,13 @@ export interface HilOptions {
   /** Basic password of the development administrator "admin" (LAAS_ADMIN_PASSWORD); unset = no Basic admin. */
   adminPassword?: string | undefined;
   /** An in-process power driver per BMC type (tests). Without it, power calls run on the lab's worker through Temporal. */
-  power?: ((bmcType: string) => PowerDriver) | undefined;
+  power?: ((bmcType: string) => PowerDriver | undefined) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
+  /** HIL's headnodes on the lab's libvirt; the headnode calls answer an error when absent. */
+  headnodes?: HilDeps['headnodes'];
+  /** Serial console capture (HIL's console API); the server builds one when absent. */
+  consoles?: ConsoleHub | undefined;
 }
 
 /** HIL's admin API under /v0, outside /v1's bearer hook (it authenticates Basic and bearer itself); its changes are audited too. */
@@ -39,6 +44,8 @@ export async function mountHil(
     powerCall: (call) => runPowerCall(deps.temporal, deps.taskQueue, call),
     onNetworkAction: deps.onNetworkAction,
     validatePort: deps.validatePort,
+    consoles: deps.consoles,
+    headnodes: deps.headnodes,
   };
   await app.register(
     async (v0) => {

@@ -19,6 +19,9 @@ import { bookingReimageRoutes } from './routes/booking-reimage';
 import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
+import { bookingConsoleRoutes } from './routes/booking-console';
+import { ConsoleHub } from '../drivers/console/hub';
+import { nodeConsoleOpener } from './hil/console-opener';
 import { cursorKey } from './visibility-query';
 import { frameworkRefusals, installInputGuard } from './input-guard';
 import { installDependencyGate, type DependencyMonitor } from './dependencies';
@@ -102,6 +105,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(codecRoutes, { prefix: CODEC_PREFIX, apiToken: deps.apiToken, ...deps.codec });
   }
 
+  // Serial consoles, captured in this process for HIL's console API and the bookings' console.
+  const consoles = deps.hil ? (deps.hil.consoles ?? new ConsoleHub(nodeConsoleOpener(deps.db, deps.hil.keyring))) : undefined;
+  if (consoles) app.addHook('onClose', () => consoles.stopAll());
+
   await app.register(
     async (v1) => {
       // JSON only: any other body type is refused with 415 before a handler runs.
@@ -123,11 +130,12 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(vpnPasswordRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(discoveryRoutes, { db: deps.db, lab: deps.lab });
       await v1.register(bookingReimageRoutes, { temporal: deps.temporal, lab: deps.lab });
+      if (consoles) await v1.register(bookingConsoleRoutes, { temporal: deps.temporal, lab: deps.lab.name, consoles });
     },
     { prefix: '/v1' },
   );
 
   if (deps.liblaas) await mountLiblaas(app, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue, options: deps.liblaas });
-  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
+  if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil, consoles });
   return app;
 }

@@ -6,6 +6,7 @@ import type { BookingsTable } from './tables/bookings';
 import type { CredentialsTable } from './tables/credentials';
 import type { HeadnodeHypervisorsTable } from './tables/headnode-hypervisors';
 import type { HostAllocationsTable } from './tables/host-allocations';
+import type { HilHeadnodesTable, HilHnicsTable } from './tables/hil-headnodes';
 import type { HostsTable } from './tables/hosts';
 import type { ImagesTable } from './tables/images';
 import type { LabsTable } from './tables/labs';
@@ -35,6 +36,8 @@ export interface Database {
   credentials: CredentialsTable;
   images: ImagesTable;
   hosts: HostsTable;
+  hil_headnodes: HilHeadnodesTable;
+  hil_hnics: HilHnicsTable;
   nics: NicsTable;
   switches: SwitchesTable;
   ports: PortsTable;

@@ -7,8 +7,8 @@ import { ensureLab } from './labs';
 import { transact } from './transact';
 import type { HostRow, HostState } from './tables/hosts';
 
-/** BMC types a host may have: real IPMI, or the simulated lab's BMC. */
-export const BMC_TYPES = ['ipmi', 'sim'] as const;
+/** BMC types a host may have: real IPMI, the simulated lab's BMC, or a node behind obmd (HIL >= 0.4). */
+export const BMC_TYPES = ['ipmi', 'sim', 'obmd'] as const;
 export type BmcType = (typeof BMC_TYPES)[number];
 
 export interface BmcInfo {

@@ -10,20 +10,20 @@ import type { PortRow } from './tables/ports';
 import type { SwitchRow, SwitchType } from './tables/switches';
 import { transact } from './transact';
 
-export const SWITCH_TYPES: readonly SwitchType[] = ['nxos', 'nxapi', 'os10', 'ovs', 'sim'];
+export const SWITCH_TYPES: readonly SwitchType[] = ['nxos', 'nxapi', 'os10', 'ovs', 'sim', 'delln3000', 'powerconnect55xx', 'dellnos9', 'brocade'];
 
-// HIL named switch drivers by URI; scripts written for HIL keep sending these.
-const HIL_SWITCH_TYPES: Record<string, SwitchType> = {
-  'http://schema.massopencloud.org/haas/v0/switches/nexus': 'nxos',
-  'http://schema.massopencloud.org/hil/v0/switches/nexus': 'nxos',
-  'http://schema.massopencloud.org/haas/v0/switches/ovs': 'ovs',
-  'http://schema.massopencloud.org/hil/v0/switches/ovs': 'ovs',
-};
+const HIL_URI = /^http:\/\/schema\.massopencloud\.org\/(?:haas|hil)\/v0\/switches\/([a-z0-9]+)$/;
+
+// HIL's switch drivers by the last part of their type URI (hil-clients.md §8); `mock` is the simulated switch.
+const HIL_SWITCH_TYPES: Record<string, SwitchType> = { nexus: 'nxos', ovs: 'ovs', mock: 'sim', delln3000: 'delln3000', powerconnect55xx: 'powerconnect55xx', dellnos9: 'dellnos9', brocade: 'brocade' };
 
 /** Our switch type for a type name or one of HIL's type URIs. */
 export function switchType(type: string): SwitchType {
-  const resolved = (SWITCH_TYPES as readonly string[]).includes(type) ? (type as SwitchType) : HIL_SWITCH_TYPES[type];
-  if (!resolved) throw new BadArgumentError(`${JSON.stringify(type)} is not a valid switch type (one of ${SWITCH_TYPES.join(', ')})`, { what: 'type' });
+  const hil = HIL_URI.exec(type)?.[1];
+  const resolved = (SWITCH_TYPES as readonly string[]).includes(type) ? (type as SwitchType) : hil === undefined ? undefined : HIL_SWITCH_TYPES[hil];
+  if (!resolved) {
+    throw new BadArgumentError(`${JSON.stringify(type)} is not a valid switch type (one of ${SWITCH_TYPES.join(', ')}, or HIL's ${Object.keys(HIL_SWITCH_TYPES).join(', ')})`, { what: 'type' });
+  }
   return resolved;
 }
 

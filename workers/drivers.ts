@@ -3,6 +3,7 @@ import type { CredentialStore, Drivers } from '../activities/deps';
 import type { Inventory } from '../activities/inventory';
 import type { BmcTarget, PowerDriver } from '../drivers/power/power';
 import { IpmitoolPower } from '../drivers/power/ipmitool';
+import { ObmdPower } from '../drivers/power/obmd';
 import { FogImaging } from '../drivers/imaging/fog';
 import { switchDrivers } from '../drivers/switch/drivers';
 import { SshHostDriver } from '../drivers/host/ssh';
@@ -73,6 +74,7 @@ export async function buildDrivers(
 
   const power = powerByBmcType(inventory, {
     ipmi: new IpmitoolPower({ cipherSuite: lab.ipmi.cipherSuite, timeoutMs: lab.ipmi.timeoutMs }),
+    obmd: new ObmdPower({ timeoutMs: lab.ipmi.timeoutMs }),
     ...(sim ? { sim: sim.power } : {}),
   });
 

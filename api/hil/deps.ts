@@ -1,7 +1,9 @@
 import type { Kysely } from 'kysely';
 import type { Keyring } from '../../db/crypto';
 import type { Database } from '../../db/database';
+import type { ConsoleHub } from '../../drivers/console/hub';
 import type { PowerDriver } from '../../drivers/power/power';
+import type { HilHeadnodes } from './routes/headnodes';
 import type { PowerCall, PowerOutcome } from '../../workflows/power-action';
 
 export interface HilDeps {
@@ -16,13 +18,17 @@ export interface HilDeps {
   adminPassword?: string | undefined;
   /**
    * An in-process power driver per BMC type (`ipmi`, `sim`): tests only. When absent, power calls
-   * go to the lab's worker through `powerCall`.
+   * go to the lab's worker through `powerCall`; so do those of a type it answers undefined for.
    */
-  power?: ((bmcType: string) => PowerDriver) | undefined;
+  power?: ((bmcType: string) => PowerDriver | undefined) | undefined;
   /** Runs one power call on the lab's worker (a short workflow) and waits for its outcome. */
   powerCall?: ((call: PowerCall) => Promise<PowerOutcome>) | undefined;
   /** Told of every recorded networking action, so the workflow that carries it out can start. */
   onNetworkAction?: ((statusId: string) => void | Promise<void>) | undefined;
   /** The switch driver's own port-name check for a switch type (e.g. `switchDriverFor(type).validatePort`). */
   validatePort?: ((switchType: string, port: string) => void) | undefined;
+  /** Captures nodes' serial consoles (HIL's console API); without it the console calls answer an error. */
+  consoles?: ConsoleHub | undefined;
+  /** HIL's headnodes: the hypervisor's driver and the base images; without it the headnode calls answer an error. */
+  headnodes?: HilHeadnodes | undefined;
 }

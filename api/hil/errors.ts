@@ -11,6 +11,7 @@ const STATUS: Record<string, number> = {
   IllegalStateError: 409,
   AuthorizationError: 401,
   BadArgumentError: 400,
+  ValidationError: 400,
   AllocationError: 500,
   OBMError: 500,
   SwitchError: 500,

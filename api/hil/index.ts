@@ -3,6 +3,9 @@ import { BadArgumentError } from '../../db/errors';
 import { installHilAuth } from './auth';
 import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
+import { consoleRoutes } from './routes/console';
+import { extensionRoutes } from './routes/extensions';
+import { headnodeRoutes } from './routes/headnodes';
 import { networkRoutes } from './routes/networks';
 import { nodeRoutes } from './routes/nodes';
 import { powerRoutes } from './routes/power';
@@ -45,5 +48,8 @@ export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<vo
   networkRoutes(app, deps);
   switchRoutes(app, deps);
   userRoutes(app, deps);
+  extensionRoutes(app);
+  consoleRoutes(app, deps);
+  headnodeRoutes(app, deps);
   return Promise.resolve();
 }

@@ -20,6 +20,8 @@ export interface HostsTable {
   bmc_port: number | null;
   /** Name of the credentials row holding the BMC user and password. */
   bmc_credential: string | null;
+  /** HIL's OBM gate: null = not gated (HIL 0.3 nodes, lab-file hosts); false refuses power and console. */
+  obm_enabled: ColumnType<boolean | null, boolean | null | undefined, boolean | null>;
   ssh_address: string | null;
   ssh_port: number | null;
   /** The host's name on the imaging server (FOG), when it differs. */

@@ -1,7 +1,7 @@
 import type { ColumnType, Generated, Insertable, Selectable, Updateable } from 'kysely';
 
 /** A switch's type names its driver. */
-export type SwitchType = 'nxos' | 'nxapi' | 'os10' | 'ovs' | 'sim';
+export type SwitchType = 'nxos' | 'nxapi' | 'os10' | 'ovs' | 'sim' | 'delln3000' | 'powerconnect55xx' | 'dellnos9' | 'brocade';
 
 export interface SwitchesTable {
   id: Generated<number>;

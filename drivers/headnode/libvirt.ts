@@ -92,6 +92,13 @@ export class LibvirtHeadnodes implements HeadnodeDriver {
     if (removed.code !== 0) throw new HeadnodeFailed(name, `could not delete the overlay: ${firstLines(removed.stderr)}`);
   }
 
+  /** Hard power-off, the domain kept (HIL's headnode stop); a domain that is off or missing is a no-op. */
+  async stop(name: string): Promise<void> {
+    checkHeadnodeName(name);
+    const stopped = await this.virsh(['destroy', name]);
+    if (stopped.code !== 0 && !/not running|domain is not running/i.test(stopped.stderr) && !MISSING.test(stopped.stderr)) throw this.failure(name, 'stop', stopped);
+  }
+
   private overlayPath(name: string): string {
     return `${this.options.overlayDir}/${name}.qcow2`;
   }

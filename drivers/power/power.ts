@@ -7,6 +7,8 @@ export interface BmcTarget {
   port: number;
   username: string;
   password: string;
+  /** An obmd node: its URL on obmd (the password is obmd's admin token), and the node token got on enabling OBM. */
+  obmd?: { uri: string; token?: string } | undefined;
 }
 
 export type PowerState = 'on' | 'off';

@@ -1,8 +1,11 @@
 import { InvalidInput } from '../errors';
 import { switchDrivers } from './drivers';
 
-/** The simulated switch's ports (sim/lab): Ethernet1/1 to Ethernet1/48, as its driver and `laas doctor` accept them. */
-export const SIM_PORT = /^Ethernet1\/([1-9]|[1-3][0-9]|4[0-8])$/;
+/**
+ * The simulated switch's ports (sim/lab): Ethernet1/1 to Ethernet1/48, as its driver and `laas doctor`
+ * accept them, and those of HIL's mock switch (gi1/0/1, te1/1), which it stands in for.
+ */
+export const SIM_PORT = /^(Ethernet1\/([1-9]|[1-3][0-9]|4[0-8])|(gi|te)\d{1,2}\/\d{1,2}(\/\d{1,2})?)$/;
 
 /**
  * Throws InvalidInput when the driver of switch type `type` would refuse `port`: the same rule
@@ -11,7 +14,7 @@ export const SIM_PORT = /^Ethernet1\/([1-9]|[1-3][0-9]|4[0-8])$/;
  */
 export function checkPortFor(type: string, port: string): void {
   if (type === 'sim') {
-    if (!SIM_PORT.test(port)) throw new InvalidInput('port', port, 'the simulated switch has ports Ethernet1/1 to Ethernet1/48');
+    if (!SIM_PORT.test(port)) throw new InvalidInput('port', port, 'the simulated switch has ports Ethernet1/1 to Ethernet1/48, or gi/te ports as HIL\'s mock switch');
     return;
   }
   const driver = switchDrivers[type];

@@ -12,6 +12,7 @@ import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { BmcTarget, PowerState } from '../../drivers/power/power';
+import { startSerialPort, type SerialPort } from './serial-port';
 
 export interface IpmiSimOptions {
   /** BMC user with admin rights; default "admin". */
@@ -20,6 +21,8 @@ export interface IpmiSimOptions {
   password?: string;
   /** Power state the host starts in; default off. */
   power?: PowerState;
+  /** Give the BMC a serial port for serial-over-LAN: a TCP server here that ipmi_sim connects to. */
+  serial?: boolean;
 }
 
 export interface IpmiSim {
@@ -43,6 +46,8 @@ export interface IpmiSim {
   bootDevice(): Promise<string>;
   /** Put the host in a power state behind the BMC's back (someone pressed the button). */
   setPower(state: PowerState): Promise<void>;
+  /** The host's serial port (with `serial: true`): what it writes reaches `ipmitool sol activate`. */
+  serial: SerialPort | null;
   stop(): Promise<void>;
 }
 
@@ -75,7 +80,7 @@ esac
 exit 0
 `;
 
-const lanConf = (dir: string, port: number, username: string, password: string): string => `name "laas-bmc"
+const lanConf = (dir: string, port: number, username: string, password: string, serialPort: number | null): string => `name "laas-bmc"
 set_working_mc 0x20
   startlan 1
     addr 127.0.0.1 ${port}
@@ -87,7 +92,7 @@ set_working_mc 0x20
     guid a123456789abcdefa123456789abcdef
   endlan
   chassis_control "${join(dir, 'chassis.sh')}"
-  user 2 true "${username}" "${password}" admin 10 none md2 md5 straight
+${serialPort === null ? '' : `  sol "tcp:127.0.0.1:${serialPort}" 115200\n`}  user 2 true "${username}" "${password}" admin 10 none md2 md5 straight
 `;
 
 const emulatorCommands = `mc_setbmc 0x20
@@ -144,6 +149,7 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
   if (!safeWord.test(password)) throw new Error(`ipmi_sim password must be 1 to 20 letters, digits or ._@-`);
 
   const dir = await mkdtemp(join(tmpdir(), 'laas-ipmi-'));
+  const serial = options.serial ? await startSerialPort() : null;
   const state = join(dir, 'state');
   await mkdir(state);
   await writeFile(join(dir, 'chassis.sh'), chassisScript(dir), { mode: 0o700 });
@@ -158,7 +164,7 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
   for (let attempt = 1; ; attempt++) {
     const port = await freeUdpPort();
     const conf = join(dir, 'lan.conf');
-    await writeFile(conf, lanConf(dir, port, username, password), { mode: 0o600 });
+    await writeFile(conf, lanConf(dir, port, username, password, serial?.port ?? null), { mode: 0o600 });
     // -n: no console on stdin, so the pid we hold is the simulator itself, running until we stop it.
     const child = spawn('ipmi_sim', ['-c', conf, '-f', join(dir, 'bmc.emu'), '-s', state, '-n'], {
       cwd: dir,
@@ -176,6 +182,7 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
       await stopChild(child);
       if (attempt < 3) continue;
       await rm(dir, { recursive: true, force: true });
+      await serial?.close();
       throw err;
     }
     return {
@@ -192,8 +199,10 @@ export async function startIpmiSim(options: IpmiSimOptions = {}): Promise<IpmiSi
       power: async () => ((await readFile(join(dir, 'power'), 'utf8')).trim() === '1' ? 'on' : 'off'),
       bootDevice: async () => (await readFile(join(dir, 'boot'), 'utf8')).trim(),
       setPower: (s) => writeFile(join(dir, 'power'), s === 'on' ? '1\n' : '0\n'),
+      serial,
       stop: async () => {
         await stopChild(child);
+        await serial?.close();
         await rm(dir, { recursive: true, force: true });
       },
     };

@@ -86,22 +86,23 @@ export class SimImaging implements ImagingDriver {
   }
 }
 
-
 export class SimSwitch implements SwitchDriver {
   readonly type = 'sim';
   constructor(private readonly lab: SimLab) {}
   validatePort(port: string): void {
-    if (!SIM_PORT.test(port)) throw new InvalidInput('port', port, 'the simulated switch has ports Ethernet1/1 to Ethernet1/48');
+    if (!SIM_PORT.test(port)) throw new InvalidInput('port', port, 'the simulated switch has ports Ethernet1/1 to Ethernet1/48, or gi/te ports as HIL\'s mock switch');
   }
   open(target: SwitchTarget): Promise<SwitchSession> {
-    const ports = this.lab.ports.get(target.name);
-    const vlans = this.lab.switchVlans.get(target.name);
-    if (!ports || !vlans) throw new InvalidInput('switch', target.name, 'not in the simulated lab');
+    const { ports, vlans } = this.lab.switchState(target.name);
     const lab = this.lab;
     const port = (name: string): PortVlans => {
       this.validatePort(name);
-      const p = ports.get(name);
-      if (!p) throw new InvalidInput('port', name, `not cabled on ${target.name}`);
+      // A port registered through HIL's /v0 after start: cabled in the inventory, so taken on here.
+      let p = ports.get(name);
+      if (!p) {
+        p = { native: null, tagged: [] };
+        ports.set(name, p);
+      }
       return p;
     };
     const checkVlan = (v: number) => {

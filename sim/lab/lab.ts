@@ -83,10 +83,25 @@ export class SimLab {
     }
   }
 
+  /**
+   * A host of the simulated lab. One the lab file does not name was registered later (through
+   * HIL's /v0 with the mock OBM): the inventory the activities looked it up in is the authority,
+   * so the simulated lab takes it on, powered off.
+   */
   host(name: string): SimHostState {
-    const h = this.hosts.get(name);
-    if (!h) throw new Error(`simulated lab has no host ${name}`);
+    let h = this.hosts.get(name);
+    if (!h) {
+      h = { power: 'off', bootDevice: 'disk', image: null, hostname: null, files: new Map(), reboots: 0 };
+      this.hosts.set(name, h);
+    }
     return h;
+  }
+
+  /** A simulated switch's ports and VLANs; one registered after start (HIL's mock type) is taken on empty. */
+  switchState(name: string): { ports: Map<string, PortVlans>; vlans: Set<number> } {
+    if (!this.ports.has(name)) this.ports.set(name, new Map());
+    if (!this.switchVlans.has(name)) this.switchVlans.set(name, new Set([1]));
+    return { ports: this.ports.get(name)!, vlans: this.switchVlans.get(name)! };
   }
 
   portOwnerOf(sw: string, port: string): string {

@@ -8,6 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLab, setVlanPool } from '../../db/labs';
+import { ConsoleHub } from '../../drivers/console/hub';
+import { openSimConsole } from '../../drivers/console/sim';
 import { buildHilApp, type HilApp } from './helpers/hil-app';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
 
@@ -51,7 +53,8 @@ describe('docs/hil-curl.md, run with curl', () => {
 
   beforeAll(async () => {
     t = await createTempDatabase();
-    hil = await buildHilApp(t);
+    // The simulated lab's consoles: this page shows the console calls, hil-console.test.ts proves SOL.
+    hil = await buildHilApp(t, { extra: { consoles: new ConsoleHub((node) => openSimConsole(node)) } });
     await setVlanPool(t.db, (await ensureLab(t.db, 'hil-lab')).id, [1000, 1001, 1002]);
     await hil.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(hil.app.server.address() as AddressInfo).port}/v0`;

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { AuthorizationError, BadArgumentError, DuplicateError } from '../../../db/errors';
+import { requireNoHeadnodes } from '../../../db/hil-headnodes';
 import { createNetwork, deleteNetwork, grantNetworkAccess, listNetworks, revokeNetworkAccess, showNetwork } from '../../../db/networks';
 import { getProject } from '../../../db/projects';
 import { callerOf, haveProjectAccess, requireAdmin, requireProjectAccess } from '../auth';
@@ -72,6 +73,7 @@ export function networkRoutes(app: FastifyInstance, deps: HilDeps): void {
   });
 
   app.delete<NetworkParams>('/network/:network', async (request, reply) => {
+    await requireNoHeadnodes(db, { network: request.params.network });
     await deleteNetwork(db, request.params.network, (owner) => requireProjectAccess(callerOf(request), owner));
     return reply.send();
   });

@@ -2,29 +2,30 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { z } from 'zod';
 import { deleteCredential, setCredential } from '../../../db/credentials';
 import { BadArgumentError } from '../../../db/errors';
-import { deleteHost, deleteHostMetadata, listHostNames, registerHost, setHostMetadata, showHost, type BmcType } from '../../../db/hosts';
+import { hostProject } from '../../../db/holdings';
+import { deleteHost, deleteHostMetadata, getHost, listHostNames, registerHost, setHostMetadata, showHost, type BmcType } from '../../../db/hosts';
 import { getNetworkAction, requestConnectNetwork, requestDetachNetwork } from '../../../db/network-actions';
 import { deleteNic, registerNic } from '../../../db/nics';
 import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
-import { parseBody } from '../body';
+import { parseBody, parseValidated } from '../body';
 import type { HilDeps } from '../deps';
+import { obmdAddress, obmdCredentialName, sealObmd, setObmEnabled } from '../obm';
 
 type NodeParams = { Params: { node: string } };
 type NicParams = { Params: { node: string; nic: string } };
 
-const registerBody = z
-  .object({
-    obm: z.object({
-      type: z.string().min(1),
-      host: z.string().min(1),
-      user: z.string().min(1),
-      password: z.string().min(1),
-      port: z.number().int().min(1).max(65535).optional(),
-    }),
-    metadata: z.record(z.string(), z.unknown()).optional(),
-  })
-  .strict();
+const ipmiObm = z.object({
+  type: z.string().min(1),
+  host: z.string().min(1),
+  user: z.string().min(1),
+  password: z.string().min(1),
+  port: z.number().int().min(1).max(65535).optional(),
+});
+// HIL 0.3 sent the BMC itself ("obm"); HIL >= 0.4 sends the node's obmd URL and admin token ("obmd").
+const ipmiBody = z.object({ obm: ipmiObm, metadata: z.record(z.string(), z.unknown()).optional() }).strict();
+const obmdBody = z.object({ obmd: z.object({ uri: z.string().min(1), admin_token: z.string().min(1) }).strict(), metadata: z.record(z.string(), z.unknown()).optional() }).strict();
+const obmBody = z.object({ enabled: z.boolean() }).strict();
 const nicBody = z.object({ macaddr: z.string().min(1) }).strict();
 const connectBody = z.object({ network: z.string().min(1), channel: z.string().min(1).optional() }).strict();
 const detachBody = z.object({ network: z.string().min(1) }).strict();
@@ -50,18 +51,34 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.put<NodeParams>('/node/:node', async (request, reply) => {
     requireAdmin(callerOf(request));
-    const { obm, metadata } = parseBody(registerBody, request.body);
-    const type = bmcType(obm.type);
-    const credential = bmcCredentialName(request.params.node);
+    const raw = request.body as Record<string, unknown> | undefined;
+    const body = raw && typeof raw === 'object' && 'obmd' in raw ? parseValidated(obmdBody, raw) : parseBody(ipmiBody, raw);
+    const name = request.params.node;
     await transact(db, async (trx) => {
-      await registerHost(trx, {
-        lab: deps.lab,
-        name: request.params.node,
-        metadata: metadata ?? {},
-        bmc: { type, address: obm.host, port: obm.port ?? 623, credential },
-      });
+      if ('obmd' in body) {
+        const where = obmdAddress(body.obmd.uri);
+        const credential = obmdCredentialName(name);
+        const host = await registerHost(trx, { lab: deps.lab, name, metadata: body.metadata ?? {}, bmc: { type: 'obmd', ...where, credential } });
+        await sealObmd(trx, deps.keyring, name, body.obmd.uri, body.obmd.admin_token);
+        // As HIL: a node registered with obmd starts with its OBM disabled.
+        await trx.updateTable('hosts').set({ obm_enabled: false }).where('id', '=', host.id).execute();
+        return;
+      }
+      const { obm } = body;
+      const credential = bmcCredentialName(name);
+      await registerHost(trx, { lab: deps.lab, name, metadata: body.metadata ?? {}, bmc: { type: bmcType(obm.type), address: obm.host, port: obm.port ?? 623, credential } });
       await setCredential(trx, deps.keyring, credential, { username: obm.user, password: obm.password });
     });
+    return reply.send();
+  });
+
+  app.put<NodeParams>('/node/:node/obm', async (request, reply) => {
+    const caller = callerOf(request);
+    const host = await getHost(db, request.params.node);
+    requireProjectAccess(caller, await hostProject(db, host.id));
+    const { enabled } = parseValidated(obmBody, request.body);
+    await setObmEnabled(db, deps.keyring, host, enabled);
+    if (!enabled) await deps.consoles?.stop(host.name);
     return reply.send();
   });
 
@@ -83,8 +100,9 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     requireAdmin(callerOf(request));
     await transact(db, async (trx) => {
       const { bmcCredential } = await deleteHost(trx, request.params.node);
-      if (bmcCredential === bmcCredentialName(request.params.node)) await deleteCredential(trx, bmcCredential);
+      if (bmcCredential && [bmcCredentialName(request.params.node), obmdCredentialName(request.params.node)].includes(bmcCredential)) await deleteCredential(trx, bmcCredential);
     });
+    await deps.consoles?.stop(request.params.node);
     return reply.send();
   });
 

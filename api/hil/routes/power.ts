@@ -1,6 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { z } from 'zod';
-import { getCredential } from '../../../db/credentials';
 import { IllegalStateError } from '../../../db/errors';
 import { hostProject } from '../../../db/holdings';
 import { getHost } from '../../../db/hosts';
@@ -10,6 +9,7 @@ import type { PowerCall, PowerOutcome } from '../../../workflows/power-action';
 import { callerOf, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { bmcTargetOf, requireObmEnabled } from '../obm';
 
 type NodeParams = { Params: { node: string } };
 type Action = { action: 'on' | 'off' | 'cycle' | 'status' } | { action: 'bootdev'; device: 'pxe' | 'disk' };
@@ -35,20 +35,17 @@ export function powerRoutes(app: FastifyInstance, deps: HilDeps): void {
   async function onBmc(request: FastifyRequest, name: string, action: Action): Promise<PowerOutcome> {
     const host = await getHost(db, name);
     requireProjectAccess(callerOf(request), await hostProject(db, host.id));
+    requireObmEnabled(host);
     if (!host.bmc_type || !host.bmc_address || !host.bmc_credential) throw new IllegalStateError(`Node ${name} has no BMC registered`, { node: name });
     const call: PowerCall = { node: host.name, ...action };
-    if (deps.power) {
-      const registered = { address: host.bmc_address, port: host.bmc_port ?? 623, credential: host.bmc_credential };
-      return inProcess(deps.power(host.bmc_type), registered, call);
-    }
+    const here = deps.power?.(host.bmc_type);
+    if (here) return inProcess(here, await bmcTargetOf(db, deps.keyring, host), call);
     if (deps.powerCall) return deps.powerCall(call);
     throw new PowerNotAvailableHere();
   }
 
   /** The same call with a driver of this process: the API reads the BMC's credentials itself. */
-  async function inProcess(driver: PowerDriver, registered: { address: string; port: number; credential: string }, call: PowerCall): Promise<PowerOutcome> {
-    const { username, password } = await getCredential(db, deps.keyring, registered.credential);
-    const bmc: BmcTarget = { host: call.node, address: registered.address, port: registered.port, username, password };
+  async function inProcess(driver: PowerDriver, bmc: BmcTarget, call: PowerCall): Promise<PowerOutcome> {
     switch (call.action) {
       case 'status':
         return { power: await driver.status(bmc) };

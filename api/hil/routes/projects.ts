@@ -1,9 +1,12 @@
 import type { FastifyInstance } from 'fastify';
 import { z } from 'zod';
 import { getProject, connectNode, createProject, deleteProject, detachNode, listProjects, projectNetworks, projectNodes } from '../../../db/projects';
+import { requireNoHeadnodes } from '../../../db/hil-headnodes';
+import { getHost } from '../../../db/hosts';
 import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { requireObmDisabled } from '../obm';
 
 type ProjectParams = { Params: { project: string } };
 const nodeBody = z.object({ node: z.string().min(1) }).strict();
@@ -24,6 +27,7 @@ export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.delete<ProjectParams>('/project/:project', async (request, reply) => {
     requireAdmin(callerOf(request));
+    await requireNoHeadnodes(db, { project: request.params.project });
     await deleteProject(db, request.params.project);
     return reply.send();
   });
@@ -38,7 +42,13 @@ export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.post<ProjectParams>('/project/:project/detach_node', async (request, reply) => {
     const { node } = parseBody(nodeBody, request.body);
-    await detachNode(db, request.params.project, node, (project) => requireProjectAccess(callerOf(request), project));
+    const host = await getHost(db, node);
+    await detachNode(db, request.params.project, node, (project) => {
+      requireProjectAccess(callerOf(request), project);
+      requireObmDisabled(host);
+    });
+    // A node leaves its project with no console capture and no console history (HIL 0.3).
+    await deps.consoles?.stop(node);
     return reply.send();
   });
 

@@ -8,6 +8,7 @@ import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { switchDrivers } from '../../../drivers/switch/drivers';
 
 type SwitchParams = { Params: { switch: string } };
 type PortParams = { Params: { switch: string; '*': string } };
@@ -26,6 +27,9 @@ const registerBody = z
 const SECRET_FIELD = /pass|secret|token|key/i;
 const connectBody = z.object({ node: z.string().min(1), nic: z.string().min(1) }).strict();
 
+// HIL's capabilities per driver: those that can leave a trunk port without a native VLAN.
+const CAPABILITIES: Record<string, string[]> = { nxos: ['nativeless-trunk-mode'], delln3000: ['nativeless-trunk-mode'], powerconnect55xx: ['nativeless-trunk-mode'], ovs: ['nativeless-trunk-mode'], sim: ['nativeless-trunk-mode'] };
+
 export const switchCredentialName = (name: string) => `switch/${name}`;
 
 export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
@@ -40,7 +44,11 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     requireAdmin(callerOf(request));
     const { type, hostname, address, port, username, password, ...rest } = parseBody(registerBody, request.body);
     const resolved = switchType(type);
-    const where = hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : undefined);
+    if (resolved !== 'sim' && !(resolved in switchDrivers)) {
+      throw new BadArgumentError(`${JSON.stringify(type)} is not a valid switch type: laas has no ${resolved} driver yet (it drives ${[...Object.keys(switchDrivers), 'sim'].join(', ')})`, { what: 'type' });
+    }
+    // HIL's OVS ran on HIL's own host and took a bridge name only; the simulated switch needs no address.
+    const where = hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : resolved === 'ovs' && rest.ovs_bridge !== undefined ? 'localhost' : undefined);
     if (!where) throw new BadArgumentError('hostname: the switch management address is required', { what: 'hostname' });
     const secrets: Record<string, string> = {};
     const options: Record<string, string> = {};
@@ -56,7 +64,7 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
   app.get<SwitchParams>('/switch/:switch', async (request) => {
     requireAdmin(callerOf(request));
     const sw = await getSwitch(db, request.params.switch);
-    return { name: sw.name, ports: (await listPorts(db, sw.name)).map((label) => ({ label })), capabilities: [] };
+    return { name: sw.name, ports: (await listPorts(db, sw.name)).map((label) => ({ label })), capabilities: CAPABILITIES[sw.type] ?? [] };
   });
 
   app.delete<SwitchParams>('/switch/:switch', async (request, reply) => {

@@ -20,7 +20,7 @@ export interface HilApp {
 }
 
 /** The HIL plugin under /v0 in a Fastify app built like the lead's API server (zod type provider, logger on). */
-export async function buildHilApp(t: TempDatabase, options: { power?: (type: string) => PowerDriver; lab?: string; onNetworkAction?: (id: string) => void } = {}): Promise<HilApp> {
+export async function buildHilApp(t: TempDatabase, options: { power?: (type: string) => PowerDriver; lab?: string; onNetworkAction?: (id: string) => void; extra?: Partial<HilDeps> } = {}): Promise<HilApp> {
   const logs: string[] = [];
   const app = Fastify({ logger: { level: 'trace', stream: { write: (line: string) => void logs.push(line) } } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
@@ -39,6 +39,7 @@ export async function buildHilApp(t: TempDatabase, options: { power?: (type: str
         throw new Error(`no power driver for ${type} in this test`);
       }),
     onNetworkAction: options.onNetworkAction,
+    ...options.extra,
   };
   const routes = new Set<string>();
   const hits = new Set<string>();
