@@ -49,7 +49,8 @@ export async function deleteProject(db: Kysely<Database>, name: string): Promise
  */
 /**
  * A project takes a node from now on. `bounded` (a caller who is not an administrator): the hold
- * ends at the lab's maximum lease, like a booking's, and connecting the node again renews it;
+ * ends at the lab's maximum lease, like a booking's, and connecting the node again in the second half of
+ * the lease renews it (earlier, a repeat is HIL's 409 as before);
  * administrators' holds stay open-ended (maintenance).
  */
 export async function connectNode(db: Kysely<Database>, projectName: string, node: string, authorize?: (project: string) => void, options: { bounded?: boolean } = {}): Promise<void> {
@@ -84,7 +85,8 @@ export async function connectNode(db: Kysely<Database>, projectName: string, nod
             .set({ during: sql<string>`tstzrange(lower(during), ${until}, '[)')` })
             .where('host_id', '=', host.id)
             .where('project_id', '=', project.id)
-            .where(sql<boolean>`upper(during) > now()`)
+            // Renewable in the second half of the lease; before that a repeat is HIL's 409 (already owned).
+            .where(sql<boolean>`upper(during) > now() AND upper(during) - now() < ${lab.max_lease_hours} * interval '30 minutes'`)
             .returning('id')
             .executeTakeFirst();
       if (renewed) return;

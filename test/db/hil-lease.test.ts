@@ -1,6 +1,7 @@
 /**
  * A project member's connect_node holds the node for the lab's maximum lease, like a booking,
- * and connecting it again renews the hold; an administrator's hold stays open-ended.
+ * and connecting it again in the second half of the lease renews the hold; an administrator's hold
+ * stays open-ended.
  */
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -46,12 +47,14 @@ afterAll(async () => {
 });
 
 describe('connect_node under the lab\'s lease rules', () => {
-  it("a member's hold ends at the lab's maximum lease, and connecting again renews it", async () => {
+  it("a member's hold ends at the lab's maximum lease, and connecting again late in it renews it", async () => {
     expect(await call('POST', '/project/lab-users/connect_node', member, { node: 'n1' })).toBe(200);
     expect(await holding('n1')).toEqual({ project: 'lab-users', hoursLeft: 48 });
-    // An hour later (the hold moved back an hour), the member renews: a full lease from now again.
-    await sql`UPDATE host_allocations SET during = tstzrange(lower(during) - interval '1 hour', upper(during) - interval '1 hour', '[)')`.execute(t.db);
-    expect((await holding('n1')).hoursLeft).toBe(47);
+    // Connecting again at once is HIL's 409 (already owned by the project), as HIL clients expect.
+    expect(await call('POST', '/project/lab-users/connect_node', member, { node: 'n1' })).toBe(409);
+    // 30 hours later (the hold moved back), in the second half of its lease, the member renews: a full lease from now again.
+    await sql`UPDATE host_allocations SET during = tstzrange(lower(during) - interval '30 hours', upper(during) - interval '30 hours', '[)')`.execute(t.db);
+    expect((await holding('n1')).hoursLeft).toBe(18);
     expect(await call('POST', '/project/lab-users/connect_node', member, { node: 'n1' })).toBe(200);
     expect(await holding('n1')).toEqual({ project: 'lab-users', hoursLeft: 48 });
   });
