@@ -5,6 +5,7 @@ import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { prepareDatabase } from './db-migrate';
+import { chooseDatabase, type DatabaseChoice } from './lib/database-choice';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
@@ -23,6 +24,7 @@ const lab = loadLab(join(root, settings.LAAS_LAB_FILE));
 const children: ChildProcess[] = [];
 let devServer: DevServer | undefined;
 let realPeers: RealLab | undefined;
+let database: DatabaseChoice | undefined;
 let stopping = false;
 
 function say(line: string): void {
@@ -47,6 +49,8 @@ async function stopAll(code: number): Promise<never> {
   // LAAS_REAL_PEERS: the real lab goes after the worker that drives it (every peer stopped by pid, namespaces removed).
   await realPeers?.stop().catch((err: unknown) => say(err instanceof Error ? err.message : String(err)));
   await devServer?.stop();
+  // The database goes last: everything above may still write to it while it stops.
+  await database?.stop();
   process.exit(code);
 }
 
@@ -93,6 +97,9 @@ async function main(): Promise<void> {
 
   const dataDir = isAbsolute(settings.LAAS_DATA_DIR) ? settings.LAAS_DATA_DIR : join(root, settings.LAAS_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  database = await chooseDatabase({ explicitUrl: process.env.DATABASE_URL, defaultUrl: settings.LAAS_DEFAULT_DATABASE_URL, dataDir, say });
+  // The worker, the API and the real peers' set-up read it from the environment.
+  process.env.DATABASE_URL = database.url;
   const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
   say('starting the Temporal dev server...');
@@ -104,15 +111,15 @@ async function main(): Promise<void> {
     dbFile: join(dataDir, 'temporal.db'),
     uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
   });
-  await prepareDatabase(settings.DATABASE_URL, say);
+  await prepareDatabase(database.url, say);
   if (process.env.LAAS_REAL_PEERS === '1') {
     // --- LAAS_REAL_PEERS=1: start the real peers, register them, and point the worker and API at their lab file.
     say('starting the real peers (ipmi_sim per host, FOG simulator, Open vSwitch, sshd hosts, slapd, libvirtd)...');
-    realPeers = await startDemoRealLab({ dataDir, databaseUrl: settings.DATABASE_URL, say });
+    realPeers = await startDemoRealLab({ dataDir, databaseUrl: database.url, say });
     process.env.LAAS_LAB_FILE = realPeers.labFile;
     // --- end LAAS_REAL_PEERS
   } else {
-    await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
+    await importLabDescription(database.url, join(root, settings.LAAS_LAB_FILE));
   }
   run('worker', 'workers/main.ts');
   run('api', 'api/main.ts');
@@ -125,7 +132,7 @@ async function main(): Promise<void> {
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${devServer.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
-  say(`database     ${settings.DATABASE_URL}`);
+  say(`database     ${database.shown}`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');
 }
