@@ -16,6 +16,8 @@ import { codecRoutes, CODEC_PREFIX } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
+import { meRoutes } from './routes/me';
+import { serveConsole } from './console-static';
 
 export interface ApiDeps {
   temporal: Client;
@@ -102,10 +104,13 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
+      await v1.register(meRoutes);
     },
     { prefix: '/v1' },
   );
 
+  // The lab console: a static page that reads /v1 with its user's token.
+  await serveConsole(app);
   if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil });
   return app;
 }
