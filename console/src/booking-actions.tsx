@@ -9,7 +9,9 @@ const path = (b: Booking, tail = '') => `/bookings/${encodeURIComponent(b.id)}${
 /** Release and extend (any member of the project); retry/abort a held host and retry cleanup (operators): the CLI's actions. */
 export function BookingActions({ booking, me, changed }: { booking: Booking; me: Me; changed: () => void }) {
   const [end, setEnd] = useState('');
-  const done = (text: string) => (changed(), text);
+  // Kept here, not in the button: a retried host's button goes away as the booking moves on.
+  const [last, setLast] = useState('');
+  const done = (text: string) => (setLast(text), changed(), text);
   const held = booking.hosts.filter((h) => h.held);
   return (
     <div class="actions" data-testid="actions">
@@ -46,6 +48,11 @@ export function BookingActions({ booking, me, changed }: { booking: Booking; me:
           question={`Run the failed undos of ${booking.id} again? Fix their cause first.`}
           run={() => api<{ leftovers: unknown[] }>(path(booking, '/cleanup'), { method: 'POST' }).then((r) => done(r.leftovers.length ? `${r.leftovers.length} still left` : 'clean'))}
         />
+      )}
+      {last && (
+        <span class="ok" data-testid="last-action">
+          {last}
+        </span>
       )}
     </div>
   );

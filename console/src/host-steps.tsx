@@ -4,7 +4,7 @@ import type { BookingHost, Step } from './types';
 /** Steps as bars on one time axis (from the first step's start to the last finish, or now). */
 function span(steps: Step[]): [number, number] {
   const starts = steps.flatMap((s) => (s.startedAt ? [Date.parse(s.startedAt)] : []));
-  const ends = steps.map((s) => (s.finishedAt ? Date.parse(s.finishedAt) : Date.now()));
+  const ends = steps.map((s) => (s.finishedAt && s.status !== 'running' ? Date.parse(s.finishedAt) : Date.now()));
   if (!starts.length) return [0, 1];
   return [Math.min(...starts), Math.max(...ends, Math.min(...starts) + 1000)];
 }
@@ -26,8 +26,10 @@ export function StepTable({ steps, testid }: { steps: Step[]; testid: string }) 
       </thead>
       <tbody>
         {steps.map((s) => {
+          // A step run again (retried after a hold) still carries its earlier finish and error until it ends.
+          const finishedAt = s.status === 'running' ? undefined : s.finishedAt;
           const start = s.startedAt ? Date.parse(s.startedAt) : null;
-          const end = s.finishedAt ? Date.parse(s.finishedAt) : Date.now();
+          const end = finishedAt ? Date.parse(finishedAt) : Date.now();
           return (
             <tr key={s.step} data-step={s.step} data-status={s.status}>
               <td>{s.step}</td>
@@ -38,11 +40,11 @@ export function StepTable({ steps, testid }: { steps: Step[]; testid: string }) 
                     <span style={{ width: `${s.progress}%` }} /> {Math.round(s.progress)}%
                   </span>
                 )}
-                {s.error && <div class="error">{`${s.error.type}: ${s.error.message}`}</div>}
+                {s.error && s.status !== 'running' && <div class="error">{`${s.error.type}: ${s.error.message}`}</div>}
               </td>
               <td>{when(s.startedAt, true)}</td>
-              <td>{when(s.finishedAt, true)}</td>
-              <td>{duration(s.startedAt, s.finishedAt)}</td>
+              <td>{when(finishedAt, true)}</td>
+              <td>{duration(s.startedAt, finishedAt)}</td>
               <td>{s.attempt ?? ''}</td>
               <td class="gantt">
                 {start !== null && <span class={`st-${s.status}`} style={{ left: `${((start - from) / (to - from)) * 100}%`, width: `${Math.max(((end - start) / (to - from)) * 100, 1)}%` }} />}

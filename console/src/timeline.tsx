@@ -96,8 +96,8 @@ export function Timeline() {
         <button onClick={() => setShift(shift - (span / 3) * DAY)}>◀ earlier</button>
         <button onClick={() => setShift(0)}>now</button>
         <button onClick={() => setShift(shift + (span / 3) * DAY)}>later ▶</button>
-        <button onClick={() => zoom(-1)} aria-label="zoom in">＋ zoom in</button>
-        <button onClick={() => zoom(1)} aria-label="zoom out">－ zoom out</button>
+        <button onClick={() => zoom(-1)} aria-label="zoom in">+ zoom in</button>
+        <button onClick={() => zoom(1)} aria-label="zoom out">− zoom out</button>
         <span>
           {when(new Date(from).toISOString())} → {when(new Date(to).toISOString())} ({span} days)
         </span>
