@@ -37,7 +37,10 @@ export function StepTable({ steps, testid }: { steps: Step[]; testid: string }) 
                 <span class={`status st-${s.status}`}>{s.status}</span>
                 {s.step === 'imaging' && s.status === 'running' && typeof s.progress === 'number' && (
                   <span class="progress" data-testid="imaging-progress">
-                    <span style={{ width: `${s.progress}%` }} /> {Math.round(s.progress)}%
+                    <span class="track">
+                      <span style={{ width: `${s.progress}%` }} />
+                    </span>{' '}
+                    {Math.round(s.progress)}%
                   </span>
                 )}
                 {s.error && s.status !== 'running' && <div class="error">{`${s.error.type}: ${s.error.message}`}</div>}

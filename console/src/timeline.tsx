@@ -129,10 +129,10 @@ export function Timeline() {
           </li>
         ))}
         <li>
-          <span class="swatch hold" /> project hold
+          <span class="swatch swatch-hold" /> project hold
         </li>
         <li>
-          <span class="swatch maint" /> maintenance
+          <span class="swatch swatch-maint" /> maintenance
         </li>
       </ul>
     </section>
