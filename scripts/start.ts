@@ -129,6 +129,7 @@ async function main(): Promise<void> {
   if (realPeers) say(`lab "${realPeers.name}" on real peers: ${realPeers.hosts.map((h) => h.name).join(', ')} (description: ${realPeers.labFile})`);
   else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
+  say(`console      ${api}/console/`);
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${devServer.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
