@@ -16,7 +16,7 @@ export function BookingActions({ booking, me, changed }: { booking: Booking; me:
   return (
     <div class="actions" data-testid="actions">
       {RELEASABLE.has(booking.state) && (
-        <ConfirmButton label="Release" question={`Release ${booking.id} now? Every step of its ${booking.hosts.length} host(s) is undone.`} run={() => api(path(booking), { method: 'DELETE' }).then(() => done('releasing'))} />
+        <ConfirmButton label="Release" question={`Release ${booking.id} now? Every step of its ${booking.hosts.length} host(s) is undone.`} run={() => api(path(booking), { method: 'DELETE' }).then(() => done('release requested'))} />
       )}
       {(booking.state === 'active' || booking.state === 'scheduled' || booking.state === 'provisioning') && (
         <ConfirmButton

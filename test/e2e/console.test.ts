@@ -72,6 +72,10 @@ describe('the lab console', () => {
     await book(id, 'sim-01', { project: projectA });
     const page = await signIn(token);
     expect(await page.textContent('[data-testid=who]')).toContain('operator');
+    // Every state the API documents (and `scheduled`, which a booking waiting for its start has) is named on the page.
+    const doc = (await (await fetch(`${base}/v1/openapi.json`)).json()) as { components: { schemas: { BookingState: { enum: string[] } } } };
+    const legend = (await page.textContent('.legend')) ?? '';
+    for (const state of new Set([...doc.components.schemas.BookingState.enum, 'scheduled'])) expect(legend).toContain(state.replace('_', ' '));
     const bar = page.locator(`[data-testid=timeline] .row[data-host=sim-01] a[data-booking="${id}"]`);
     await bar.waitFor({ timeout: 30_000 });
     await screenshot(page, 'console-timeline');
