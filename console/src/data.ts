@@ -28,9 +28,8 @@ type RawHost = {
   name: string;
   flavor?: string;
   state?: string;
-  maintenance?: boolean | { reason?: string };
-  holds?: Hold[];
-  holdings?: Hold[];
+  /** GET /v1/hosts (LabHost): who holds the host now or later; another project's booking shows without its id. */
+  heldBy?: Hold[];
 };
 
 /**
@@ -44,12 +43,13 @@ export async function hostRows(bookings: BookingSummary[]): Promise<{ rows: Host
     const rows = hosts.map((h) => ({
       name: h.name,
       flavor: h.flavor,
-      maintenance: h.state === 'maintenance' || Boolean(h.maintenance),
-      // A booking's own holding is drawn from the booking; the rest are projects' holds.
-      holds: (h.holds ?? h.holdings ?? []).filter((x) => !x.bookingId),
+      state: h.state ?? 'available',
+      maintenance: h.state === 'maintenance',
+      // A booking the caller sees is drawn as its bar; the rest are projects' holds (HIL, or bookings of other projects).
+      holds: (h.heldBy ?? []).filter((x) => !x.bookingId),
     }));
     return { rows: rows.sort((a, b) => a.name.localeCompare(b.name)), fromInventory: true };
   }
   const names = [...new Set(bookings.flatMap((b) => b.hosts))].sort();
-  return { rows: names.map((name) => ({ name, maintenance: false, holds: [] })), fromInventory: false };
+  return { rows: names.map((name) => ({ name, state: 'available', maintenance: false, holds: [] })), fromInventory: false };
 }

@@ -27,11 +27,11 @@ function Row({ host, bookings, from, to }: { host: HostRow; bookings: BookingSum
     <div class={`row${host.maintenance ? ' maintenance' : ''}`} data-host={host.name}>
       <div class="label">
         {host.name} {host.flavor && <small>{host.flavor}</small>}
-        {host.maintenance && <span class="tag maint">maintenance</span>}
+        {host.state !== 'available' && <span class="tag maint">{host.state}</span>}
       </div>
       <div class="track">
         {host.holds.map((h, i) => (
-          <Bar key={`hold-${i}`} from={from} to={to} start={Date.parse(h.start)} end={h.end ? Date.parse(h.end) : to} class="hold" title={`held by project ${h.project ?? '?'} from ${when(h.start)}${h.end ? ` to ${when(h.end)}` : ''}`}>
+          <Bar key={`hold-${i}`} from={from} to={to} start={Date.parse(h.start)} end={h.end ? Date.parse(h.end) : to} class="hold" title={`held by ${h.project ? `project ${h.project}` : 'another project'} from ${when(h.start)}${h.end ? ` to ${when(h.end)}` : ''}`}>
             {h.project ? `project ${h.project}` : (h.reason ?? 'held')}
           </Bar>
         ))}

@@ -89,7 +89,9 @@ export interface Hold {
 
 export interface HostRow {
   name: string;
-  flavor?: string;
+  flavor?: string | null;
+  /** available, maintenance or retired. */
+  state: string;
   maintenance: boolean;
   holds: Hold[];
 }

@@ -3,7 +3,7 @@ import type { FastifyInstance } from 'fastify';
 import type { Browser, Page } from 'playwright-core';
 import { randomBytes } from 'node:crypto';
 import { buildServer } from '../../api/server';
-import { createProject } from '../../db/projects';
+import { connectNode, createProject } from '../../db/projects';
 import { addUserToProject, createUser } from '../../db/users';
 import { createUserToken } from '../../db/api-tokens';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
@@ -160,6 +160,22 @@ describe('the lab console', () => {
     expect(await page.textContent('main')).toMatch(/no booking|not found/i);
     await screenshot(page, 'console-project-user-other-booking');
     for (const id of [mine, theirs]) await fetch(`${base}/v1/bookings/${id}`, { method: 'DELETE', headers: { authorization: `Bearer ${token}` } });
+    await page.close();
+  });
+
+  it("draws a host in maintenance and a project's hold on the timeline (with GET /v1/hosts)", async (ctx) => {
+    const hosts = await fetch(`${base}/v1/hosts`, { headers: { authorization: `Bearer ${token}` } });
+    // GET /v1/hosts comes with the discovery routes (issue 14); without it the rows are the bookings' hosts.
+    if (hosts.status === 404) return ctx.skip();
+    const hil = `cons-hil-${suffix}`;
+    await createProject(env.database.db, hil);
+    await connectNode(env.database.db, hil, 'sim-01');
+    await env.database.db.updateTable('hosts').set({ state: 'maintenance' }).where('name', '=', 'sim-03').execute();
+    const page = await signIn(token);
+    await page.locator('[data-testid=timeline] .row[data-host=sim-03].maintenance').waitFor({ timeout: 30_000 });
+    expect(await page.textContent('[data-testid=timeline] .row[data-host=sim-03] .label')).toContain('maintenance');
+    expect(await page.textContent('[data-testid=timeline] .row[data-host=sim-01] .hold')).toBe(`project ${hil}`);
+    await screenshot(page, 'console-timeline-maintenance-and-hold');
     await page.close();
   });
 });
