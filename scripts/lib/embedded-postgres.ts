@@ -1,9 +1,9 @@
 import { spawn, spawnSync, execFileSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, chownSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, chownSync, cpSync, existsSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import pg from 'pg';
 import { freePort } from './dev-server';
 
@@ -47,7 +47,7 @@ async function binaries(): Promise<Binaries> {
 }
 
 /** PostgreSQL refuses to run as root: as root, the cluster runs as the `postgres` user, else `nobody`. */
-function runAs(): { uid: number; gid: number; name: string } | undefined {
+export function runAs(): { uid: number; gid: number; name: string } | undefined {
   if (process.getuid?.() !== 0) return undefined;
   for (const name of ['postgres', 'nobody']) {
     try {
@@ -59,6 +59,17 @@ function runAs(): { uid: number; gid: number; name: string } | undefined {
     }
   }
   throw new Error('running as root, and neither a postgres nor a nobody user exists to run PostgreSQL as');
+}
+
+/**
+ * The user PostgreSQL runs as must be able to execute its binaries: when node_modules is out of
+ * its reach (a clone under /root), a copy of them in the data directory serves instead.
+ */
+export function reachableBinaries(bin: Binaries, dataDir: string, user: ReturnType<typeof runAs>): Binaries {
+  if (!user || spawnSync(bin.postgres, ['--version'], { uid: user.uid, gid: user.gid }).status === 0) return bin;
+  const copy = join(dataDir, 'postgres-bin');
+  if (!existsSync(join(copy, 'bin', 'postgres'))) cpSync(dirname(dirname(bin.postgres)), copy, { recursive: true, verbatimSymlinks: true });
+  return { initdb: join(copy, 'bin', 'initdb'), postgres: join(copy, 'bin', 'postgres') };
 }
 
 function readState(file: string): ClusterState | undefined {
@@ -136,8 +147,8 @@ async function waitReady(url: string, child: ChildProcess, logFile: string): Pro
  * across restarts; its log goes to `<dataDir>/postgres.log`.
  */
 export async function startEmbeddedPostgres(dataDir: string, database = 'laas'): Promise<EmbeddedPostgres> {
-  const bin = await binaries();
   const user = runAs();
+  const bin = reachableBinaries(await binaries(), dataDir, user);
   const dir = join(dataDir, 'postgres');
   const stateFile = join(dataDir, 'postgres.json');
   let state = readState(stateFile);
