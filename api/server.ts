@@ -27,6 +27,8 @@ import { frameworkRefusals, installInputGuard } from './input-guard';
 import { installDependencyGate, type DependencyMonitor } from './dependencies';
 import { mountLiblaas } from './liblaas/plugin';
 import type { LiblaasOptions } from './liblaas/context';
+import { meRoutes } from './routes/me';
+import { serveConsole } from './console-static';
 
 export interface ApiDeps {
   temporal: Client;
@@ -131,11 +133,14 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
       await v1.register(discoveryRoutes, { db: deps.db, lab: deps.lab });
       await v1.register(bookingReimageRoutes, { temporal: deps.temporal, lab: deps.lab });
       if (consoles) await v1.register(bookingConsoleRoutes, { temporal: deps.temporal, lab: deps.lab.name, consoles });
+      await v1.register(meRoutes);
     },
     { prefix: '/v1' },
   );
 
   if (deps.liblaas) await mountLiblaas(app, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue, options: deps.liblaas });
   if (deps.hil) await mountHil(app, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, temporal: deps.temporal, taskQueue: deps.taskQueue, ...deps.hil, consoles });
+  // The lab console: a static page that reads /v1 with its user's token.
+  await serveConsole(app);
   return app;
 }

@@ -4,6 +4,8 @@ import { z } from 'zod';
 export const settingsSchema = z.object({
   /** PostgreSQL connection string for the inventory and projections. */
   DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/laas'),
+  /** Where `npm start` looks for PostgreSQL when DATABASE_URL is unset; when nothing answers there it runs an embedded cluster under LAAS_DATA_DIR. */
+  LAAS_DEFAULT_DATABASE_URL: z.string().url().default('postgres://postgres@127.0.0.1:5432/laas'),
   /** Temporal frontend gRPC address. */
   TEMPORAL_ADDRESS: z.string().default('127.0.0.1:7233'),
   /** Temporal namespace the bookings live in. */
@@ -19,7 +21,7 @@ export const settingsSchema = z.object({
   LAAS_API_PORT: z.coerce.number().int().min(0).max(65535).default(8080),
   /** Simulated device latency per step in milliseconds (simulated lab only). */
   LAAS_SIM_LATENCY_MS: z.coerce.number().int().min(0).max(600_000).default(500),
-  /** Where `npm start` keeps the Temporal dev server's SQLite file. */
+  /** Where `npm start` keeps the Temporal dev server's SQLite file (and the embedded PostgreSQL cluster, when it runs one). */
   LAAS_DATA_DIR: z.string().default('.data'),
   /** The liblaas API (the LaaS 3.0 dashboard's lab API, docs/liblaas.md): served only when true; management network only. */
   LAAS_LIBLAAS_ENABLED: z.enum(['true', 'false', '1', '0']).default('false').transform((v) => v === 'true' || v === '1'),

@@ -1,6 +1,7 @@
 import { loadSettings } from '../config/settings';
 import { connect, ensureDatabase } from '../db/connection';
 import { migrateToLatest } from '../db/migrator';
+import { answers, hidePassword } from './lib/database-choice';
 
 /** Create the database if missing and bring its schema up to date; prints what it did. */
 export async function prepareDatabase(databaseUrl: string, log: (line: string) => void = console.log): Promise<void> {
@@ -15,8 +16,18 @@ export async function prepareDatabase(databaseUrl: string, log: (line: string) =
   }
 }
 
+/** `npm run setup`: with DATABASE_URL unset and no server at the default address, `npm start` runs the embedded cluster and migrates it then. */
+async function setUpDatabase(): Promise<void> {
+  const settings = loadSettings();
+  if (!process.env.DATABASE_URL && !(await answers(settings.LAAS_DEFAULT_DATABASE_URL))) {
+    console.log(`database: nothing answers at ${hidePassword(settings.LAAS_DEFAULT_DATABASE_URL)}; npm start will run the embedded PostgreSQL`);
+    return;
+  }
+  await prepareDatabase(process.env.DATABASE_URL ?? settings.LAAS_DEFAULT_DATABASE_URL);
+}
+
 if (import.meta.url === `file://${process.argv[1]}`) {
-  prepareDatabase(loadSettings().DATABASE_URL).catch((err: unknown) => {
+  setUpDatabase().catch((err: unknown) => {
     console.error(`database: ${err instanceof Error ? err.message : String(err)}`);
     process.exit(1);
   });

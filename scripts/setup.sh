@@ -7,7 +7,8 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 apt_packages=(openipmi ipmitool slapd ldap-utils openssh-server openvswitch-switch libvirt-daemon
-  libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iputils-ping iproute2 tmux)
+  libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iputils-ping iproute2 tmux
+  chromium)
 
 if [[ "${1:-}" != "--no-apt" ]] && command -v apt-get >/dev/null 2>&1; then
   missing=()
@@ -34,5 +35,12 @@ fi
 
 temporal="$(bash scripts/temporal-cli.sh)"
 echo "setup: Temporal CLI at $temporal"
+
+# The lab console (console/, Vite + Preact) into console/dist, which the API serves at /console/:
+# rebuilt when a source is newer than the build. Everything comes from node_modules: no network.
+if [[ ! -f console/dist/index.html ]] || [[ -n "$(find console/index.html console/vite.config.ts console/src package-lock.json -newer console/dist/index.html -print -quit)" ]]; then
+  echo "setup: building the lab console"
+  npm run --silent console:build
+fi
 
 npx tsx scripts/db-migrate.ts

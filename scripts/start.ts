@@ -7,6 +7,7 @@ import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { Supervised } from './lib/supervise';
 import { refuseBusyPorts } from './lib/ports';
 import { prepareDatabase } from './db-migrate';
+import { chooseDatabase, type DatabaseChoice } from './lib/database-choice';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
@@ -26,6 +27,7 @@ const lab = loadLab(join(root, settings.LAAS_LAB_FILE));
 const supervised: Supervised[] = [];
 let devServer: DevServer | undefined;
 let realPeers: RealLab | undefined;
+let database: DatabaseChoice | undefined;
 let stopping = false;
 
 function say(line: string): void {
@@ -52,6 +54,8 @@ async function stopAll(code: number): Promise<never> {
   // LAAS_REAL_PEERS: the real lab goes after the worker that drives it (every peer stopped by pid, namespaces removed).
   await realPeers?.stop().catch((err: unknown) => say(err instanceof Error ? err.message : String(err)));
   await devServer?.stop();
+  // The database goes last: everything above may still write to it while it stops.
+  await database?.stop();
   process.exit(code);
 }
 
@@ -102,6 +106,9 @@ async function main(): Promise<void> {
 
   const dataDir = isAbsolute(settings.LAAS_DATA_DIR) ? settings.LAAS_DATA_DIR : join(root, settings.LAAS_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });
+  database = await chooseDatabase({ explicitUrl: process.env.DATABASE_URL, defaultUrl: settings.LAAS_DEFAULT_DATABASE_URL, dataDir, say });
+  // The worker, the API and the real peers' set-up read it from the environment.
+  process.env.DATABASE_URL = database.url;
   const [host, port] = settings.TEMPORAL_ADDRESS.split(':');
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
   // Before anything starts (and long before the banner): another stack on these ports is refused.
@@ -132,15 +139,15 @@ async function main(): Promise<void> {
   });
   await temporal.start();
   const dev = devServer!;
-  await prepareDatabase(settings.DATABASE_URL, say);
+  await prepareDatabase(database.url, say);
   if (process.env.LAAS_REAL_PEERS === '1') {
     // --- LAAS_REAL_PEERS=1: start the real peers, register them, and point the worker and API at their lab file.
     say('starting the real peers (ipmi_sim per host, FOG simulator, Open vSwitch, sshd hosts, slapd, libvirtd)...');
-    realPeers = await startDemoRealLab({ dataDir, databaseUrl: settings.DATABASE_URL, say });
+    realPeers = await startDemoRealLab({ dataDir, databaseUrl: database.url, say });
     process.env.LAAS_LAB_FILE = realPeers.labFile;
     // --- end LAAS_REAL_PEERS
   } else {
-    await importLabDescription(settings.DATABASE_URL, join(root, settings.LAAS_LAB_FILE));
+    await importLabDescription(database.url, join(root, settings.LAAS_LAB_FILE));
   }
   await run('worker', 'workers/main.ts');
   await run('api', 'api/main.ts');
@@ -148,14 +155,15 @@ async function main(): Promise<void> {
   await waitForHealth(`${api}/healthz`);
   if (stopping) return;
   // The LaaS 2.x dashboard connector (docs/dashboard-2x.md), once the API answers: only when a dashboard is named.
-  if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) run('connector', 'workers/connector-main.ts');
+  if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) await run('connector', 'workers/connector-main.ts');
   if (realPeers) say(`lab "${realPeers.name}" on real peers: ${realPeers.hosts.map((h) => h.name).join(', ')} (description: ${realPeers.labFile})`);
   else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
+  say(`console      ${api}/console/`);
   say(`Temporal UI  ${dev.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${dev.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
-  say(`database     ${settings.DATABASE_URL}`);
+  say(`database     ${database.shown}`);
   if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) say(`dashboard    ${process.env.LAAS_DASHBOARD_URL.replace(/\/\/[^/@]*@/, '//')}  (LaaS 2.x connector polling it)`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');

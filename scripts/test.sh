@@ -5,7 +5,7 @@ set -uo pipefail
 root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 mkdir -p .data
-echo "== typecheck"; npx tsc --noEmit || exit 1
+echo "== typecheck"; npx tsc --noEmit && npx tsc --noEmit -p console || exit 1
 echo "== lint"; npx eslint . || exit 1
 echo "== tests"
 npx vitest run --reporter=default --reporter=json --outputFile.json=.data/vitest-report.json "$@"

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
+import { z } from 'zod';
 import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Lab } from '../../config/lab';
@@ -14,6 +15,11 @@ import { presentBooking } from '../present';
 import { principalOf } from '../auth/authenticate';
 import { bookingNotFound, visibleBooking } from '../booking-facts';
 import { claimCredentials, receivesCredentials } from '../credentials';
+
+/** A reader that only looks (the lab console, a monitor) leaves the generated VPN passwords for their owner. */
+const readQuery = z
+  .object({ credentials: z.enum(['leave']).optional().describe('leave: do not take the generated VPN passwords (they stay for the owner\'s first read)') })
+  .strict();
 
 export interface BookingRouteDeps {
   temporal: Client;
@@ -44,6 +50,7 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
         tags: ['bookings'],
         headers: actingForHeaders,
         params: bookingIdParams,
+        querystring: readQuery,
         response: { 200: bookingView.describe('The booking'), ...errorResponses(404) },
       },
     },
@@ -52,7 +59,8 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
       const principal = principalOf(request);
       await visibleBooking(deps.temporal, deps.lab.name, principal, id);
       const status = await statusOf(id);
-      const claimed = status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner) ? await claimCredentials(deps.temporal, deps.db, request, principal, id) : null;
+      const claims = request.query.credentials !== 'leave' && status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner);
+      const claimed = claims ? await claimCredentials(deps.temporal, deps.db, request, principal, id) : null;
       if (claimed) status.vpnPasswords = claimed;
       return presentBooking(status, deps.temporal, { withPasswords: claimed !== null });
     },

@@ -119,6 +119,7 @@ describe('every documented route, walked over HTTP', () => {
   /** A valid request per route. The booking starts in an hour: it holds its allocation and waits, so every route has something to act on. */
   const examples: Record<string, { body?: object; query?: string }> = {
     'GET /v1/openapi.json': {},
+    'GET /v1/me': {},
     'POST /v1/bookings': {
       body: {
         id,
@@ -131,7 +132,7 @@ describe('every documented route, walked over HTTP', () => {
       },
     },
     'GET /v1/bookings': { query: `project=walk-${suffix}&limit=5` },
-    'GET /v1/bookings/{id}': {},
+    'GET /v1/bookings/{id}': { query: 'credentials=leave' },
     'GET /v1/bookings/{id}/events': { query: 'after=0' },
     'POST /v1/bookings/{id}/extend': { body: { end: later(3) } },
     'POST /v1/bookings/{id}/retry': { body: { action: 'retry' } },
@@ -214,6 +215,7 @@ describe('every documented route, walked over HTTP', () => {
       'GET /v1/availability 200',
       'GET /v1/lab 200',
       'POST /v1/bookings/{id}/hosts/{host}/reimage 409',
+      'GET /v1/me 200',
       'DELETE /v1/bookings/{id} 202',
     ]);
   });
