@@ -26,6 +26,7 @@ import {
 import { hostWorkflow } from './host';
 import { failureOf, isCancellation, unwind, type Compensation, type Unfinished } from './saga';
 import { planHost } from './plan';
+import { snapshotOf } from './snapshot';
 import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
 const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
@@ -215,7 +216,9 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   let eventSeq = 0;
   async function event(kind: string, detail: Record<string, unknown> = {}): Promise<void> {
     // The key is deterministic, so a retried or replayed append records once.
-    await bookkeeping.recordBookingEvent({ bookingId: input.id, key: `${++eventSeq}:${kind}`, kind, detail });
+    // The booking's snapshot rides along: the read model the API serves (db/booking-views.ts).
+    const seq = ++eventSeq;
+    await bookkeeping.recordBookingEvent({ bookingId: input.id, key: `${seq}:${kind}`, kind, detail, view: snapshotOf(status, input, seq, wf.workflowInfo().startTime) });
   }
   function updateMemo(): void {
     wf.upsertMemo({ summary: { project: input.project, owner: input.owner, state: status.state, hosts: status.hosts.map((h) => h.name), end: status.end } });
