@@ -73,10 +73,14 @@ describe('the read model', () => {
     const events = await listBookingEvents(env.database.db, input.id);
     const steps = events.filter((e) => e.kind.startsWith('step:')).map((e) => [e.host, e.step, e.kind]);
     expect(steps).toEqual(
-      ['power', 'imaging', 'switch', 'network', 'access'].flatMap((step) => [
-        ['sim-01', step, 'step:running'],
-        ['sim-01', step, 'step:done'],
-      ]).concat([[null, 'vpn', 'step:running'], [null, 'vpn', 'step:done']]),
+      [
+        ...['power', 'imaging', 'switch', 'network', 'access'].flatMap((step) => [
+          ['sim-01', step, 'step:running'],
+          ['sim-01', step, 'step:done'],
+        ]),
+        [null, 'vpn', 'step:running'],
+        [null, 'vpn', 'step:done'],
+      ],
     );
     await handle.signal(releaseSignal, { reason: 'test' });
     await handle.result();
