@@ -47,7 +47,14 @@ export async function withCredentials(deps: ReadDeps, request: FastifyRequest, p
   if (!view.access || !receivesCredentials(principal, view.owner)) return view;
   const row = await bookingViewRow(deps.db, view.id);
   if (!row?.credentials_pending) return view;
-  const claimed = await claimCredentials(deps.temporal, deps.db, request, principal, view.id);
+  let claimed: Record<string, string> | null;
+  try {
+    claimed = await claimCredentials(deps.temporal, deps.db, request, principal, view.id);
+  } catch (err) {
+    // Temporal or the worker is away: the booking reads without them, and a later read claims them.
+    request.log.warn({ err }, `booking ${view.id}: VPN passwords not claimed`);
+    return view;
+  }
   await clearCredentialsPending(deps.db, view.id);
   return claimed ? { ...view, access: { ...view.access, vpnPasswords: claimed } } : view;
 }
