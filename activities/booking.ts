@@ -2,6 +2,8 @@ import type { Allocation, Leftover } from '../workflows/types';
 import type { ActivityDeps, AllocationRequest } from './deps';
 import type { BookingEventInput } from '../db/booking-events';
 import { asStep } from './failures';
+import { Context } from '@temporalio/activity';
+import type { BookingSnapshot } from '../workflows/types';
 
 export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | 'events' | 'inventory'>) {
   return {
@@ -20,8 +22,12 @@ export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | '
     async releaseAllocation({ bookingId }: { bookingId: string }): Promise<void> {
       await asStep(() => deps.allocator.release(bookingId));
     },
-    /** Append to the booking's read-side event list; the key makes a replayed append a no-op. */
-    async recordBookingEvent(event: BookingEventInput): Promise<void> {
+    /**
+     * Append to the booking's read-side event list; the key makes a replayed append a no-op. With
+     * `view`, the booking's snapshot goes to the read model too (an older one never overtakes it).
+     */
+    async recordBookingEvent({ view, ...event }: BookingEventInput & { view?: BookingSnapshot }): Promise<void> {
+      if (view && deps.events.view) await deps.events.view(event.bookingId, Context.current().info.workflowExecution?.runId ?? '', view);
       await deps.events.append(event);
     },
     /** The durable record of what could not be undone, for operators and `laas cleanup list`. */

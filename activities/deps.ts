@@ -7,6 +7,8 @@ import type { DirectoryDriver } from '../drivers/directory/directory';
 import type { HeadnodeDriver } from '../drivers/headnode/headnode';
 import type { Allocation, HostRequest, Leftover } from '../workflows/types';
 import type { BookingEventInput } from '../db/booking-events';
+import type { HostAccess, StepWrite } from '../db/booking-steps';
+import type { BookingSnapshot } from '../workflows/types';
 
 export interface Drivers {
   power: PowerDriver;
@@ -79,7 +81,16 @@ export interface EventSink {
   append(event: BookingEventInput): Promise<void>;
   /** The booking's current leftovers (an empty list clears them). */
   leftovers(bookingId: string, leftovers: Leftover[]): Promise<void>;
+  /** The read model (db/booking-views.ts): the booking's snapshot, newer by `seq` within a run. */
+  view?(bookingId: string, runId: string, snapshot: BookingSnapshot): Promise<void>;
+  /** The read model: one write of a step's record (idempotent, ordered by its ordinal). */
+  step?(write: StepWrite): Promise<void>;
+  /** The read model: how the booking's user reaches a host. */
+  hostAccess?(access: HostAccess): Promise<void>;
 }
+
+/** An event sink that keeps the read model too. */
+export type ReadModelSink = EventSink & Required<Pick<EventSink, 'view' | 'step' | 'hostAccess'>>;
 
 export interface Timing {
   /** How often the imaging task is polled. */

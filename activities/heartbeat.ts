@@ -1,5 +1,6 @@
 import { Context } from '@temporalio/activity';
 import type { Timing } from './deps';
+import { noteProgress } from './step-recorder';
 
 /**
  * Pause between two heartbeats of a running step. Workflows give steps a heartbeat timeout of
@@ -32,6 +33,7 @@ export async function heartbeating<T>(timing: Pick<Timing, 'heartbeatMs'>, work:
   const beat: Heartbeat = {
     record(next) {
       current = next;
+      noteProgress(next);
       send();
     },
     throwIfCancelled() {

@@ -9,10 +9,12 @@ import { createPowerActivities } from './power';
 import { createPowerActionActivities } from './power-actions';
 import { createSwitchActivities } from './switch';
 import { createVpnActivities } from './vpn';
+import { hostAccessRecorder } from './host-access';
+import { recordingSteps } from './step-recorder';
 
 /** Every activity the booking workflows call, built from one set of dependencies. */
 export function createActivities(deps: ActivityDeps) {
-  return {
+  const activities = {
     ...createBookingActivities(deps),
     ...createPowerActivities(deps),
     ...createImagingActivities(deps),
@@ -24,6 +26,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createNetworkActionActivities(deps),
     ...createPowerActionActivities(deps),
   };
+  // Each step and undo keeps its record in the read model itself: no progress report to the workflow.
+  return recordingSteps(activities, deps.events, hostAccessRecorder(deps));
 }
 
 export type Activities = ReturnType<typeof createActivities>;

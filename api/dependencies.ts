@@ -74,7 +74,8 @@ function unavailable(request: FastifyRequest, reply: FastifyReply, name: keyof D
 
 /**
  * While a dependency is away, the routes that need it answer 503 with Retry-After before doing
- * anything: /v1 and /v0 need the database (tokens, inventory, audit) and /v1 needs Temporal.
+ * anything: /v1 and /v0 need the database (tokens, inventory, audit, the read model) and /v1's
+ * changes need Temporal; /v1's reads come from the read model and go on while Temporal is away.
  * /healthz, /readyz, /metrics, the OpenAPI document and the console are answered as usual.
  */
 export function installDependencyGate(app: FastifyInstance, monitor: DependencyMonitor): void {
@@ -84,7 +85,7 @@ export function installDependencyGate(app: FastifyInstance, monitor: DependencyM
     const v1 = path.startsWith('/v1/');
     if (!v1 && !path.startsWith('/v0/')) return;
     if (!monitor.state.database) return unavailable(request, reply, 'database');
-    if (v1 && !monitor.state.temporal) return unavailable(request, reply, 'temporal');
+    if (v1 && request.method !== 'GET' && !monitor.state.temporal) return unavailable(request, reply, 'temporal');
   });
   app.addHook('onClose', () => {
     monitor.stop();

@@ -125,7 +125,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         detailOf: bookingDetail,
       });
       await v1.register(openApiRoute);
-      await v1.register(bookingListRoutes, { temporal: deps.temporal, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
+      await v1.register(bookingListRoutes, { db: deps.db, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
       await v1.register(bookingCreateRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });

@@ -2,6 +2,9 @@ import type { BookingLeftoversTable } from './tables/booking-leftovers';
 import type { ApiAuditTable } from './tables/api-audit';
 import type { ApiTokensTable } from './tables/api-tokens';
 import type { BookingEventsTable } from './tables/booking-events';
+import type { BookingHostStepsTable } from './tables/booking-host-steps';
+import type { BookingViewHostsTable } from './tables/booking-view-hosts';
+import type { BookingViewsTable } from './tables/booking-views';
 import type { BookingsTable } from './tables/bookings';
 import type { CredentialsTable } from './tables/credentials';
 import type { HeadnodeHypervisorsTable } from './tables/headnode-hypervisors';
@@ -27,6 +30,9 @@ import type { LiblaasAggregatesTable, LiblaasInstancesTable, LiblaasTemplatesTab
 export interface Database {
   booking_events: BookingEventsTable;
   booking_leftovers: BookingLeftoversTable;
+  booking_views: BookingViewsTable;
+  booking_host_steps: BookingHostStepsTable;
+  booking_view_hosts: BookingViewHostsTable;
   labs: LabsTable;
   projects: ProjectsTable;
   users: UsersTable;

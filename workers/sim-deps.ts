@@ -4,6 +4,8 @@ import type { ActivityDeps, Allocator, CredentialStore, EventSink, NetworkAction
 import type { Database } from '../db/database';
 import { appendBookingEvent } from '../db/booking-events';
 import { recordLeftovers } from '../db/booking-leftovers';
+import { writeBookingSnapshot } from '../db/booking-views';
+import { recordHostAccess, recordStep } from '../db/booking-steps';
 import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 import { MemoryAllocator } from '../sim/lab/allocator';
@@ -15,7 +17,13 @@ export const simCredentials: CredentialStore = {
 };
 
 export function databaseEvents(db: Kysely<Database>): EventSink {
-  return { append: (e) => appendBookingEvent(db, e), leftovers: (bookingId, leftovers) => recordLeftovers(db, bookingId, leftovers) };
+  return {
+    append: (e) => appendBookingEvent(db, e),
+    leftovers: (bookingId, leftovers) => recordLeftovers(db, bookingId, leftovers),
+    view: (bookingId, runId, snapshot) => writeBookingSnapshot(db, bookingId, runId, snapshot),
+    step: (write) => recordStep(db, write),
+    hostAccess: (access) => recordHostAccess(db, access),
+  };
 }
 
 export interface SimDeps {

@@ -1,6 +1,7 @@
 import { type NativeConnection, Worker, bundleWorkflowCode, type WorkflowBundleOption } from '@temporalio/worker';
 import type { DataConverter } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
+import { getHeapStatistics } from 'node:v8';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 
@@ -13,6 +14,21 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
   return bundleWorkflowCode({ workflowsPath, logger: { log: () => undefined, trace: () => undefined, debug: () => undefined, info: () => undefined, warn: console.warn, error: console.error } });
 }
 
+/** What one cached workflow holds on the heap, measured with bench/memory.ts (0.55 MiB a booking of two). */
+const CACHED_WORKFLOW_BYTES = 0.3 * 2 ** 20;
+/** The share of the heap the workflow cache may take: the rest is for activities and their drivers. */
+const CACHE_SHARE = 1 / 16;
+
+/**
+ * How many workflows the worker keeps in its cache, from the heap it may use: a 4 GiB heap keeps
+ * 853. A leased booking that sleeps until its lease end need not stay in memory: evicted, it is
+ * replayed from its history when its timer or a signal wakes it, so memory stays flat however many
+ * bookings are leased. At least 8, so a small heap still runs a booking and its hosts without thrashing.
+ */
+export function cacheSizeFromHeap(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
+  return Math.max(8, Math.floor((heapLimitBytes * CACHE_SHARE) / CACHED_WORKFLOW_BYTES));
+}
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -22,6 +38,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Payload encryption (config/payload-codec.ts): the same on every worker and client. */
   dataConverter?: DataConverter;
+  /** Workflows kept in the cache; sized from the heap when absent (cacheSizeFromHeap). */
+  maxCachedWorkflows?: number;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -35,6 +53,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     // Imaging percentages reach the API through heartbeats: send them every few seconds, not every minute.
     defaultHeartbeatThrottleInterval: '2s',
     maxHeartbeatThrottleInterval: '5s',
+    maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFromHeap(),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
   });
 }

@@ -99,8 +99,16 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     if (!reportsInFlight) await sent;
   }
   const snapshot = () => (reportsInFlight ? { steps: status.steps.map((s) => ({ ...s })), seq: ++seq } : {});
+  // Each step's activity records its own progress in the read model (activities/step-recorder.ts):
+  // the booking hears only that the host is ready, that it is undone, and when it is held or no
+  // longer held. Older bookings replay with a report per step change.
+  const stepsInReadModel = wf.patched('i17-steps-in-read-model');
+  let heldTold: string | undefined;
   async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
     Object.assign(record(step), change);
+    const held = JSON.stringify(status.held ?? null);
+    if (stepsInReadModel && held === (heldTold ?? 'null')) return;
+    heldTold = held;
     await tellParent(step);
   }
 
@@ -140,7 +148,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
         await report(step, { status: 'failed', finishedAt: new Date().toISOString(), error: failureOf(err) });
         const decided = await wf.condition(() => decision !== null, holdMs);
         status.held = undefined;
-        await tellParent(step);
+        await report(step, {});
         if (!decided || decision === 'abort') throw err;
       }
     }

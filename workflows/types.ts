@@ -155,3 +155,28 @@ export interface HostProgress {
   /** Counts the host's reports, so a report overtaken by a later one is ignored (absent in old histories). */
   seq?: number;
 }
+
+/**
+ * The booking as the read model stores it, sent with every bookkeeping event (no secrets: the
+ * VPN passwords stay in the workflow, only whether some wait to be claimed). Host steps are not
+ * in it: each step's activity records its own. `seq` orders the snapshots of one run.
+ */
+export interface BookingSnapshot {
+  seq: number;
+  /** When the booking's workflow started: the list's order (newest first). */
+  createdAt: string;
+  lab: string;
+  project: string;
+  owner: string;
+  state: BookingState | 'scheduled';
+  start: string;
+  end: string;
+  networks: { name: string; vlan: number | null }[];
+  hosts: { name: string; hostname: string; image?: string; held?: HostStatus['held'] }[];
+  bookingSteps: StepRecord[];
+  headnode?: BookingStatus['headnode'];
+  vpnAccounts?: string[];
+  credentialsPending: boolean;
+  leftovers: Leftover[];
+  error?: { type: string; message: string };
+}

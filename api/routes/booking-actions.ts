@@ -11,6 +11,7 @@ import { errorResponses } from '../schemas/errors';
 import { principalOf } from '../auth/authenticate';
 import { requireOperator } from '../auth/principal';
 import { visibleBooking } from '../booking-facts';
+import { checkVisible } from '../booking-read';
 import { ApiError } from '../errors';
 import { bookingWorkflowId, extendUpdate, resolveHoldUpdate, retryCleanupUpdate } from '../../workflows/definitions';
 
@@ -130,7 +131,8 @@ export const bookingActionRoutes: FastifyPluginAsyncZod<BookingActionDeps> = (ap
     },
     async (request) => {
       const { id } = request.params;
-      await visible(request, id);
+      // From PostgreSQL alone once the read model knows the booking: no Temporal call, no worker.
+      await checkVisible({ temporal: deps.temporal, db: deps.db, lab: deps.lab }, principalOf(request), id);
       const events = await listBookingEvents(deps.db, id, request.query.after ?? '0');
       return {
         events: events.map((e) => ({ id: e.id, kind: e.kind, at: e.at.toISOString(), ...(e.host ? { host: e.host } : {}), ...(e.step ? { step: e.step } : {}), detail: e.detail })),

@@ -27,7 +27,14 @@ export const hostView = z
   .object({
     name: z.string(),
     hostname: z.string(),
+    /** Where the booking's user logs in (the lab's address for the host), once its network step is done. */
     address: z.string().optional(),
+    addresses: z.array(z.string()).optional(),
+    image: z.string().optional(),
+    /** The login user whose authorized_keys holds the booking's keys. */
+    loginUser: z.string().optional(),
+    /** The command that logs in, e.g. `ssh ubuntu@10.0.0.5`. */
+    ssh: z.string().optional(),
     held: z.object({ step: z.enum(HOST_STEPS), until: z.string() }).optional(),
     steps: z.array(stepRecord),
   })

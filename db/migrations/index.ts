@@ -4,6 +4,7 @@ import * as m20261122T0900 from './2026-11-22T0900-inventory';
 import * as m20261122T0910 from './2026-11-22T0910-allocations';
 import * as m20261122T1200 from './2026-11-22T1200-booking-leftovers';
 import * as m20261123T0900 from './2026-11-23T0900-api-access';
+import * as m20261205T0200 from './2026-12-05T0200-read-model';
 import * as m20261205T0400 from './2026-12-05T0400-hil-clients';
 import * as m20261205T0600 from './2026-12-05T0600-platform-faults';
 import * as m20261205T0700 from './2026-12-05T0700-liblaas';
@@ -15,6 +16,7 @@ export const migrations: Record<string, Migration> = {
   '2026-11-22T0910-allocations': m20261122T0910,
   '2026-11-22T1200-booking-leftovers': m20261122T1200,
   '2026-11-23T0900-api-access': m20261123T0900,
+  '2026-12-05T0200-read-model': m20261205T0200,
   '2026-12-05T0400-hil-clients': m20261205T0400,
   '2026-12-05T0600-platform-faults': m20261205T0600,
   '2026-12-05T0700-liblaas': m20261205T0700,

@@ -53,7 +53,8 @@ describe('a booking on the simulated lab', () => {
     expect((await handle.describe()).searchAttributes.BookingState).toEqual(['released']);
 
     const events = await listBookingEvents(env.database.db, input.id);
-    expect(events.map((e) => e.kind)).toEqual(['state:provisioning', 'allocated', 'state:active', 'state:releasing', 'state:released']);
+    // The booking's own events; each host step's start and end are there too (test/workflows/read-model.test.ts).
+    expect(events.filter((e) => !e.kind.startsWith('step:')).map((e) => e.kind)).toEqual(['state:provisioning', 'allocated', 'state:active', 'state:releasing', 'state:released']);
   });
 
   it("runs a host's steps in the mission's order, as the host child's history shows", async () => {

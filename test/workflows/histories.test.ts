@@ -38,10 +38,12 @@ describe('workflow histories', () => {
      * suffix; 2 added the patches host-children-started-together, host-progress-not-awaited and
      * teardown-signals-together.
      */
-    const generation: number = 2;
+    const generation: number = 3;
+    /** File suffix of each generation: 3 is issue 17's (steps recorded in the read model, patch i17-steps-in-read-model). */
+    const suffixes: Record<number, string> = { 1: '', 2: '.v2', 3: '.i17' };
     // Histories are kept, not replaced: an old one is exactly what proves a change compatible.
     async function save(scenario: string, workflowId: string): Promise<void> {
-      const name = generation === 1 ? scenario : `${scenario}.v${generation}`;
+      const name = `${scenario}${suffixes[generation]}`;
       const file = join(historiesDir, `${name}.json`);
       if (existsSync(file)) return;
       const history = await env.client.workflow.getHandle(workflowId).fetchHistory();

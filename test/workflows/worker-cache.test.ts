@@ -1,0 +1,42 @@
+/**
+ * A worker whose cache holds one workflow: every leased booking (and each of its hosts) is evicted
+ * while it sleeps, and replayed from its history when it wakes. Both ways a lease ends still undo
+ * everything: the lease running out, and a release.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
+import { releaseSignal } from '../../workflows/definitions';
+import { cacheSizeFromHeap } from '../../workers/worker';
+
+let env: LabWorker;
+beforeAll(async () => {
+  env = await startLabWorker({ maxCachedWorkflows: 1 });
+});
+afterAll(async () => {
+  await env?.close();
+});
+
+describe('a worker with a cache of one workflow', () => {
+  it('releases an evicted booking at its lease end and another on release', async () => {
+    const leaseEnds = sampleBooking(['sim-01'], { headnode: undefined, end: new Date(Date.now() + 25_000).toISOString() });
+    const released = sampleBooking(['sim-02'], { headnode: undefined, access: { sshKeys: [], vpnUsers: [] } });
+    const ending = await startBooking(env.client, env.taskQueue, leaseEnds);
+    const releasing = await startBooking(env.client, env.taskQueue, released);
+    await waitForState(ending, ['active'], 60_000);
+    await waitForState(releasing, ['active'], 60_000);
+    // Four workflows for a cache of one (which a workflow task in flight may overrun by one): most are evicted.
+    expect(env.worker.getStatus().numCachedWorkflows).toBeLessThanOrEqual(2);
+
+    await releasing.signal(releaseSignal, { reason: 'test' });
+    expect((await releasing.result()).state).toBe('released');
+    expect((await ending.result()).state).toBe('released');
+    expect(env.simLab.residue()).toEqual([]);
+  });
+
+  it('sizes the cache from the heap', () => {
+    expect(cacheSizeFromHeap(4 * 2 ** 30)).toBe(853);
+    expect(cacheSizeFromHeap(64 * 2 ** 20)).toBe(13);
+    expect(cacheSizeFromHeap(2 ** 20)).toBe(8);
+  });
+});
