@@ -2,6 +2,7 @@ import { WorkflowNotFoundError, type Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { z } from 'zod';
 import type { Database } from '../../db/database';
+import { getBookingView } from '../../db/booking-views';
 import type { bookingView } from '../schemas/booking-view';
 import { presentBooking } from '../present';
 import { bookingStatusQuery, bookingWorkflowId } from '../../workflows/definitions';
@@ -10,10 +11,12 @@ export type BookingViewJson = z.infer<typeof bookingView>;
 
 /**
  * The one place liblaas reads a booking's state: exactly the JSON of `GET /v1/bookings/:id`
- * (without passwords), or null when there is no such booking. Today it asks the booking workflow;
- * once the read model lands this becomes `getBookingView(db, id)` (db/booking-views.ts).
+ * (without passwords), or null when there is no such booking. The read model answers; a booking
+ * it has not heard of yet (its first bookkeeping has not run) is asked of the booking workflow.
  */
 export async function readBookingView(deps: { temporal: Client; db: Kysely<Database> }, id: string): Promise<BookingViewJson | null> {
+  const view = await getBookingView(deps.db, id);
+  if (view) return view as BookingViewJson;
   try {
     const status = await deps.temporal.workflow.getHandle(bookingWorkflowId(id)).query(bookingStatusQuery);
     return await presentBooking(status, deps.temporal);
