@@ -12,7 +12,7 @@ import { bookingDetail, installAudit } from './audit';
 import { bookingRoutes } from './routes/bookings';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
-import { codecRoutes, CODEC_PREFIX } from './routes/codec';
+import { codecRoutes, CODEC_PREFIX, type CodecAuth } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
@@ -25,7 +25,7 @@ export interface ApiDeps {
   /** LAAS_API_TOKEN: the development administrator's bearer token. */
   apiToken: string;
   /** Payload encryption: serves Temporal's remote codec protocol at /codec for the UI and CLI. */
-  codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
+  codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string; auth?: CodecAuth };
   /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
   hil?: HilOptions;
   /** Fastify logger options; false in tests. */

@@ -8,6 +8,7 @@ import { prepareDatabase } from './db-migrate';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
+import { codecEnvForDevUi } from './lib/codec-env';
 // LAAS_REAL_PEERS=1 (issue 5): the same lab on real peers (sim/real-lab.ts).
 import { startDemoRealLab } from '../sim/real-lab-parts/demo-lab';
 import type { RealLab } from '../sim/real-lab';
@@ -97,6 +98,7 @@ async function main(): Promise<void> {
   if (host !== '127.0.0.1' && host !== 'localhost') throw new Error(`npm start runs its own Temporal dev server; TEMPORAL_ADDRESS must be local, not ${settings.TEMPORAL_ADDRESS}`);
   say('starting the Temporal dev server...');
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
+  const codecNote = codecEnvForDevUi(process.env, settings.LAAS_API_HOST, Number(port) + 1000);
   devServer = await startDevServer({
     cli: temporalCli(root),
     port: Number(port),
@@ -124,7 +126,7 @@ async function main(): Promise<void> {
   say(`API          ${api}  (health: ${api}/healthz)`);
   say(`Temporal UI  ${devServer.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${devServer.address} (gRPC)`);
-  say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
+  say(`codec        ${api}${CODEC_PREFIX}  (${codecNote})`);
   say(`database     ${settings.DATABASE_URL}`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');
