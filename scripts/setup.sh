@@ -7,7 +7,7 @@ root="$(cd "$(dirname "$0")/.." && pwd)"
 cd "$root"
 
 apt_packages=(openipmi ipmitool slapd ldap-utils openssh-server openvswitch-switch libvirt-daemon
-  libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iputils-ping iproute2 tmux)
+  libvirt-clients libvirt-daemon-driver-qemu qemu-system-x86 qemu-utils iputils-ping iproute2 tmux chromium)
 
 if [[ "${1:-}" != "--no-apt" ]] && command -v apt-get >/dev/null 2>&1; then
   missing=()
