@@ -16,6 +16,7 @@ import { codecRoutes, CODEC_PREFIX, type CodecAuth } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { cursorKey } from './visibility-query';
+import { installHealth } from './health';
 
 export interface ApiDeps {
   temporal: Client;
@@ -74,11 +75,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   tolerantJson(app);
   await installOpenApi(app);
 
-  app.get('/healthz', async () => {
-    // Healthy means Temporal answers; the API holds no other state.
-    await deps.temporal.workflowService.getSystemInfo({});
-    return { status: 'ok' };
-  });
+  installHealth(app, deps);
 
   if (deps.codec) {
     // Outside /v1: browsers send the CORS preflight without credentials; the plugin does its own auth.
