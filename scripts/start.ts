@@ -99,6 +99,7 @@ async function main(): Promise<void> {
   say('starting the Temporal dev server...');
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
   const codecNote = codecEnvForDevUi(process.env, settings.LAAS_API_HOST, Number(port) + 1000);
+  process.env.LAAS_LOG_PRETTY ??= '1'; // one readable line per event from the worker; JSON in production
   devServer = await startDevServer({
     cli: temporalCli(root),
     port: Number(port),

@@ -3,6 +3,8 @@ import type { DataConverter } from '@temporalio/common';
 import { fileURLToPath } from 'node:url';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
+import type { Logger } from 'pino';
+import { stepLogging } from './logging';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -22,6 +24,8 @@ export interface WorkerOptions {
   workflowBundle?: WorkflowBundleOption;
   /** Payload encryption (config/payload-codec.ts): the same on every worker and client. */
   dataConverter?: DataConverter;
+  /** Where each step's start, finish, retry and undo is logged (workers/logging.ts). */
+  log?: Logger;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -36,5 +40,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     defaultHeartbeatThrottleInterval: '2s',
     maxHeartbeatThrottleInterval: '5s',
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.log ? { interceptors: { activity: [stepLogging(options.log)] } } : {}),
   });
 }
