@@ -23,7 +23,9 @@ import { dataConverterFromEnv } from '../config/payload-codec';
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('worker', settings.LAAS_LOG_LEVEL);
-  Runtime.install({ logger: sdkLogger(log) });
+  // LAAS_WORKER_METRICS=host:port: the SDK's Prometheus exporter serves /metrics there (workflow and activity counts, latencies, pollers).
+  const metricsAt = process.env.LAAS_WORKER_METRICS;
+  Runtime.install({ logger: sdkLogger(log), ...(metricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAt } } } } : {}) });
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const lockPool = new pg.Pool({ connectionString: settings.DATABASE_URL, max: 4 });
