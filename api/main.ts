@@ -28,7 +28,7 @@ async function main(): Promise<void> {
     lab,
     taskQueue: taskQueueOf(lab.name),
     apiToken: settings.LAAS_API_TOKEN,
-    codec: { codec, uiOrigins: codecUiOriginsFromEnv(), namespace: settings.TEMPORAL_NAMESPACE },
+    codec: { codec, uiOrigins: codecUiOriginsFromEnv(), namespace: settings.TEMPORAL_NAMESPACE, auth: settings.LAAS_CODEC_AUTH },
     hil: {
       keyring: keyringFromEnv().keyring,
       adminPassword: settings.LAAS_ADMIN_PASSWORD,

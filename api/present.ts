@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import { decodeFromPayloadsAtIndex } from '@temporalio/common/lib/internal-non-workflow';
 import type { BookingStatus } from '../workflows/types';
 import { hostWorkflowId } from '../workflows/definitions';
 
@@ -45,9 +46,9 @@ async function imagingProgress(status: BookingStatus, temporal: Client): Promise
         const d = await child.describe();
         for (const a of d.raw.pendingActivities ?? []) {
           if (a.activityType?.name !== 'imageHost') continue;
-          const payload = a.heartbeatDetails?.payloads?.[0];
-          if (!payload) continue;
-          const details = temporal.options.loadedDataConverter.payloadConverter.fromPayload<{ percent?: number }>(payload);
+          if (!a.heartbeatDetails?.payloads?.length) continue;
+          // Heartbeat details are payloads like any other: encrypted, so decoded through the codec first.
+          const details = await decodeFromPayloadsAtIndex<{ percent?: number } | undefined>(temporal.options.loadedDataConverter, 0, a.heartbeatDetails.payloads);
           if (typeof details?.percent === 'number') out.set(h.name, details.percent);
         }
       } catch {

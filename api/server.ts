@@ -16,7 +16,7 @@ import { vpnPasswordRoutes } from './routes/vpn-password';
 import { bookingListRoutes } from './routes/booking-list';
 import { bookingActionRoutes } from './routes/booking-actions';
 import { bookingReimageRoutes } from './routes/booking-reimage';
-import { codecRoutes, CODEC_PREFIX } from './routes/codec';
+import { codecRoutes, CODEC_PREFIX, type CodecAuth } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { bookingConsoleRoutes } from './routes/booking-console';
@@ -29,6 +29,7 @@ import { mountLiblaas } from './liblaas/plugin';
 import type { LiblaasOptions } from './liblaas/context';
 import { meRoutes } from './routes/me';
 import { serveConsole } from './console-static';
+import { installHealth } from './health';
 
 export interface ApiDeps {
   temporal: Client;
@@ -38,7 +39,7 @@ export interface ApiDeps {
   /** LAAS_API_TOKEN: the development administrator's bearer token. */
   apiToken: string;
   /** Payload encryption: serves Temporal's remote codec protocol at /codec for the UI and CLI. */
-  codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string };
+  codec?: { codec: PayloadCodec; uiOrigins: string[]; namespace?: string; auth?: CodecAuth };
   /** HIL's admin API under /v0 (its own Basic and bearer authentication); not served when absent. */
   hil?: HilOptions;
   /** Watches Temporal and PostgreSQL: routes that need one that is away answer 503 at once. */
@@ -94,13 +95,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
   tolerantJson(app);
   await installOpenApi(app);
 
-  app.get('/healthz', async () => {
-    // Healthy means Temporal answers; the API holds no other state. With a monitor, at once.
-    if (deps.monitor) {
-      if (!deps.monitor.state.temporal) throw new ApiError(503, 'TemporalUnavailable', 'Temporal is unavailable');
-    } else await deps.temporal.workflowService.getSystemInfo({});
-    return { status: 'ok' };
-  });
+  installHealth(app, deps);
 
   if (deps.codec) {
     // Outside /v1: browsers send the CORS preflight without credentials; the plugin does its own auth.

@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { CliError, defaultContext, EXIT, type CliContext } from './context';
 import { loadSettings } from '../config/settings';
 import { isInventoryError } from '../db/errors';
@@ -32,13 +33,24 @@ const families: Register[] = [
   tokens,
 ];
 
+function version(): string {
+  const file = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
+}
+
 export function buildProgram(ctx: CliContext = defaultContext): Command {
   const program = new Command('laas')
     .description('Lab as a Service: bookings, inventory and operations')
+    .version(version(), '-V, --version', 'print the version of laas')
     .option('--json', 'print JSON for scripts instead of tables')
     .showHelpAfterError()
+    .configureOutput({ writeOut: (text) => ctx.out(text.trimEnd()), writeErr: (text) => ctx.err(text.trimEnd()) })
     .exitOverride();
   for (const register of families) register(program, ctx);
+  // `laas --json host list`: commands with their own --json see the global one too.
+  program.hook('preAction', (_program, action) => {
+    if (program.opts<{ json?: boolean }>().json && action.options.some((o) => o.long === '--json')) action.setOptionValue('json', true);
+  });
   return program;
 }
 

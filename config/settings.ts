@@ -37,6 +37,8 @@ export const settingsSchema = z.object({
   LAAS_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   /** Log level of the worker and API. */
   LAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  /** Who may call the payload codec endpoint: `token` (bearer or session cookie) or `none` (npm start on loopback). */
+  LAAS_CODEC_AUTH: z.enum(['token', 'none']).default('token'),
 });
 
 export type Settings = z.infer<typeof settingsSchema> & { apiTokenDefaulted: boolean; LAAS_API_TOKEN: string };
@@ -51,11 +53,16 @@ export class ConfigError extends Error {
   }
 }
 
+const LOOPBACK = new Set(['127.0.0.1', 'localhost', '::1']);
+
 export function loadSettings(env: NodeJS.ProcessEnv = process.env): Readonly<Settings> {
   const parsed = settingsSchema.safeParse(env);
   if (!parsed.success) {
     throw new ConfigError('the environment', parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }
   const token = parsed.data.LAAS_API_TOKEN;
+  if (parsed.data.LAAS_CODEC_AUTH === 'none' && !LOOPBACK.has(parsed.data.LAAS_API_HOST)) {
+    throw new ConfigError('the environment', [`LAAS_CODEC_AUTH: "none" opens the payload codec to anyone who reaches the API; allowed only when LAAS_API_HOST is loopback, not ${parsed.data.LAAS_API_HOST}`]);
+  }
   return Object.freeze({ ...parsed.data, LAAS_API_TOKEN: token ?? DEVELOPMENT_API_TOKEN, apiTokenDefaulted: token === undefined });
 }

@@ -11,6 +11,7 @@ import { chooseDatabase, type DatabaseChoice } from './lib/database-choice';
 import { connect } from '../db/connection';
 import { importLabFile } from '../workers/inventory-deps';
 import { CODEC_PREFIX } from '../api/routes/codec';
+import { codecEnvForDevUi } from './lib/codec-env';
 // LAAS_REAL_PEERS=1 (issue 5): the same lab on real peers (sim/real-lab.ts).
 import { startDemoRealLab } from '../sim/real-lab-parts/demo-lab';
 import type { RealLab } from '../sim/real-lab';
@@ -119,6 +120,8 @@ async function main(): Promise<void> {
   ]);
   say('starting the Temporal dev server...');
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
+  const codecNote = codecEnvForDevUi(process.env, settings.LAAS_API_HOST, Number(port) + 1000);
+  process.env.LAAS_LOG_PRETTY ??= '1'; // one readable line per event from the worker; JSON in production
   const cli = temporalCli(root);
   // A dev server that dies is started again on the same file (its state survives); if it will not come back, everything stops.
   const temporal = new Supervised({
@@ -162,7 +165,7 @@ async function main(): Promise<void> {
   say(`console      ${api}/console/`);
   say(`Temporal UI  ${dev.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${dev.address} (gRPC)`);
-  say(`codec        ${api}${CODEC_PREFIX}  (payloads are encrypted; open ${api}${CODEC_PREFIX}/session once to let the UI decode them)`);
+  say(`codec        ${api}${CODEC_PREFIX}  (${codecNote})`);
   say(`database     ${database.shown}`);
   if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) say(`dashboard    ${process.env.LAAS_DASHBOARD_URL.replace(/\/\/[^/@]*@/, '//')}  (LaaS 2.x connector polling it)`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);

@@ -1,4 +1,5 @@
-import { NativeConnection } from '@temporalio/worker';
+import { NativeConnection, Runtime } from '@temporalio/worker';
+import { createLogger, sdkLogger } from './logging';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { connect, resilientPool } from '../db/connection';
@@ -20,6 +21,10 @@ import { dataConverterFromEnv } from '../config/payload-codec';
  */
 async function main(): Promise<void> {
   const settings = loadSettings();
+  const log = createLogger('worker', settings.LAAS_LOG_LEVEL);
+  // LAAS_WORKER_METRICS=host:port: the SDK's Prometheus exporter serves /metrics there (workflow and activity counts, latencies, pollers).
+  const metricsAt = process.env.LAAS_WORKER_METRICS;
+  Runtime.install({ logger: sdkLogger(log), ...(metricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAt } } } } : {}) });
   const lab = loadLab(settings.LAAS_LAB_FILE);
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const lockPool = resilientPool(settings.DATABASE_URL, { max: 4, label: 'switch lock' });
@@ -38,6 +43,7 @@ async function main(): Promise<void> {
     namespace: settings.TEMPORAL_NAMESPACE,
     taskQueue,
     dataConverter,
+    log,
     deps: {
       labName: lab.name,
       inventory,
@@ -57,7 +63,7 @@ async function main(): Promise<void> {
   const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
   for (const id of await listPendingNetworkActions(db)) await startNetworkAction(client, taskQueue, id);
   const devices = built.simLab ? (isSimulatedLab(lab) ? 'simulated devices' : 'real and simulated devices') : 'real devices';
-  console.log(`worker: lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
+  log.info({ lab: lab.name, hosts: lab.hosts.length, taskQueue }, `lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
   try {
     await worker.run();
   } finally {

@@ -4,6 +4,8 @@ import { fileURLToPath } from 'node:url';
 import { getHeapStatistics } from 'node:v8';
 import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
+import type { Logger } from 'pino';
+import { stepLogging } from './logging';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -40,6 +42,8 @@ export interface WorkerOptions {
   dataConverter?: DataConverter;
   /** Workflows kept in the cache; sized from the heap when absent (cacheSizeFromHeap). */
   maxCachedWorkflows?: number;
+  /** Where each step's start, finish, retry and undo is logged (workers/logging.ts). */
+  log?: Logger;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -55,5 +59,6 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     maxHeartbeatThrottleInterval: '5s',
     maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFromHeap(),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.log ? { interceptors: { activity: [stepLogging(options.log)] } } : {}),
   });
 }

@@ -3,6 +3,7 @@ import { Client, Connection, WorkflowNotFoundError, isGrpcServiceError } from '@
 // @temporalio/proto is CommonJS: under plain Node ESM only its default export is there.
 import proto from '@temporalio/proto';
 import { bookingWorkflowId } from '../../workflows/definitions';
+import { dataConverterFromEnv } from '../../config/payload-codec';
 import { CliError, EXIT } from '../context';
 
 const { temporal } = proto;
@@ -54,14 +55,16 @@ export interface TemporalTarget {
   namespace: string;
 }
 
-export async function connectTemporal(target: TemporalTarget): Promise<{ client: Client; close: () => Promise<void> }> {
+/** A client with the payload keys (LAAS_PAYLOAD_KEYS): describing a booking decodes its memo, histories hold encrypted payloads. */
+export async function connectTemporal(target: TemporalTarget, warn: (line: string) => void): Promise<{ client: Client; close: () => Promise<void> }> {
+  const { dataConverter } = dataConverterFromEnv(process.env, warn);
   let connection: Connection;
   try {
     connection = await Connection.connect({ address: target.address, connectTimeout: 5_000 });
   } catch (err) {
     throw new CliError(`cannot reach Temporal at ${target.address}: ${(err as Error).message}`, EXIT.unreachable);
   }
-  return { client: new Client({ connection, namespace: target.namespace }), close: () => connection.close() };
+  return { client: new Client({ connection, namespace: target.namespace, dataConverter }), close: () => connection.close() };
 }
 
 /** Where a failed booking restarts: its failed run, and the event before its allocation. */

@@ -42,7 +42,7 @@ async function resetFailed(b: BookingView, opts: RetryOptions, ctx: CliContext, 
   const target: TemporalTarget = { address: opts.address ?? settings.TEMPORAL_ADDRESS, namespace: opts.namespace ?? settings.TEMPORAL_NAMESPACE };
   const failed = failedStep(b);
   const failedAt = failed ? `${failed.host ?? 'booking'} ${failed.step}` : 'the booking';
-  const temporal = await connectTemporal(target);
+  const temporal = await connectTemporal(target, (warning) => ctx.err(`laas: ${warning}`));
   try {
     const plan = await planBookingReset(temporal.client, b.id, failedAt);
     const command = temporalResetCommand(plan, target);

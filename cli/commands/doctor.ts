@@ -7,6 +7,7 @@ interface DoctorFlags {
   probe?: boolean;
   timeout: string;
   concurrency: string;
+  services: boolean;
 }
 
 function wholeNumber(flag: string, text: string, min: number, max: number): number {
@@ -24,14 +25,15 @@ function wholeNumber(flag: string, text: string, min: number, max: number): numb
 export function register(program: Command, ctx: CliContext, env: NodeJS.ProcessEnv = process.env): void {
   program
     .command('doctor')
-    .description('check the configuration, lab description, inventory and credentials; --probe also asks every device (read-only)')
+    .description('check Temporal, the worker, the API, the database, the lab description and credentials; --probe also asks every device (read-only)')
     .option('--probe', 'make one read-only call to every BMC, the FOG server, every switch, LDAP and libvirt')
     .option('--timeout <ms>', 'how long each device may take to answer', '10000')
     .option('--concurrency <n>', 'how many devices are asked at the same time', '8')
+    .option('--no-services', 'leave out Temporal (namespace, search attributes, a worker polling) and the API')
     .action(async (flags: DoctorFlags, command: Command) => {
       const timeoutMs = wholeNumber('--timeout', flags.timeout, 1_000, 120_000);
       const concurrency = wholeNumber('--concurrency', flags.concurrency, 1, 64);
-      const report = await runDoctor({ env, probe: Boolean(flags.probe), timeoutMs, concurrency });
+      const report = await runDoctor({ env, probe: Boolean(flags.probe), timeoutMs, concurrency, services: flags.services });
       if (ctx.json(command)) ctx.out(JSON.stringify(report, null, 2));
       else for (const line of renderReport(report)) ctx.out(line);
       if (!report.ok) throw new CliError('doctor found problems (see above)', EXIT.failed);

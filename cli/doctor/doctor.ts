@@ -2,6 +2,7 @@ import { settingsSchema } from '../../config/settings';
 import { isSimulatedLab } from '../../workers/drivers';
 import { checkDevices, switchDriversOf } from './check-devices';
 import { checkLabServices } from './check-lab';
+import { checkApi, checkDevelopmentSecrets, checkTemporal } from './check-services';
 import { openCredentials, workersKeyring, type OpenedCredentials } from './credentials';
 import { devicesFromFile, type LabDevices } from './devices';
 import { Findings, messageOf } from './findings';
@@ -20,6 +21,8 @@ export interface DoctorOptions {
   timeoutMs: number;
   /** Devices asked at the same time. */
   concurrency: number;
+  /** Also check Temporal (namespace, search attributes, a worker polling) and the API (default on). */
+  services?: boolean;
 }
 
 /**
@@ -62,6 +65,11 @@ export async function runDoctor(options: DoctorOptions): Promise<DoctorReport> {
     await db.destroy();
   }
 
+  checkDevelopmentSecrets(options.env, findings);
+  if (options.services !== false) {
+    const target = { address: settings.data.TEMPORAL_ADDRESS, namespace: settings.data.TEMPORAL_NAMESPACE, lab: lab.name, timeoutMs: Math.min(options.timeoutMs, 5_000) };
+    await Promise.all([checkTemporal(target, findings), checkApi(options.env, target.timeoutMs, findings)]);
+  }
   const probe = options.probe
     ? await runProbes(probeTasks(lab, devices, credentials, { timeoutMs: options.timeoutMs, switchDrivers: switchDriversOf(lab) }), options)
     : null;

@@ -47,8 +47,8 @@ async function screenUntil(pattern: RegExp, what: string): Promise<string> {
 describe('laas bookings watch on a terminal', () => {
   it('redraws a per-host table in place, with a progress bar while imaging, and exits 0 once active', async () => {
     const id = `tty-${Date.now()}`;
-    // Imaging runs until the test has seen it on the screen, however long the CLI takes to start.
-    env.lab.simLab.imagingMs = 3_600_000;
+    // Imaging long enough to see its percentage move, however long the CLI takes to start.
+    env.lab.simLab.imagingMs = 40_000;
     const res = await env.api.inject({ method: 'POST', url: '/v1/bookings', headers: { authorization: `Bearer ${token}` }, payload: bookingRequest(id, 'sim-02') });
     expect(res.statusCode).toBe(201);
 
@@ -64,6 +64,12 @@ describe('laas bookings watch on a terminal', () => {
     expect(lines[1]).toMatch(/^HOST\s+POWER\s+IMAGING\s+SWITCH\s+NETWORK\s+ACCESS$/);
     expect(lines[2]).toMatch(/^sim-02\s+done \S+\s+\[[#-]{10}\]\s+\d+% \S+\s+pending\s+pending\s+pending$/);
     expect(lines[3]).toBe('booking steps: vpn pending · headnode pending');
+    // The percentage moves: the imaging task's heartbeats, decoded by the API, reach the bar.
+    const first = Number(/(\d+)%/.exec(lines[2]!)![1]);
+    const later = await screenUntil(new RegExp(`\\]\\s+(?!${first}%)\\d+%`), `a percentage other than ${first}%`);
+    expect(Number(/\]\s+(\d+)%/.exec(later)![1])).toBeGreaterThan(first);
+    const view = (await env.api.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: { authorization: `Bearer ${token}` } })).json<{ hosts: { steps: { step: string; progress?: number }[] }[] }>();
+    expect(view.hosts[0]!.steps.find((s) => s.step === 'imaging')?.progress).toBeGreaterThan(first);
     env.lab.simLab.imagingMs = 0;
 
     const settled = await screenUntil(/^exit=\d+$/m, 'the exit status');

@@ -114,7 +114,7 @@ describe('laas doctor against real counterparts', () => {
   });
 
   it('shows every device answering, and passes', async () => {
-    const run = await laas(['doctor', '--probe', '--json'], env);
+    const run = await laas(['doctor', '--no-services', '--probe', '--json'], env);
     const r = report(run);
     expect(r.findings.filter((f) => f.level === 'error')).toEqual([]);
     expect(r.source).toBe('inventory');
@@ -136,7 +136,7 @@ describe('laas doctor against real counterparts', () => {
   it('names the host whose BMC refuses the stored password, and fails', async () => {
     await setCredential(database.db, keyring, 'bmc-node2', { username: bmc2.username, password: 'not-the-password' });
     try {
-      const run = await laas(['doctor', '--probe'], env);
+      const run = await laas(['doctor', '--no-services', '--probe'], env);
       expect(run.code).toBe(1);
       const line = run.out.find((l) => l.startsWith('node2 '));
       expect(line).toContain('refused credentials');
@@ -154,7 +154,7 @@ describe('laas doctor against real counterparts', () => {
   it('tells a FOG server that refuses the API user from one that does not answer', async () => {
     fog.setFaults({ userApiAccess: false });
     try {
-      const r = report(await laas(['doctor', '--probe', '--json'], env));
+      const r = report(await laas(['doctor', '--no-services', '--probe', '--json'], env));
       expect(row(r, 'fog')).toMatchObject({ result: 'refused credentials', reason: 'FOG server refused the configured API tokens' });
     } finally {
       fog.clearFaults();
@@ -166,7 +166,7 @@ describe('laas doctor against real counterparts', () => {
     const dead = await freeUdpPort();
     await database.db.updateTable('hosts').set({ bmc_port: dead }).where('name', '=', 'node2').execute();
     try {
-      const r = report(await laas(['doctor', '--probe', '--json', '--timeout', '2000'], env));
+      const r = report(await laas(['doctor', '--no-services', '--probe', '--json', '--timeout', '2000'], env));
       expect(row(r, 'node2')).toMatchObject({ address: `127.0.0.1:${dead}` });
       expect(['timed out', 'unreachable']).toContain(row(r, 'node2')?.result);
       expect(row(r, 'node1')?.result).toBe('ok');
@@ -182,7 +182,7 @@ describe('laas doctor against real counterparts', () => {
     await deleteCredential(database.db, 'leaf1');
     const before = { chassis: (await bmc1.chassisCalls()).length, fog: fog.requests.length, switch: nxos.received.length };
     try {
-      const run = await laas(['doctor', '--json'], env);
+      const run = await laas(['doctor', '--no-services', '--json'], env);
       const r = report(run);
       expect(run.code).toBe(1);
       expect(r.probe).toBeNull();
@@ -207,7 +207,7 @@ describe('laas doctor on the simulated lab of npm start', () => {
   });
 
   it('says the devices are simulated and passes', async () => {
-    const run = await laas(['doctor', '--probe'], { DATABASE_URL: database.url, LAAS_LAB_FILE: simLab });
+    const run = await laas(['doctor', '--no-services', '--probe'], { DATABASE_URL: database.url, LAAS_LAB_FILE: simLab });
     expect(run.code).toBe(0);
     expect(run.out).toContain("every device of this lab is simulated inside the worker's process: nothing to reach on a network");
     expect(run.out.find((l) => l.startsWith('sim-01 '))).toContain('simulated');

@@ -6,6 +6,7 @@ import { run } from '../../../cli/main';
 import { CliError, EXIT, type CliContext } from '../../../cli/context';
 import { startLabWorker, type LabWorker } from '../../helpers/lab-worker';
 import type { SimLabOptions } from '../../../sim/lab/lab';
+import { dataConverterFromEnv } from '../../../config/payload-codec';
 
 export const token = 'cli-test-token-0123456789abcdef';
 
@@ -57,8 +58,10 @@ export async function runProgram(program: Command, argv: string[], ctx: CliConte
  * and the CLI pointed at both (and at the test's Temporal server and database) by environment.
  */
 export async function startCliEnv(options: SimLabOptions = {}): Promise<CliEnv> {
-  const lab = await startLabWorker(options);
-  const api = await buildServer({ temporal: lab.client, db: lab.database.db, lab: lab.lab, taskQueue: lab.taskQueue, apiToken: token });
+  // Payloads encrypted as in production (the development key, as the CLI finds it in its environment).
+  const { codec, dataConverter } = dataConverterFromEnv(process.env, () => undefined);
+  const lab = await startLabWorker({ ...options, dataConverter });
+  const api = await buildServer({ temporal: lab.client, db: lab.database.db, lab: lab.lab, taskQueue: lab.taskQueue, apiToken: token, codec: { codec, uiOrigins: [] } });
   await api.listen({ host: '127.0.0.1', port: 0 });
   const address = api.server.address();
   if (!address || typeof address === 'string') throw new Error('API has no TCP address');

@@ -1,0 +1,43 @@
+import type { FastifyInstance } from 'fastify';
+import type { Client } from '@temporalio/client';
+import { sql, type Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import { collectDefaultMetrics, Registry } from 'prom-client';
+
+/** How long a readiness check may wait on a dependency before calling it down. */
+const CHECK_MS = 3_000;
+
+async function within(what: string, work: Promise<unknown>): Promise<string> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(`no answer within ${CHECK_MS} ms`)), CHECK_MS);
+  });
+  try {
+    await Promise.race([work, timeout]);
+    return 'ok';
+  } catch (err) {
+    return `${what}: ${err instanceof Error ? err.message : String(err)}`;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * `/healthz`: the process is up (a liveness probe restarts it when not). `/readyz`: Temporal and
+ * PostgreSQL answer, so requests can be served (a readiness probe takes it out of rotation when
+ * not). `/metrics`: Prometheus text of the process. All three open, outside `/v1`.
+ */
+export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database> }): void {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: 'laas_api_' });
+  app.get('/healthz', () => ({ status: 'ok' }));
+  app.get('/readyz', async (_request, reply) => {
+    const [temporal, postgres] = await Promise.all([
+      within('Temporal', deps.temporal.workflowService.getSystemInfo({})),
+      within('PostgreSQL', sql`select 1`.execute(deps.db)),
+    ]);
+    const ready = temporal === 'ok' && postgres === 'ok';
+    return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { temporal, postgres } });
+  });
+  app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+}

@@ -1,0 +1,48 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Writable } from 'node:stream';
+import { createLogger } from '../../workers/logging';
+import { dataConverterFromEnv } from '../../config/payload-codec';
+import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
+import { releaseSignal } from '../../workflows/definitions';
+
+// The worker's log: one JSON line per step start, finish, retry and undo, with the booking id and
+// host, and none of the booking's secrets.
+const lines: Record<string, unknown>[] = [];
+const sink = new Writable({
+  write(chunk: Buffer, _encoding, done) {
+    for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line) as Record<string, unknown>);
+    done();
+  },
+});
+let lab: LabWorker;
+beforeAll(async () => {
+  lab = await startLabWorker({ log: createLogger('worker', 'info', sink), dataConverter: dataConverterFromEnv(process.env, () => undefined).dataConverter });
+});
+afterAll(async () => {
+  await lab?.close();
+});
+
+describe('the worker log', () => {
+  it('has one line per step start/finish/retry/undo with booking id and host, and no secret', async () => {
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u log-secret@laptop';
+    lab.simLab.faults.inject({ at: 'switch.configure', target: 'sim-02', kind: 'transient', times: 1 });
+    const input = sampleBooking(['sim-02'], { access: { sshKeys: [key], vpnUsers: [] } });
+    const handle = await startBooking(lab.client, lab.taskQueue, input);
+    await waitForState(handle, ['active']);
+    const ofHost = lines.filter((l) => l.bookingId === input.id && l.host === 'sim-02');
+    const msgs = ofHost.map((l) => l.msg);
+    for (const step of ['preparePower', 'imageHost', 'configureSwitchPorts', 'writeNetworkFiles', 'installSshKeys']) {
+      expect(msgs, step).toContain(`step ${step} start`);
+      expect(msgs, step).toContain(`step ${step} finished`);
+    }
+    expect(msgs).toContain('step configureSwitchPorts failed');
+    expect(msgs).toContain('step configureSwitchPorts retry');
+
+    await handle.signal(releaseSignal, { reason: 'test' });
+    await waitForState(handle, ['released']);
+    const undos = lines.filter((l) => l.bookingId === input.id && l.kind === 'undo' && String(l.msg).endsWith('finished')).map((l) => l.step);
+    expect(undos).toEqual(expect.arrayContaining(['powerOffHost', 'resetSwitchPorts', 'removeSshKeys']));
+    expect(JSON.stringify(lines)).not.toContain('log-secret');
+  });
+});
