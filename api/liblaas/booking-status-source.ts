@@ -16,7 +16,7 @@ export type BookingViewJson = z.infer<typeof bookingView>;
  */
 export async function readBookingView(deps: { temporal: Client; db: Kysely<Database> }, id: string): Promise<BookingViewJson | null> {
   const view = await getBookingView(deps.db, id);
-  if (view) return view as BookingViewJson;
+  if (view) return view;
   try {
     const status = await deps.temporal.workflow.getHandle(bookingWorkflowId(id)).query(bookingStatusQuery);
     return await presentBooking(status, deps.temporal);
