@@ -179,6 +179,14 @@ export class LaasClient {
     return view.data;
   }
 
+  /** The booking's generated VPN passwords, handed over this once; null when there are none to hand over. */
+  async claimVpnPasswords(id: string): Promise<Record<string, string> | null> {
+    const a = await this.send('POST', `/v1/bookings/${encodeURIComponent(id)}/vpn-password`, '{}');
+    if (a.status === 409) return null;
+    this.expect(a, [200], `VPN passwords of booking ${id}`);
+    return (a.body as { vpnPasswords: Record<string, string> }).vpnPasswords;
+  }
+
   async createBooking(request: BookingRequest): Promise<{ id: string; state: string }> {
     const a = await this.send('POST', '/v1/bookings', JSON.stringify(request));
     // 202 (accepted, allocating) or 201 (allocated before the answer).

@@ -21,7 +21,7 @@ export interface ConnectorLog {
 
 export interface ConnectorDeps {
   dashboard: Pick<DashboardClient, 'newJobs' | 'currentJobs' | 'doneJobs' | 'report' | 'user' | 'host' | 'markHost' | 'activeUsers'>;
-  laas: Pick<LaasClient, 'getBooking' | 'createBooking' | 'releaseBooking' | 'reimage' | 'events' | 'activeOwners'>;
+  laas: Pick<LaasClient, 'getBooking' | 'claimVpnPasswords' | 'createBooking' | 'releaseBooking' | 'reimage' | 'events' | 'activeOwners'>;
   lab: Lab;
   project: string;
   fallbackOwner: string;
@@ -61,6 +61,10 @@ export function createConnector(deps: ConnectorDeps): Connector {
   async function booking(id: string): Promise<BookingView | null> {
     const view = await laas.getBooking(id);
     if (view?.access?.vpnPasswords) passwords.set(id, { ...passwords.get(id), ...view.access.vpnPasswords });
+    // laas hands the passwords to the owner's own read only: the connector, a dashboard, asks for them once.
+    if (view?.state === 'active' && view.access?.vpnAccounts.length && !passwords.has(id)) {
+      passwords.set(id, (await laas.claimVpnPasswords(id)) ?? {});
+    }
     return view;
   }
 

@@ -90,10 +90,10 @@ describe('the LaaS 2.x dashboard connector', () => {
     // The dashboard's VLAN id on the switch, untagged, as the public network; the empty NIC untouched.
     expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/1')).toEqual({ native: 1010, tagged: [] });
     expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/2') ?? { native: null, tagged: [] }).toEqual({ native: null, tagged: [] });
-    expect(last(hw).message).toContain('Your host may be reached at any of the following ip addresses: sim://host/sim-01');
+    expect(last(hw).message).toContain('Your host may be reached at any of the following ip addresses: sim-01');
     expect(last(hw).message).toContain('hostname: pod-1');
     expect(last(net).message).toBe('sim-01: eno1 (52:54:00:00:01:01) untagged VLAN 1010');
-    expect(last(ssh).message).toBe('Your SSH key is installed. Log in with:\nssh root@sim://host/sim-01');
+    expect(last(ssh).message).toBe('Your SSH key is installed. Log in with:\nssh root@sim-01');
     const m = /VPN username: (\S+)\nVPN password: (\S+)/.exec(last(vpn).message);
     expect(m, last(vpn).message).not.toBeNull();
     expect(m![1]).toBe('alice');
