@@ -65,6 +65,9 @@ function payloadsOf(node: unknown, found: { metadata: Record<string, string> }[]
     // A patch marker (workflows/*.ts `patched`) is written by the SDK's core, past the codec: it
     // holds the patch's name only, which the next test checks.
     else if (o.markerName === 'core_patch') return found;
+    // A local activity's marker: core writes its bookkeeping (`data`: ids, type, times) past the
+    // codec; its `result` is the activity's own payload and goes through it.
+    else if (o.markerName === 'core_local_activity') payloadsOf((o.details as Record<string, unknown> | undefined)?.result, found);
     else for (const [k, v] of Object.entries(o)) if (k !== 'searchAttributes') payloadsOf(v, found);
   }
   return found;
@@ -98,7 +101,7 @@ describe('payload encryption of a booking', () => {
       const markers = history.events?.filter((e) => e.markerRecordedEventAttributes?.markerName === 'core_patch') ?? [];
       for (const m of markers) {
         const data = m.markerRecordedEventAttributes?.details?.['patch-data']?.payloads?.[0]?.data;
-        expect(JSON.parse(Buffer.from(data ?? []).toString('utf8'))).toEqual({ id: expect.stringMatching(/^[a-z-]+$/) as string, deprecated: false });
+        expect(JSON.parse(Buffer.from(data ?? []).toString('utf8'))).toEqual({ id: expect.stringMatching(/^[a-z0-9-]+$/) as string, deprecated: false });
       }
       for (const p of payloads) {
         expect(p.metadata.encoding).toBe(b64('binary/encrypted'));
