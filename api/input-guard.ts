@@ -55,21 +55,24 @@ function checkHead(request: FastifyRequest): string | null {
 }
 
 /** What is wrong with a JSON body, or null: control characters in strings, prototype names as keys, nesting. */
-export function checkBody(value: unknown, at = 'body', depth = 0): string | null {
-  if (depth > MAX_DEPTH) return `${at}: nested too deeply`;
-  if (typeof value === 'string') return BODY_CONTROL.test(value) ? `${at}: holds a control character` : null;
+export function checkBody(value: unknown, at = '', depth = 0): string | null {
+  // Fields are named as the API's validation names them (access.vpnUsers.1); the body itself is "body".
+  const here = at || 'body';
+  const child = (k: string | number) => (at ? `${at}.${k}` : String(k));
+  if (depth > MAX_DEPTH) return `${here}: nested too deeply`;
+  if (typeof value === 'string') return BODY_CONTROL.test(value) ? `${here}: holds a control character` : null;
   if (Array.isArray(value)) {
     for (const [i, v] of value.entries()) {
-      const wrong = checkBody(v, `${at}.${i}`, depth + 1);
+      const wrong = checkBody(v, child(i), depth + 1);
       if (wrong) return wrong;
     }
     return null;
   }
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
-      if (FORBIDDEN_NAMES.has(k)) return `${at}: ${k} is not an allowed name`;
-      if (CONTROL.test(k)) return `${at}: a key holds a control character`;
-      const wrong = checkBody(v, `${at}.${k}`, depth + 1);
+      if (FORBIDDEN_NAMES.has(k)) return `${here}: ${k} is not an allowed name`;
+      if (CONTROL.test(k)) return `${here}: a key holds a control character`;
+      const wrong = checkBody(v, child(k), depth + 1);
       if (wrong) return wrong;
     }
   }

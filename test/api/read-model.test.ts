@@ -9,16 +9,28 @@ import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { buildServer } from '../../api/server';
 import { getBookingView } from '../../db/booking-views';
+import { createUserToken } from '../../db/api-tokens';
+import { ensureLab } from '../../db/labs';
+import { createProject } from '../../db/projects';
+import { addUserToProject, createUser } from '../../db/users';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 
 const token = `read-admin-${randomBytes(6).toString('hex')}`;
 const admin = { authorization: `Bearer ${token}` };
+const owner = { authorization: '' };
 let env: LabWorker;
 let api: FastifyInstance;
 let offline: FastifyInstance;
 
 beforeAll(async () => {
   env = await startLabWorker();
+  // The owner, alice, reads with her own token: the passwords are hers only.
+  const db = env.database.db;
+  await ensureLab(db, env.lab.name);
+  await createProject(db, 'demo');
+  await createUser(db, 'alice', null);
+  await addUserToProject(db, 'alice', 'demo');
+  owner.authorization = `Bearer ${(await createUserToken(db, 'alice')).token}`;
   api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
   // Nothing listens on port 1: every Temporal call of this API fails.
   const nowhere = new Client({ connection: Connection.lazy({ address: '127.0.0.1:1', connectTimeout: 500 }) });
@@ -53,8 +65,8 @@ describe('reads from the read model', () => {
     };
     const created = await api.inject({ method: 'POST', url: '/v1/bookings', headers: admin, payload: body });
     expect([201, 202]).toContain(created.statusCode);
-    const get = (app: FastifyInstance) => app.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: admin });
-    // Watched in the database: a read by the owner (the administrator here) would claim the password.
+    const get = (app: FastifyInstance) => app.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: owner });
+    // Watched in the database: a read by the owner would claim the password.
     await until(() => getBookingView(env.database.db, id), (v) => v?.state === 'active');
 
     // The owner's first read claims the password from the workflow (that read needs Temporal);
