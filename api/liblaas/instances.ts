@@ -21,6 +21,9 @@ export async function resolveInstance(ctx: LiblaasContext, id: string, options: 
   const view = await readBookingView(ctx, instance.aggregate_id);
   const host = view?.hosts[instance.slot];
   if (!view || !host || host.name.startsWith('(')) throw new LiblaasJsonError(400, 'No linked hosts');
-  if (options.active && view.state !== 'active') throw new LiblaasJsonError(400, 'Cannot perform operation on an inactive host');
+  // A host whose steps are done shows "Successfully Provisioned" while the booking still creates
+  // its VPN accounts and headnode: the dashboard may use it from then on.
+  const hostReady = view.state === 'provisioning' && host.steps.every((s) => s.status === 'done');
+  if (options.active && view.state !== 'active' && !hostReady) throw new LiblaasJsonError(400, 'Cannot perform operation on an inactive host');
   return { instance, view, host: host.name };
 }

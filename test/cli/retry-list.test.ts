@@ -74,10 +74,10 @@ describe('listing a booking reset by laas bookings retry', () => {
     // The old run of the reset booking still says failed in visibility: it is not the booking any more.
     expect(await eventually('state=failed', [`${failed}:failed`])).toEqual([`${failed}:failed`]);
     expect(await listed('state=active')).toEqual([`${retried}:active`]);
-    // Open bookings first; every booking once, also a page at a time.
-    expect(await listed('')).toEqual([`${retried}:active`, `${failed}:failed`]);
-    expect(await listed('limit=1')).toEqual([`${retried}:active`, `${failed}:failed`]);
-    expect(await listed('state=failed,active&limit=1')).toEqual([`${retried}:active`, `${failed}:failed`]);
+    // Newest booking first (the reset one keeps its place); every booking once, also a page at a time.
+    expect(await listed('')).toEqual([`${failed}:failed`, `${retried}:active`]);
+    expect(await listed('limit=1')).toEqual([`${failed}:failed`, `${retried}:active`]);
+    expect(await listed('state=failed,active&limit=1')).toEqual([`${failed}:failed`, `${retried}:active`]);
 
     const cli = await env.laas('--json', 'bookings', 'list', '--owner', OWNER, '--state', 'failed');
     expect(cli.code, cli.err).toBe(0);
@@ -85,7 +85,7 @@ describe('listing a booking reset by laas bookings retry', () => {
 
     const released = await env.laas('bookings', 'release', retried, '--wait');
     expect(released.code, released.err).toBe(0);
-    expect(await eventually('state=failed,released', [`${retried}:released`, `${failed}:failed`])).toEqual([`${retried}:released`, `${failed}:failed`]);
+    expect(await eventually('state=failed,released', [`${failed}:failed`, `${retried}:released`])).toEqual([`${failed}:failed`, `${retried}:released`]);
     expect(await listed('state=failed')).toEqual([`${failed}:failed`]);
   });
 });

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { buildServer } from '../../api/server';
-import { bookingStatusQuery, hostWorkflowId, releaseSignal } from '../../workflows/definitions';
+import { bookingStatusQuery, hostStatusQuery, hostWorkflowId, releaseSignal } from '../../workflows/definitions';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
 
@@ -115,9 +115,11 @@ describe('re-imaging a host of a running booking', () => {
     env.simLab.imagingMs = 20_000;
     try {
       expect((await reimage(input.id, 'sim-04', 'rocky-9')).statusCode).toBe(202);
+      // The host child knows its steps as they run (the booking hears them when the re-image ends).
+      const child = env.client.workflow.getHandle(hostWorkflowId(input.id, 'sim-04'));
       await until('the re-image imaging', async () => {
-        const s = await handle.query(bookingStatusQuery);
-        return s.hosts[0]!.steps.find((x) => x.step === 'imaging')!.status === 'running' ? true : undefined;
+        const s = await child.query(hostStatusQuery);
+        return s.steps.find((x) => x.step === 'imaging')!.status === 'running' ? true : undefined;
       });
       await handle.signal(releaseSignal, { reason: 'test' });
       const end = await handle.result();
