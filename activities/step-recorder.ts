@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context, type Info } from '@temporalio/activity';
 import type { StepWrite } from '../db/booking-steps';
+import { waitForDatabase } from '../db/outage';
 import type { EventSink, ReadModelSink } from './deps';
 
 /** Which step (and which half of it) each step or undo activity is. */
@@ -57,7 +58,8 @@ class StepRun {
   write(change: Omit<StepWrite, 'bookingId' | 'host' | 'step' | 'ordinal'>, last = false): Promise<void> {
     const ordinal = this.info.currentAttemptScheduledTimestampMs * PER_ATTEMPT + (last ? PER_ATTEMPT - 1 : Math.min(this.count++, PER_ATTEMPT - 2));
     const write = { ...this.target, step: this.step, ordinal, ...change };
-    this.chain = this.chain.catch(() => undefined).then(() => this.sink.step(write));
+    // A database outage is waited out (as the step's own inventory reads do): the device work is done, its record must not fail it.
+    this.chain = this.chain.catch(() => undefined).then(() => waitForDatabase(() => this.sink.step(write)));
     return this.chain;
   }
 
@@ -71,7 +73,7 @@ class StepRun {
   event(status: string, detail: Record<string, unknown>): Promise<void> {
     const { bookingId, host } = this.target;
     const key = `step:${host}:${this.step}:${status}:${this.info.currentAttemptScheduledTimestampMs}`;
-    return this.sink.append({ bookingId, key, kind: `step:${status}`, ...(host ? { host } : {}), step: this.step, detail });
+    return waitForDatabase(() => this.sink.append({ bookingId, key, kind: `step:${status}`, ...(host ? { host } : {}), step: this.step, detail }));
   }
 }
 
@@ -108,7 +110,7 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
     const end = kind.undo ? 'undone' : 'done';
     await rec.write({ status: end, ...(kind.undo ? {} : { finishedAt: now(), attempt }) }, true);
     await rec.event(end, { attempt });
-    if (done && !kind.undo) await done(target);
+    if (done && !kind.undo) await waitForDatabase(() => done(target));
     return result;
   } catch (err) {
     // A step cancelled by its booking's teardown did not fail: it stopped.
