@@ -29,7 +29,7 @@ export async function buildApiApp(t: TempDatabase, temporal: Client = noTemporal
   const api = await buildServer({
     temporal,
     db: t.db,
-    lab: { name: 'sim', hosts: [], images: [], switches: [], maxLeaseHours: 24 } as unknown as Lab,
+    lab: { name: 'sim', hosts: [], images: [], switches: [], maxLeaseHours: 24, holdTimeoutMinutes: 240, failurePolicy: 'compensate', vlanPool: { from: 1000, to: 1099 } } as unknown as Lab,
     taskQueue: 'unused',
     apiToken: API_ADMIN_TOKEN,
     hil: { keyring: parseKeyring(newKeyEntry('k1')), adminPassword: HIL_ADMIN_PASSWORD },
