@@ -1,7 +1,7 @@
 /**
  * A dashboard that knows nothing of the lab beforehand: it learns the flavors, images, NICs and
  * free windows from the discovery routes alone, books what is free, and follows the booking
- * until it is active. (Per-host addresses, ssh lines and step events come with the read model.)
+ * until it is active, then reads where its host is, how to log in, and its per-host step events.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { FastifyInstance } from 'fastify';
@@ -73,12 +73,20 @@ describe('a dashboard that discovers the lab, then books', () => {
     expect(after.hosts.find((h) => h.name === host)!.free).toEqual([]);
 
     await expect.poll(async () => (await get<{ state: string }>(`/v1/bookings/${id}`)).state, { timeout: 60_000, interval: 200 }).toBe('active');
-    const view = await get<{ hosts: { name: string; hostname: string; steps: { step: string; status: string }[] }[]; networks: unknown }>(`/v1/bookings/${id}`);
-    expect(view.hosts).toEqual([expect.objectContaining({ name: host, hostname: 'discovered-1' })]);
+    const view = await get<{ hosts: { name: string; hostname: string; address?: string; image?: string; loginUser?: string; ssh?: string; steps: { step: string; status: string }[] }[]; networks: unknown }>(`/v1/bookings/${id}`);
+    expect(view.hosts).toEqual([expect.objectContaining({ name: host, hostname: 'discovered-1', image })]);
+    // Where the host is and how to log in: the lab's address for it and its login user.
+    const [reached] = view.hosts;
+    expect(reached!.address).toBeTruthy();
+    expect(reached!.loginUser).toBeTruthy();
+    expect(reached!.ssh).toBe(`ssh ${reached!.loginUser}@${reached!.address}`);
     expect(view.hosts[0]!.steps.map((s) => [s.step, s.status])).toEqual(['power', 'imaging', 'switch', 'network', 'access'].map((s) => [s, 'done']));
     expect(view.networks).toEqual(created.body.networks);
-    const { events } = await get<{ events: { kind: string }[] }>(`/v1/bookings/${id}/events`);
+    const { events } = await get<{ events: { kind: string; host?: string | null; step?: string | null }[] }>(`/v1/bookings/${id}/events`);
     expect(events.map((e) => e.kind).filter((k) => k.startsWith('state:') || k === 'allocated')).toEqual(['state:provisioning', 'allocated', 'state:active']);
+    // Each of the host's steps ran and finished, in order, as events naming the host and the step.
+    const steps = events.filter((e) => e.kind.startsWith('step:') && e.host === host).map((e) => `${e.step}:${e.kind.slice(5)}`);
+    expect(steps).toEqual(['power', 'imaging', 'switch', 'network', 'access'].flatMap((s) => [`${s}:running`, `${s}:done`]));
     const { hosts: listed } = await get<{ hosts: { name: string; heldBy: { bookingId?: string }[] }[] }>('/v1/hosts');
     expect(listed.find((h) => h.name === host)!.heldBy.map((x) => x.bookingId)).toEqual([id]);
 
