@@ -122,6 +122,11 @@ describe('npm start supervises', () => {
     });
     expect(Date.now() - killedAt).toBeLessThan(5_000);
     expect(refused.headers.get('retry-after')).toBe('5');
+    // The readiness probe says so too, naming Temporal (the dev server is restarted 3 s after its death).
+    const notReady = await fetch(`${api}/readyz`, { signal: AbortSignal.timeout(3_000) });
+    expect(Date.now() - killedAt).toBeLessThan(5_000);
+    expect(notReady.status).toBe(503);
+    expect(((await notReady.json()) as { checks: { temporal: string } }).checks.temporal).not.toBe('ok');
     expect(((await refused.json()) as { error: { type: string } }).error.type).toBe('TemporalUnavailable');
     // Reads come from PostgreSQL: the booking still reads while Temporal is away.
     expect(await state()).toBe('active');
