@@ -5,7 +5,9 @@
  * integer status stored, form bodies only (anything else leaves the form empty and answers 200).
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { randomBytes } from 'node:crypto';
+import { randomInt } from 'node:crypto';
+
+const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 import { JobBook, payloadOf, type BookingSpec, type DashboardJob, type DashboardTask } from './jobs';
 
 export { TASK_STATUS, JobBook, payloadOf } from './jobs';
@@ -82,7 +84,8 @@ export class DashboardSimulator {
 
   static async start(options: DashboardSimOptions = {}): Promise<DashboardSimulator> {
     const server = createServer();
-    const token = options.token ?? randomBytes(34).toString('base64').replace(/[^A-Za-z0-9]/g, '').slice(0, 45);
+    // Always 45 characters: dropping base64's +, / and = from random bytes made it shorter at times.
+    const token = options.token ?? Array.from({ length: 45 }, () => TOKEN_ALPHABET[randomInt(TOKEN_ALPHABET.length)]).join('');
     const sim = new DashboardSimulator(server, options.lab ?? 'sim', token, options);
     server.on('request', (req: IncomingMessage, res: ServerResponse) => {
       sim.handle(req, res).catch(() => sim.html(req, res, 500, 'Server Error (500)'));
