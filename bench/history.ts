@@ -1,11 +1,13 @@
 // History size: events in a booking's workflow history and in each host child's, for 1-, 2- and
 // 20-host bookings (more with --hosts), provisioned to active and released, on zero-latency devices.
-// Usage: npx tsx bench/history.ts [--hosts 1,2,20] [--workflows <dir of another checkout's workflows/index.ts>]
+// Usage: npx tsx bench/history.ts [--hosts 1,2,20] [--workflows <dir of another checkout's workflows/index.ts>] [--dump <dir>]
+// --dump writes each history as one line per event (id, type, activity/signal/marker name) to study them.
 // --workflows measures other workflow code (e.g. main's, for "before") with today's activities.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client, Connection } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { bundleWorkflowCode, DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import type { EventSink } from '../activities/deps';
 import { createWorker, workflowsPath } from '../workers/worker';
@@ -28,6 +30,26 @@ async function bundle(): Promise<{ path: string; remove(): void }> {
   return { path, remove: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
+interface JsonEvent {
+  eventId: string;
+  eventType: string;
+  activityTaskScheduledEventAttributes?: { activityType: { name: string } };
+  workflowExecutionSignaledEventAttributes?: { signalName: string };
+  signalExternalWorkflowExecutionInitiatedEventAttributes?: { signalName: string };
+  markerRecordedEventAttributes?: { markerName: string };
+}
+
+/** One line an event: its id, its type, and the activity, signal or marker it is about. */
+function describeEvent(e: JsonEvent): string {
+  const what =
+    e.activityTaskScheduledEventAttributes?.activityType.name ??
+    e.workflowExecutionSignaledEventAttributes?.signalName ??
+    e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ??
+    e.markerRecordedEventAttributes?.markerName ??
+    '';
+  return `${e.eventId} ${e.eventType.replace('EVENT_TYPE_', '')} ${what}`.trim();
+}
+
 async function main(): Promise<void> {
   console.log(machine());
   const server = await benchServer();
@@ -46,7 +68,12 @@ async function main(): Promise<void> {
   const worker = await createWorker({ connection, namespace: 'default', taskQueue: 'bench-history', deps, workflowBundle: { codePath: code.path } });
   const running = worker.run();
   const client = new Client({ connection: await Connection.connect({ address: server.address }) });
-  const count = async (workflowId: string) => ((await client.workflow.getHandle(workflowId).fetchHistory()).events ?? []).length;
+  const dump = option('dump', '');
+  const count = async (workflowId: string) => {
+    const history = await client.workflow.getHandle(workflowId).fetchHistory();
+    if (dump) writeFileSync(join(dump, `${workflowId}.txt`), `${(JSON.parse(historyToJSON(history)) as { events: JsonEvent[] }).events.map(describeEvent).join('\n')}\n`);
+    return (history.events ?? []).length;
+  };
   try {
     console.log(`workflows from ${option('workflows', workflowsPath)}`);
     console.log('| hosts | booking events | per host child (min–max) | total | total ÷ hosts |\n| --- | --- | --- | --- | --- |');

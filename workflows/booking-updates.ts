@@ -11,7 +11,7 @@ import {
   resolveHoldUpdate,
   retryCleanupUpdate,
 } from './definitions';
-import { bookingSteps, bookkeeping, type BookingRun } from './booking-run';
+import { bookingSteps, type BookingRun } from './booking-run';
 import { failureOf } from './saga';
 import type { HoldDecision } from './types';
 
@@ -40,7 +40,7 @@ export function handleExtend(run: BookingRun): void {
       // Early callers wait for the allocation: there is nothing to extend before it exists.
       await wf.condition(() => run.allocated || !['scheduled', 'provisioning'].includes(status.state));
       try {
-        await bookkeeping.extendAllocation({ bookingId: input.id, end });
+        await run.ledger.extendAllocation({ bookingId: input.id, end });
       } catch (err) {
         // The caller wants the allocator's reason (the conflicting range), not "activity failed".
         const f = failureOf(err);
@@ -133,7 +133,7 @@ export function handleAddAccess(run: BookingRun): void {
     addAccessUpdate,
     async ({ users, sshKeys }) => {
       // Issue 11 (liblaas collaborators): new commands only when this Update arrives.
-      wf.patched('i11-add-access');
+      run.patched('i11-add-access');
       if (sshKeys.length) await Promise.all(status.hosts.map((h) => bookingSteps.installSshKeys({ bookingId: input.id, host: h.name, keys: sshKeys })));
       const fresh = users.filter((u) => !input.access.vpnUsers.includes(u));
       if (fresh.length) {

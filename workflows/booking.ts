@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { BookingIdKey, bookingStatusQuery, HostNamesKey, LabNameKey, OwnerKey, ProjectKey, retryCleanupSignal } from './definitions';
 import { admissionGate, refusalOf } from './admission';
 import { handleVpnPasswordReset } from './vpn-reset';
-import { bookingSteps, bookkeeping, BookingRun, refusals, undo } from './booking-run';
+import { bookingSteps, BookingRun, refusals, undo } from './booking-run';
 import { handleHostReports } from './host-reports';
 import { handleAddAccess, handleExtend, handleOperatorUpdates, handleReimage, handleReleaseAndCredentials } from './booking-updates';
 import { hostChildren, teardownHosts } from './host-children';
@@ -19,9 +19,11 @@ class ReleaseBeforeActive extends Error {}
 export async function bookingWorkflow(input: BookingInput): Promise<BookingStatus> {
   const run = new BookingRun(input);
   const { status } = run;
+  // First of all: a booking with this patch took every earlier patch's path (BookingRun.patched).
+  run.fewerEvents = wf.patched('i17-booking-fewer-events');
 
   // Registered before the first await: the admission Update arrives with the start.
-  const gate = wf.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
+  const gate = run.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
   wf.setHandler(bookingStatusQuery, () => status);
   handleVpnPasswordReset(input.id, status);
   handleReleaseAndCredentials(run);
@@ -30,7 +32,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   handleReimage(run);
   handleOperatorUpdates(run);
   handleAddAccess(run);
-  run.bookkeepingLocally = wf.patched('i17-bookkeeping-local');
+  run.bookkeepingLocally = run.patched('i17-bookkeeping-local');
 
   wf.upsertSearchAttributes([
     { key: BookingIdKey, value: input.id },
@@ -53,18 +55,18 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   /** Admission first: a refused booking ends here, holding nothing and having recorded nothing. */
   async function admit(g: NonNullable<typeof gate>): Promise<Allocation> {
     try {
-      const allocation = await bookkeeping.allocateBooking(allocationRequest);
+      const allocation = await run.ledger.allocateBooking(allocationRequest);
       g.admit(allocation);
       return allocation;
     } catch (err) {
       const refusal = refusalOf(err);
       // Not the allocator's refusal (it kept failing): what an attempt may have taken is given back.
-      if (!refusals.includes(refusal.type)) await undo.releaseAllocation({ bookingId: input.id });
+      if (!refusals.includes(refusal.type)) await run.releaseAllocation();
       return g.refuse(refusal);
     }
   }
   const admitted = gate ? await admit(gate) : undefined;
-  const startsLater = wf.patched('i14-scheduled-state') && Date.parse(input.start) > Date.now();
+  const startsLater = run.patched('i14-scheduled-state') && Date.parse(input.start) > Date.now();
   await run.setState(startsLater ? 'scheduled' : 'provisioning');
 
   const undos: Compensation[] = [];
@@ -79,10 +81,10 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
         if (remaining) {
           throw wf.ApplicationFailure.create({ type: 'LeftoversRemain', message: 'allocation kept until the other leftovers are cleaned up', nonRetryable: true });
         }
-        await undo.releaseAllocation({ bookingId: input.id });
+        await run.releaseAllocation();
       },
     });
-    const allocation = admitted ?? (await bookkeeping.allocateBooking(allocationRequest));
+    const allocation = admitted ?? (await run.ledger.allocateBooking(allocationRequest));
     status.networks = input.networks.map((n) => ({ name: n.name, vlan: allocation.vlans[n.name] ?? null }));
     allocation.hosts.forEach((name, i) => {
       const h = status.hosts[i]!;
@@ -100,7 +102,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (startsLater) await run.setState('provisioning');
 
     // Registered before the children start: tearing hosts down is idempotent per host.
-    undos.push({ step: 'hosts', undo: () => teardownHosts(run) });
+    undos.push({ step: 'hosts', undo: () => teardownHosts(run), ...(run.fewerEvents ? { group: BOOKING_UNDOS } : {}) });
     const hosts = hostChildren(run, allocation);
     await hosts.startAll();
 
@@ -154,12 +156,12 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     // What could not be undone waits here, visible, until an operator has it retried.
     while (status.leftovers.length) {
       await run.setState('needs_cleanup', { leftovers: status.leftovers });
-      await bookkeeping.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
+      await run.ledger.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
       await wf.condition(() => run.cleanupRequested);
       await retryHostCleanups(run);
       run.bookingUnfinished = await unwind(null, run.bookingUnfinished.map((u) => u.compensation), undoReport);
       run.refreshLeftovers();
-      await bookkeeping.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
+      await run.ledger.recordLeftovers({ bookingId: input.id, leftovers: status.leftovers });
       run.cleanupRequested = false;
     }
     if (failure) {
@@ -190,32 +192,51 @@ async function runBookingStep<T extends { attempt: number }>(run: BookingRun, st
   }
 }
 
-/** Once every host is ready: the booking's VPN accounts, then its headnode, each undo registered first. */
+/** The booking's own undos that may run together with the hosts' teardown. */
+const BOOKING_UNDOS = 'booking';
+
+/**
+ * Once every host is ready: the booking's VPN accounts and its headnode (one after the other in
+ * bookings from before i17-booking-fewer-events, together since), each undo registered first.
+ */
 async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos: Compensation[]): Promise<void> {
   const { input, status } = run;
-  if (input.access.vpnUsers.length) {
+  const group = run.fewerEvents ? { group: BOOKING_UNDOS } : {};
+  async function vpnStep(): Promise<void> {
+    if (!input.access.vpnUsers.length) {
+      Object.assign(run.bookingStep('vpn'), { status: 'done' });
+      return;
+    }
     undos.push({
       step: 'vpn',
       undo: () => {
         delete status.vpnPasswords;
         return undo.removeVpnAccounts({ bookingId: input.id, users: input.access.vpnUsers });
       },
+      ...group,
     });
     const vpn = await runBookingStep(run, 'vpn', () => bookingSteps.createVpnAccounts({ bookingId: input.id, project: input.project, users: input.access.vpnUsers }));
     status.vpnAccounts = vpn.accounts;
     if (vpn.passwords && Object.keys(vpn.passwords).length) status.vpnPasswords = vpn.passwords;
-  } else {
-    Object.assign(run.bookingStep('vpn'), { status: 'done' });
   }
-
-  if (input.headnode) {
+  async function headnodeStep(): Promise<void> {
+    if (!input.headnode) {
+      Object.assign(run.bookingStep('headnode'), { status: 'done' });
+      return;
+    }
     const networks = input.headnode.networks.map((name) => ({ name, vlan: allocation.vlans[name]! }));
-    undos.push({ step: 'headnode', undo: () => undo.destroyHeadnode({ bookingId: input.id }) });
+    undos.push({ step: 'headnode', undo: () => undo.destroyHeadnode({ bookingId: input.id }), ...group });
     const hn = await runBookingStep(run, 'headnode', () => bookingSteps.createHeadnode({ bookingId: input.id, image: input.headnode!.image, networks }));
     status.headnode = { name: hn.name, ...(hn.console ? { console: hn.console } : {}) };
-  } else {
-    Object.assign(run.bookingStep('headnode'), { status: 'done' });
   }
+  if (!run.fewerEvents) {
+    await vpnStep();
+    await headnodeStep();
+    return;
+  }
+  // Both run to their end before a failure of either is thrown: the undos then find them finished.
+  const [vpn, headnode] = await Promise.allSettled([vpnStep(), headnodeStep()]);
+  for (const r of [vpn, headnode]) if (r.status === 'rejected') throw r.reason;
 }
 
 /** An operator's cleanup round, hosts first: each host with leftovers runs its failed undos again. */

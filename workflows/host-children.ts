@@ -1,10 +1,10 @@
 import * as wf from '@temporalio/workflow';
 import { HostNamesKey, hostWorkflowId, teardownSignal } from './definitions';
 import { hostWorkflow } from './host';
-import { bookkeeping, type BookingRun, type Child } from './booking-run';
+import { type BookingRun, type Child } from './booking-run';
 import { planHost } from './plan';
 import { failureOf, isInputError } from './saga';
-import { HOST_STEPS, type Allocation } from './types';
+import { HOST_STEPS, type Allocation, type HostUndone } from './types';
 
 /** How many times one requested host may be replaced by another of its flavor. */
 const MAX_SUBSTITUTIONS = 2;
@@ -36,8 +36,9 @@ export function hostChildren(run: BookingRun, allocation: Allocation) {
     const child: Child = { host, handle, reports: 0 };
     run.children.push(child);
     handle.result().then(
-      () => undefined,
+      (result) => undoneByEnd(run, child, result),
       (err: unknown) => {
+        undoneByEnd(run, child, undoneDetails(err));
         // A child ended without reporting its undos (terminated by hand): say so.
         if (!child.undone) {
           child.undone = [{ host, step: 'hosts', error: { type: 'HostWorkflowEnded', message: `host workflow of ${host} ended before undoing its steps` } }];
@@ -49,7 +50,7 @@ export function hostChildren(run: BookingRun, allocation: Allocation) {
   }
 
   async function startAll(): Promise<void> {
-    if (wf.patched('host-children-started-together')) {
+    if (run.patched('host-children-started-together')) {
       // One workflow task starts every host, instead of one task per host.
       await Promise.all(allocation.hosts.map((host, i) => startHost(i, host)));
     } else {
@@ -66,7 +67,7 @@ export function hostChildren(run: BookingRun, allocation: Allocation) {
     const flavor = input.hosts[f.slot]!.flavor;
     slot.failures += 1;
     // A failure the request caused fails the booking at once: no other host would fare better.
-    const userCaused = wf.patched('i14-input-errors-fail-booking') && isInputError(f.error.type);
+    const userCaused = run.patched('i14-input-errors-fail-booking') && isInputError(f.error.type);
     if (userCaused || !flavor || (input.failurePolicy ?? 'compensate') !== 'compensate' || slot.substitutions >= MAX_SUBSTITUTIONS) {
       run.failedHosts.set(f.host, f.error);
       return;
@@ -75,7 +76,7 @@ export function hostChildren(run: BookingRun, allocation: Allocation) {
       const keep = slots.filter((s) => s !== slot).map((s) => s.host);
       let next: string;
       try {
-        next = (await bookkeeping.substituteHost({ bookingId: input.id, failed: f.host, keep, flavor })).host;
+        next = (await run.ledger.substituteHost({ bookingId: input.id, failed: f.host, keep, flavor })).host;
       } catch {
         run.failedHosts.set(f.host, f.error);
         return;
@@ -102,12 +103,31 @@ export function hostChildren(run: BookingRun, allocation: Allocation) {
   return { failedChildren, startAll, hostFailed, allReady };
 }
 
+/**
+ * A host child whose undos left nothing says so by its end (patch i17-host-fewer-events): its
+ * result, or its failure's details. Older children signalled it before ending; their end changes nothing.
+ */
+function undoneByEnd(run: BookingRun, child: Child, end: Partial<HostUndone> | undefined): void {
+  if (!end?.undoneInResult) return;
+  if (end.steps) run.takeSnapshot(child.host, { steps: end.steps });
+  child.undone = [];
+  child.reports += 1;
+  run.refreshLeftovers();
+}
+
+/** The details a failed host child ended with, if it said it was undone. */
+function undoneDetails(err: unknown): Partial<HostUndone> | undefined {
+  let e: unknown = err;
+  while (e instanceof Error && !(e instanceof wf.ApplicationFailure) && e.cause) e = e.cause;
+  return e instanceof wf.ApplicationFailure ? (e.details?.[0] as Partial<HostUndone> | undefined) : undefined;
+}
+
 /** Undo every host: signal the children's teardown, then wait until each has reported its undos. */
 export async function teardownHosts(run: BookingRun): Promise<void> {
   const { children } = run;
   // Already finished children reject the signal: nothing to tear down there.
   const signal = (c: Child) => c.handle.signal(teardownSignal).catch(() => undefined);
-  if (wf.patched('teardown-signals-together')) {
+  if (run.patched('teardown-signals-together')) {
     await Promise.all(children.filter((c) => !c.undone).map(signal));
   } else {
     for (const c of children) if (!c.undone) await signal(c);

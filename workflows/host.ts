@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostReimagedSignal, hostStatusQuery, reimageSignal, retryCleanupSignal, teardownSignal } from './definitions';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation } from './saga';
-import { HOST_STEPS, REIMAGE_STEPS, type HoldDecision, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
+import { HOST_STEPS, REIMAGE_STEPS, type HoldDecision, type HostUndone, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
 // Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
 // Every step and undo heartbeats every few seconds (activities/heartbeat.ts), so a worker that
@@ -38,6 +38,13 @@ const hostConfig = wf.proxyActivities<Activities>({
   retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
 });
 // Undos keep trying longer: what they fail to remove becomes an operator's chore.
+/**
+ * Which undos may run at the same time: first those that need the host's OS up and reachable
+ * (its keys, its network files), then the devices around it: the switch ports, the imaging
+ * server's task and the power (the imaging step, which power-cycles, has ended by then).
+ */
+const UNDO_GROUPS: Record<HostStep, string> = { access: 'host-os', network: 'host-os', switch: 'devices', imaging: 'devices', power: 'devices' };
+
 const undo = wf.proxyActivities<Activities>({
   startToCloseTimeout: '10m',
   heartbeatTimeout: '30s',
@@ -50,7 +57,7 @@ const undo = wf.proxyActivities<Activities>({
  * holds the host until the booking tears it down, and undoes every step in reverse. Undos that
  * fail for good are reported and kept until the booking asks to run them again.
  */
-export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
+export async function hostWorkflow(input: HostInput): Promise<HostStatus & Partial<HostUndone>> {
   const status: HostStatus = {
     name: input.host,
     hostname: input.hostname,
@@ -83,14 +90,20 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     cleanupRequested = true;
   });
 
-  const inputErrorsNotHeld = wf.patched('i14-input-errors-not-held');
-  const holdWithinLease = wf.patched('i14-hold-capped-by-lease');
+  // Fewer events a host: the undos that do not depend on each other run together, a host whose
+  // undos left nothing tells its booking so by finishing, not by a signal before it, and the
+  // earlier patches are implied (each asked costs a marker and a search attribute update).
+  // Asked first; hosts from before it ask the earlier ones as they did, in the same places.
+  const fewerEvents = wf.patched('i17-host-fewer-events');
+  const earlier = (id: string) => fewerEvents || wf.patched(id);
+  const inputErrorsNotHeld = earlier('i14-input-errors-not-held');
+  const holdWithinLease = earlier('i14-hold-capped-by-lease');
   /** How long a failed step waits for an operator: the hold timeout, but never past the lease. */
   const holdFor = () => (holdWithinLease && input.leaseEnd ? Math.min(input.holdTimeoutMs, Date.parse(input.leaseEnd) - Date.now()) : input.holdTimeoutMs);
   const record = (step: HostStep): StepRecord => status.steps.find((s) => s.step === step)!;
   // Reports are sent without waiting for their delivery: a step no longer pays two round trips to
   // the server for them. Older bookings replay the awaited way.
-  const reportsInFlight = wf.patched('host-progress-not-awaited');
+  const reportsInFlight = earlier('host-progress-not-awaited');
   let seq = 0;
   async function tellParent(step: HostStep): Promise<void> {
     const progress = { host: input.host, record: { ...record(step) }, held: status.held ?? null, ...(reportsInFlight ? { seq: ++seq } : {}) };
@@ -102,7 +115,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
   // Each step's activity records its own progress in the read model (activities/step-recorder.ts):
   // the booking hears only that the host is ready, that it is undone, and when it is held or no
   // longer held. Older bookings replay with a report per step change.
-  const stepsInReadModel = wf.patched('i17-steps-in-read-model');
+  const stepsInReadModel = earlier('i17-steps-in-read-model');
   let heldTold: string | undefined;
   async function report(step: HostStep, change: Partial<StepRecord>): Promise<void> {
     Object.assign(record(step), change);
@@ -162,13 +175,13 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
       for (const step of HOST_STEPS) {
         current = step;
         // Registered before the step runs: a step that timed out may still have happened.
-        undos.push({ step, undo: steps[step].undo });
+        undos.push({ step, undo: steps[step].undo, ...(fewerEvents ? { group: UNDO_GROUPS[step] } : {}) });
         await runStep(step);
       }
       current = null;
     });
     await parent.signal(hostReadySignal, { host: input.host, ...snapshot() });
-    if (wf.patched('host-reimage-i12')) {
+    if (earlier('host-reimage-i12')) {
       // A re-image runs power, imaging, network and access again with the new image, until teardown.
       for (;;) {
         await wf.condition(() => teardown || reimages.length > 0);
@@ -208,9 +221,11 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     report(step as HostStep, { status: phase, ...(error ? { error } : {}) });
   let unfinished = await unwind(input.host, undos, undoReport);
   const failed = failure ? { type: failure.type, message: `${input.host}: ${failure.message}` } : null;
-  // The booking counts a host as undone when it hears this, with or without leftovers.
+  // The booking counts a host as undone when it hears this, with or without leftovers; with none
+  // left, the host's end tells it (its result, or its failure's details).
   for (;;) {
     const leftovers = unfinished.map((u) => u.leftover);
+    if (fewerEvents && !leftovers.length) break;
     const reportFailure = failed !== null && leftovers.length > 0;
     await wf.CancellationScope.nonCancellable(() =>
       parent.signal(hostLeftoversSignal, { host: input.host, leftovers, ...(reportFailure ? { failure: failed } : {}), ...snapshot() }),
@@ -220,6 +235,7 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus> {
     cleanupRequested = false;
     unfinished = await unwind(input.host, unfinished.map((u) => u.compensation), undoReport);
   }
-  if (failed) throw wf.ApplicationFailure.create({ ...failed, nonRetryable: true });
-  return status;
+  const undone: HostUndone | undefined = fewerEvents ? { undoneInResult: true, steps: status.steps.map((s) => ({ ...s })) } : undefined;
+  if (failed) throw wf.ApplicationFailure.create({ ...failed, nonRetryable: true, ...(undone ? { details: [undone] } : {}) });
+  return { ...status, ...undone };
 }

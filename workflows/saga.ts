@@ -5,6 +5,11 @@ import type { Leftover, UndoName } from './types';
 export interface Compensation {
   step: UndoName;
   undo: () => Promise<void>;
+  /**
+   * Undos registered one after another with the same group run at the same time (they do not
+   * depend on each other); the groups still run in reverse order of registration.
+   */
+  group?: string;
 }
 
 /** An undo that failed for good: what to tell operators, and what to run again. */
@@ -43,19 +48,32 @@ export async function unwind(host: string | null, undos: Compensation[], report:
   return CancellationScope.nonCancellable(async () => {
     const unfinished: Unfinished[] = [];
     while (undos.length) {
-      const c = undos.pop()!;
-      await report(c.step, 'undoing');
-      try {
-        await c.undo();
-        await report(c.step, 'undone');
-      } catch (err) {
-        const error = failureOf(err);
-        unfinished.unshift({ compensation: c, leftover: { host, step: c.step, error } });
-        await report(c.step, 'failed', error);
-      }
+      // The last registered undo, with those registered just before it in the same group.
+      const batch = [undos.pop()!];
+      while (batch[0]!.group !== undefined && undos.at(-1)?.group === batch[0]!.group) batch.push(undos.pop()!);
+      const failed = await Promise.all(batch.map((c) => undoOne(c, report)));
+      // Kept in the order of registration, as the undos run again in reverse.
+      batch.forEach((c, i) => {
+        const error = failed[i];
+        if (error) unfinished.unshift({ compensation: c, leftover: { host, step: c.step, error } });
+      });
     }
     return unfinished;
   });
+}
+
+/** One undo with its reports; its failure, if it failed for good. */
+async function undoOne(c: Compensation, report: UndoReport): Promise<{ type: string; message: string } | null> {
+  await report(c.step, 'undoing');
+  try {
+    await c.undo();
+    await report(c.step, 'undone');
+    return null;
+  } catch (err) {
+    const error = failureOf(err);
+    await report(c.step, 'failed', error);
+    return error;
+  }
 }
 
 export { isCancellation };

@@ -146,6 +146,15 @@ export interface BookingStatus {
   error?: { type: string; message: string };
 }
 
+/**
+ * A host child's end when its undos left nothing (patch i17-host-fewer-events): its result, or
+ * its failure's details, say that it is undone, with its final step records.
+ */
+export interface HostUndone {
+  undoneInResult: true;
+  steps: StepRecord[];
+}
+
 /** A child's report to its booking. */
 export interface HostProgress {
   host: string;
