@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger, sdkLogger } from './logging';
+import { createStepMetrics, freeLoopbackPort, serveWorkerMetrics, vendorsOf } from './metrics';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { connect, resilientPool } from '../db/connection';
@@ -22,10 +23,13 @@ import { dataConverterFromEnv } from '../config/payload-codec';
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('worker', settings.LAAS_LOG_LEVEL);
-  // LAAS_WORKER_METRICS=host:port: the SDK's Prometheus exporter serves /metrics there (workflow and activity counts, latencies, pollers).
+  // LAAS_WORKER_METRICS=host:port: /metrics there has laas's step metrics and the SDK's (workflow and activity counts, latencies, pollers).
   const metricsAt = process.env.LAAS_WORKER_METRICS;
-  Runtime.install({ logger: sdkLogger(log), ...(metricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAt } } } } : {}) });
+  const sdkMetricsAt = metricsAt ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  Runtime.install({ logger: sdkLogger(log), ...(sdkMetricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAt } } } } : {}) });
   const lab = loadLab(settings.LAAS_LAB_FILE);
+  const steps = metricsAt ? createStepMetrics() : undefined;
+  const metricsServer = metricsAt && steps ? await serveWorkerMetrics(metricsAt, steps.registry, sdkMetricsAt) : undefined;
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const lockPool = resilientPool(settings.DATABASE_URL, { max: 4, label: 'switch lock' });
   const inventory = inventoryOf(db, lab.name);
@@ -44,6 +48,7 @@ async function main(): Promise<void> {
     taskQueue,
     dataConverter,
     log,
+    ...(steps ? { metrics: { steps, vendorOf: vendorsOf(lab) } } : {}),
     deps: {
       labName: lab.name,
       inventory,
@@ -67,6 +72,7 @@ async function main(): Promise<void> {
   try {
     await worker.run();
   } finally {
+    metricsServer?.close();
     await connection.close();
     await client.connection.close();
     await lockPool.end();
