@@ -1,5 +1,6 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger, sdkLogger } from './logging';
+import { tracingFromEnv } from '../config/tracing';
 import { createStepMetrics, freeLoopbackPort, serveWorkerMetrics, vendorsOf } from './metrics';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
@@ -28,6 +29,7 @@ async function main(): Promise<void> {
   const sdkMetricsAt = metricsAt ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
   Runtime.install({ logger: sdkLogger(log), ...(sdkMetricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAt } } } } : {}) });
   const lab = loadLab(settings.LAAS_LAB_FILE);
+  const tracing = tracingFromEnv(process.env, 'laas-worker');
   const steps = metricsAt ? createStepMetrics() : undefined;
   const metricsServer = metricsAt && steps ? await serveWorkerMetrics(metricsAt, steps.registry, sdkMetricsAt) : undefined;
   const db = connect(settings.DATABASE_URL, { max: 8 });
@@ -48,6 +50,7 @@ async function main(): Promise<void> {
     taskQueue,
     dataConverter,
     log,
+    ...(tracing ? { tracing } : {}),
     ...(steps ? { metrics: { steps, vendorOf: vendorsOf(lab) } } : {}),
     deps: {
       labName: lab.name,
@@ -65,7 +68,7 @@ async function main(): Promise<void> {
     },
   });
   // Actions the API recorded but could not hand on (it crashed, Temporal was down) are picked up here.
-  const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
+  const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   for (const id of await listPendingNetworkActions(db)) await startNetworkAction(client, taskQueue, id);
   const devices = built.simLab ? (isSimulatedLab(lab) ? 'simulated devices' : 'real and simulated devices') : 'real devices';
   log.info({ lab: lab.name, hosts: lab.hosts.length, taskQueue }, `lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
@@ -73,6 +76,7 @@ async function main(): Promise<void> {
     await worker.run();
   } finally {
     metricsServer?.close();
+    await tracing?.shutdown();
     await connection.close();
     await client.connection.close();
     await lockPool.end();

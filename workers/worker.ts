@@ -6,6 +6,7 @@ import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import type { Logger } from 'pino';
 import { stepLogging } from './logging';
+import type { Tracing } from '../config/tracing';
 import { stepMetering, type StepMetrics, type VendorOf } from './metrics';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
@@ -47,6 +48,8 @@ export interface WorkerOptions {
   log?: Logger;
   /** Where each device step's duration, failure and retry is counted (workers/metrics.ts). */
   metrics?: { steps: StepMetrics; vendorOf: VendorOf };
+  /** OpenTelemetry tracing (workers/tracing.ts), when LAAS_OTEL_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -62,6 +65,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     maxHeartbeatThrottleInterval: '5s',
     maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFromHeap(),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
+    ...(options.tracing ? { plugins: [options.tracing.plugin] } : {}),
     interceptors: {
       activity: [...(options.log ? [stepLogging(options.log)] : []), ...(options.metrics ? [stepMetering(options.metrics.steps, options.metrics.vendorOf)] : [])],
     },
