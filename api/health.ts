@@ -4,6 +4,7 @@ import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { collectDefaultMetrics, Registry } from 'prom-client';
 import type { DependencyMonitor } from './dependencies';
+import { registerLabGauges } from './lab-metrics';
 
 /** How long a readiness check may wait on a dependency before calling it down. */
 const CHECK_MS = 2_000;
@@ -26,11 +27,12 @@ async function within(what: string, work: Promise<unknown>): Promise<string> {
 /**
  * `/healthz`: the process is up (a liveness probe restarts it when not). `/readyz`: Temporal and
  * PostgreSQL answer, so requests can be served (a readiness probe takes it out of rotation when
- * not). `/metrics`: Prometheus text of the process. All three open, outside `/v1`.
+ * not). `/metrics`: Prometheus text of the process and laas's gauges (api/lab-metrics.ts). All three open, outside `/v1`.
  */
 export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database>; monitor?: DependencyMonitor }): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'laas_api_' });
+  registerLabGauges(registry, deps.db);
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     // With a monitor (npm start, production) its probes answer at once; without, a bounded check.

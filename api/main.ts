@@ -11,6 +11,7 @@ import { startNetworkAction } from './network-actions';
 import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
 import { hilHeadnodesOf } from './hil/headnode-setup';
+import { tracingFromEnv } from '../config/tracing';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -18,7 +19,9 @@ async function main(): Promise<void> {
   // Lazy: the API starts (and answers 503 on the routes that need Temporal) while Temporal is away.
   const connection = Connection.lazy({ address: settings.TEMPORAL_ADDRESS });
   const { codec, dataConverter } = dataConverterFromEnv();
-  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
+  // LAAS_OTEL_ENDPOINT: the workflows the API starts carry its trace on to the worker's spans.
+  const tracing = tracingFromEnv(process.env, 'laas-api');
+  const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const monitor = new DependencyMonitor(temporal, db, { onChange: (name, up) => console.warn(`api: ${name} ${up ? 'is back' : 'is unavailable: its routes answer 503'}`) }).start();
   const app = await buildServer({

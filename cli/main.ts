@@ -33,6 +33,21 @@ const families: Register[] = [
   tokens,
 ];
 
+/**
+ * Families in `laas --help` by how often operators reach for them: bookings and hosts every day,
+ * doctor and cleanup when something is wrong, the rest of the inventory, then setup and debugging.
+ */
+const HELP_ORDER = ['bookings', 'host', 'doctor', 'cleanup', 'switch', 'port', 'network', 'project', 'user', 'tokens', 'credential', 'burnin', 'lab', 'db', 'history'];
+
+function inHelpOrder(program: Command): void {
+  const rank = (c: Command) => {
+    const i = HELP_ORDER.indexOf(c.name());
+    return i === -1 ? HELP_ORDER.length : i;
+  };
+  // Commander keeps its subcommands in a plain array, read-only in its types: sorted in place, help follows.
+  (program.commands as Command[]).sort((a, b) => rank(a) - rank(b));
+}
+
 function version(): string {
   const file = new URL('../package.json', import.meta.url);
   return (JSON.parse(readFileSync(file, 'utf8')) as { version: string }).version;
@@ -47,6 +62,7 @@ export function buildProgram(ctx: CliContext = defaultContext): Command {
     .configureOutput({ writeOut: (text) => ctx.out(text.trimEnd()), writeErr: (text) => ctx.err(text.trimEnd()) })
     .exitOverride();
   for (const register of families) register(program, ctx);
+  inHelpOrder(program);
   // `laas --json host list`: commands with their own --json see the global one too.
   program.hook('preAction', (_program, action) => {
     if (program.opts<{ json?: boolean }>().json && action.options.some((o) => o.long === '--json')) action.setOptionValue('json', true);

@@ -1,5 +1,7 @@
 import { NativeConnection, Runtime } from '@temporalio/worker';
 import { createLogger, sdkLogger } from './logging';
+import { tracingFromEnv } from '../config/tracing';
+import { createStepMetrics, freeLoopbackPort, serveWorkerMetrics, vendorsOf } from './metrics';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
 import { connect, resilientPool } from '../db/connection';
@@ -22,10 +24,14 @@ import { dataConverterFromEnv } from '../config/payload-codec';
 async function main(): Promise<void> {
   const settings = loadSettings();
   const log = createLogger('worker', settings.LAAS_LOG_LEVEL);
-  // LAAS_WORKER_METRICS=host:port: the SDK's Prometheus exporter serves /metrics there (workflow and activity counts, latencies, pollers).
+  // LAAS_WORKER_METRICS=host:port: /metrics there has laas's step metrics and the SDK's (workflow and activity counts, latencies, pollers).
   const metricsAt = process.env.LAAS_WORKER_METRICS;
-  Runtime.install({ logger: sdkLogger(log), ...(metricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: metricsAt } } } } : {}) });
+  const sdkMetricsAt = metricsAt ? `127.0.0.1:${await freeLoopbackPort()}` : undefined;
+  Runtime.install({ logger: sdkLogger(log), ...(sdkMetricsAt ? { telemetryOptions: { metrics: { prometheus: { bindAddress: sdkMetricsAt } } } } : {}) });
   const lab = loadLab(settings.LAAS_LAB_FILE);
+  const tracing = tracingFromEnv(process.env, 'laas-worker');
+  const steps = metricsAt ? createStepMetrics() : undefined;
+  const metricsServer = metricsAt && steps ? await serveWorkerMetrics(metricsAt, steps.registry, sdkMetricsAt) : undefined;
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const lockPool = resilientPool(settings.DATABASE_URL, { max: 4, label: 'switch lock' });
   const inventory = inventoryOf(db, lab.name);
@@ -44,6 +50,8 @@ async function main(): Promise<void> {
     taskQueue,
     dataConverter,
     log,
+    ...(tracing ? { tracing } : {}),
+    ...(steps ? { metrics: { steps, vendorOf: vendorsOf(lab) } } : {}),
     deps: {
       labName: lab.name,
       inventory,
@@ -60,13 +68,15 @@ async function main(): Promise<void> {
     },
   });
   // Actions the API recorded but could not hand on (it crashed, Temporal was down) are picked up here.
-  const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter });
+  const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   for (const id of await listPendingNetworkActions(db)) await startNetworkAction(client, taskQueue, id);
   const devices = built.simLab ? (isSimulatedLab(lab) ? 'simulated devices' : 'real and simulated devices') : 'real devices';
   log.info({ lab: lab.name, hosts: lab.hosts.length, taskQueue }, `lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
   try {
     await worker.run();
   } finally {
+    metricsServer?.close();
+    await tracing?.shutdown();
     await connection.close();
     await client.connection.close();
     await lockPool.end();

@@ -6,6 +6,8 @@ import { createActivities } from '../activities';
 import type { ActivityDeps } from '../activities/deps';
 import type { Logger } from 'pino';
 import { stepLogging } from './logging';
+import type { Tracing } from '../config/tracing';
+import { stepMetering, type StepMetrics, type VendorOf } from './metrics';
 
 export const workflowsPath = fileURLToPath(new URL('../workflows/index.ts', import.meta.url));
 
@@ -44,6 +46,10 @@ export interface WorkerOptions {
   maxCachedWorkflows?: number;
   /** Where each step's start, finish, retry and undo is logged (workers/logging.ts). */
   log?: Logger;
+  /** Where each device step's duration, failure and retry is counted (workers/metrics.ts). */
+  metrics?: { steps: StepMetrics; vendorOf: VendorOf };
+  /** OpenTelemetry tracing (workers/tracing.ts), when LAAS_OTEL_ENDPOINT is set. */
+  tracing?: Tracing;
 }
 
 /** A worker for one lab's task queue: the booking workflows and the activities on that lab's drivers. */
@@ -59,6 +65,9 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     maxHeartbeatThrottleInterval: '5s',
     maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFromHeap(),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
-    ...(options.log ? { interceptors: { activity: [stepLogging(options.log)] } } : {}),
+    ...(options.tracing ? { plugins: [options.tracing.plugin] } : {}),
+    interceptors: {
+      activity: [...(options.log ? [stepLogging(options.log)] : []), ...(options.metrics ? [stepMetering(options.metrics.steps, options.metrics.vendorOf)] : [])],
+    },
   });
 }

@@ -74,27 +74,54 @@ export function screenLines(b: BookingView, now: number): string[] {
   return lines;
 }
 
-/** Step changes between two looks at a booking, one line each (for logs and pipes). */
+const UNDO_STATUSES = ['undoing', 'undone'];
+
+/**
+ * When a step reached the status it shows: its end for a finished one, its start for a running
+ * one. Undos carry no time of their own (the record keeps the step's), so they count as now.
+ */
+function changedAt(s: StepView, fallback: number): number {
+  if (UNDO_STATUSES.includes(s.status)) return fallback;
+  const at = s.status === 'done' || s.status === 'failed' ? s.finishedAt : s.startedAt;
+  const t = at ? Date.parse(at) : NaN;
+  return Number.isNaN(t) ? fallback : t;
+}
+
+const clock = (t: number) => new Date(t).toISOString().slice(11, 19);
+
+/**
+ * Step changes between two looks at a booking, one line each (for logs and pipes), in the order
+ * they happened: a release undoes the steps last to first, and several can change between two
+ * looks. The booking's own state comes first, or last when it is where the booking settles.
+ */
 export function changeLines(before: BookingView | null, after: BookingView, now: number): string[] {
-  const stamp = new Date(now).toISOString().slice(11, 19);
-  const out: string[] = [];
-  if (!before || before.state !== after.state) out.push(`${stamp} booking ${after.id} ${after.state}`);
+  const changes: { at: number; rank: number; line: string }[] = [];
   const stepsOf = (b: BookingView | null) => {
-    const m = new Map<string, StepView>();
-    for (const h of b?.hosts ?? []) for (const s of h.steps) m.set(`${h.name} ${s.step}`, s);
-    for (const s of b?.bookingSteps ?? []) m.set(`booking ${s.step}`, s);
+    const m = new Map<string, { s: StepView; index: number }>();
+    for (const h of b?.hosts ?? []) h.steps.forEach((s, index) => m.set(`${h.name} ${s.step}`, { s, index }));
+    // The booking's own steps come after every host's, and are undone before them.
+    (b?.bookingSteps ?? []).forEach((s, index) => m.set(`booking ${s.step}`, { s, index: 100 + index }));
     return m;
   };
   const old = stepsOf(before);
-  for (const [key, s] of stepsOf(after)) {
-    const was = old.get(key);
+  for (const [key, { s, index }] of stepsOf(after)) {
+    // Steps are done first to last and undone last to first.
+    const rank = UNDO_STATUSES.includes(s.status) ? -index : index;
+    const was = old.get(key)?.s;
     if (!was && s.status === 'pending') continue;
     if (!was || was.status !== s.status) {
-      out.push(`${stamp} ${key} ${s.status}${s.error && s.status === 'failed' ? `: ${s.error.type}: ${s.error.message}` : ''}`);
+      const at = Math.min(changedAt(s, now), now);
+      changes.push({ at, rank, line: `${clock(at)} ${key} ${s.status}${s.error && s.status === 'failed' ? `: ${s.error.type}: ${s.error.message}` : ''}` });
     } else if (s.status === 'running' && typeof s.progress === 'number' && Math.floor(s.progress / 25) !== Math.floor((was.progress ?? -1) / 25)) {
       // Progress in quarters: enough to see it move without flooding a log.
-      out.push(`${stamp} ${key} ${Math.round(s.progress)}%`);
+      changes.push({ at: now, rank, line: `${clock(now)} ${key} ${Math.round(s.progress)}%` });
     }
+  }
+  const out = changes.sort((a, b) => a.at - b.at || a.rank - b.rank).map((c) => c.line);
+  if (!before || before.state !== after.state) {
+    const state = `${clock(now)} booking ${after.id} ${after.state}`;
+    if (['active', 'released', 'failed', 'needs_cleanup', 'held'].includes(after.state)) out.push(state);
+    else out.unshift(state);
   }
   return out;
 }

@@ -75,6 +75,22 @@ export async function watchAndExit(
   settledOutcome(b);
 }
 
+/** A word for a shell: as it is when safe, else in single quotes. */
+function shellWord(value: string): string {
+  return /^[A-Za-z0-9_./:,@=+-]+$/.test(value) ? value : `'${value.replace(/'/g, `'\\''`)}'`;
+}
+
+/** The command for the next page: the same filters and page size, the page's cursor. */
+export function nextPageCommand(filter: { state?: string; project?: string; owner?: string; host?: string }, limit: number, cursor: string): string {
+  const words = ['laas bookings list'];
+  for (const key of ['state', 'project', 'owner', 'host'] as const) {
+    const value = filter[key];
+    if (value !== undefined) words.push(`--${key} ${shellWord(value)}`);
+  }
+  words.push(`--limit ${limit}`, `--cursor ${shellWord(cursor)}`);
+  return words.join(' ');
+}
+
 function showDetails(b: BookingView): string[] {
   const lines = screenLines(b, Date.now());
   lines.push(`lease: ${b.start} → ${b.end}`);
@@ -112,7 +128,7 @@ export function register(program: Command, ctx: CliContext): void {
       if (!page.bookings.length) return ctx.out('(no bookings)');
       const rows = page.bookings.map((b) => [b.id, b.project, b.owner, b.state, shortTime(b.start), shortTime(b.end), b.hosts.join(',')]);
       for (const line of alignRows([['ID', 'PROJECT', 'OWNER', 'STATE', 'START', 'END', 'HOSTS'], ...rows])) ctx.out(line);
-      if (page.nextCursor) ctx.out(`more: laas bookings list --limit ${opts.limit ?? page.bookings.length} --cursor ${page.nextCursor}`);
+      if (page.nextCursor) ctx.out(`more: ${nextPageCommand(opts, opts.limit ?? page.bookings.length, page.nextCursor)}`);
     });
 
   bookings

@@ -34,6 +34,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   credential
     .command('delete')
+    .description('delete a stored credential')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>

@@ -40,6 +40,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   host
     .command('show')
+    .description("a host's BMC, SSH address, NICs, state and who holds it")
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -63,6 +64,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   host
     .command('register')
+    .description('add a host to the inventory with its BMC and SSH address')
     .argument('<name>')
     .requiredOption('--bmc-address <address>', 'BMC address')
     .option('--bmc-type <type>', `BMC type (${BMC_TYPES.join(', ')})`, 'ipmi')
@@ -88,6 +90,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   host
     .command('delete')
+    .description('remove a host nobody holds from the inventory')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -114,6 +117,7 @@ export function register(program: Command, ctx: CliContext): void {
   const nic = host.command('nic').description("a host's NICs");
   nic
     .command('add')
+    .description('record a NIC of the host (its label and MAC)')
     .argument('<host>')
     .argument('<nic>', 'NIC label, usually its OS name (eno1)')
     .requiredOption('--mac <mac>', 'MAC address')
@@ -128,6 +132,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   nic
     .command('delete')
+    .description("remove a NIC from the host's record")
     .argument('<host>')
     .argument('<nic>')
     .option('--json', 'JSON output')

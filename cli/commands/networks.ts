@@ -11,6 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   network
     .command('list')
+    .description('list networks, their VLAN and owner')
     .option('--json', 'JSON output')
     .action((opts: Json) =>
       withDb(ctx, async (db) => {
@@ -20,6 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   network
     .command('show')
+    .description('a network: VLAN, owner, projects with access, attached NICs')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -30,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   network
     .command('create')
+    .description('create a network on a VLAN of the pool (or a given one)')
     .argument('<name>')
     .option('--owner <project>', 'owning project, or "admin"', 'admin')
     .option('--access <project...>', 'projects that may use it (none: public)')
@@ -48,6 +51,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   network
     .command('delete')
+    .description('delete a network nothing is attached to')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -58,6 +62,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   network
     .command('grant')
+    .description('let a project attach its hosts to the network')
     .argument('<network>')
     .argument('<project>')
     .option('--json', 'JSON output')
@@ -69,6 +74,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   network
     .command('revoke')
+    .description("take back a project's access to the network")
     .argument('<network>')
     .argument('<project>')
     .option('--json', 'JSON output')

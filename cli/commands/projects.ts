@@ -10,6 +10,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   project
     .command('list')
+    .description('list projects and the hosts each holds')
     .option('--json', 'JSON output')
     .action((opts: Json) =>
       withDb(ctx, async (db) => {
@@ -20,6 +21,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   project
     .command('create')
+    .description('create a project')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -30,6 +32,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   project
     .command('delete')
+    .description('delete a project that holds nothing')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -52,6 +55,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   project
     .command('detach')
+    .description('the project gives the host back (HIL detach_node)')
     .argument('<project>')
     .argument('<host>')
     .option('--json', 'JSON output')

@@ -10,6 +10,7 @@ export function register(program: Command, ctx: CliContext): void {
   const sw = program.command('switch').description('switches');
 
   sw.command('list')
+    .description('list switches')
     .option('--json', 'JSON output')
     .action((opts: Json) =>
       withDb(ctx, async (db) => {
@@ -21,6 +22,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   sw.command('show')
+    .description("a switch's driver, address and ports")
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -31,6 +33,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   sw.command('register')
+    .description('add a switch with its driver and credential name')
     .argument('<name>')
     .requiredOption('--type <type>', 'driver: nxos, nxapi, os10, ovs or sim')
     .requiredOption('--address <address>', 'management address')
@@ -54,6 +57,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
 
   sw.command('delete')
+    .description('remove a switch with no cabled port')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -66,6 +70,7 @@ export function register(program: Command, ctx: CliContext): void {
   const port = program.command('port').description('switch ports and which NIC is cabled to each');
   port
     .command('list')
+    .description("list a switch's ports and the NIC cabled to each")
     .argument('<switch>')
     .option('--json', 'JSON output')
     .action((switchName: string, opts: Json) =>
@@ -80,6 +85,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   port
     .command('add')
+    .description('record a port of the switch')
     .argument('<switch>')
     .argument('<port>', 'e.g. Ethernet1/34')
     .option('--json', 'JSON output')
@@ -91,6 +97,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   port
     .command('delete')
+    .description('remove a port from the switch')
     .argument('<switch>')
     .argument('<port>')
     .option('--json', 'JSON output')

@@ -11,6 +11,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   user
     .command('list')
+    .description('list users and their projects')
     .option('--json', 'JSON output')
     .action((opts: Json) =>
       withDb(ctx, async (db) => {
@@ -44,6 +45,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   user
     .command('delete')
+    .description('delete a user (their tokens stop working)')
     .argument('<name>')
     .option('--json', 'JSON output')
     .action((name: string, opts: Json) =>
@@ -54,6 +56,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   user
     .command('admin')
+    .description('make a user an administrator (yes) or not (no)')
     .argument('<name>')
     .argument('<yes|no>')
     .option('--json', 'JSON output')
@@ -66,6 +69,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   user
     .command('join')
+    .description('add a user to a project')
     .argument('<name>')
     .argument('<project>')
     .option('--json', 'JSON output')
@@ -77,6 +81,7 @@ export function register(program: Command, ctx: CliContext): void {
     );
   user
     .command('leave')
+    .description('remove a user from a project')
     .argument('<name>')
     .argument('<project>')
     .option('--json', 'JSON output')

@@ -45,7 +45,11 @@ export async function checkInventory(
   try {
     const migrations = await migrator(db).getMigrations();
     const pending = migrations.filter((m) => m.executedAt === undefined);
-    if (pending.length) findings.error('database', `${pending.length} migration(s) not applied to ${shownUrl(url)}, e.g. ${pending[0]!.name} (laas db migrate)`);
+    // One line naming the schema the database has and the one this laas expects.
+    const applied = migrations.filter((m) => m.executedAt !== undefined).at(-1)?.name ?? 'none';
+    const expected = migrations.at(-1)?.name ?? 'none';
+    if (!pending.length) findings.note('database schema', `PostgreSQL at ${shownUrl(url)} answers; migration ${applied} applied, as expected`);
+    else findings.error('database schema', `migration ${applied} applied, ${expected} expected: ${pending.length} migration(s) not applied to ${shownUrl(url)}, e.g. ${pending[0]!.name} (laas db migrate)`);
     // Partly migrated still has the inventory tables worth reading; an empty database has nothing.
     if (pending.length === migrations.length) return fallback;
   } catch (err) {

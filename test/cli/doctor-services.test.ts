@@ -15,6 +15,8 @@ import { freePort } from '../../scripts/lib/dev-server';
 import { importLabFile } from '../../workers/inventory-deps';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+import { migrations } from '../../db/migrations/index';
+import { migrateDown } from '../../db/migrator';
 
 // `laas doctor` against the run's real Temporal dev server, a real API and database: it fails,
 // naming the cause, with Temporal down, a search attribute missing, no worker; and passes.
@@ -109,5 +111,33 @@ describe('laas doctor checks Temporal, the worker and the API', () => {
   it('fails naming the API when it does not answer', async () => {
     const { report } = await doctor({ LAAS_API_URL: `http://127.0.0.1:${await freePort()}` });
     expect(errors(report)).toContainEqual(expect.stringMatching(/^api: http:\/\/127\.0\.0\.1:\d+\/healthz did not answer \(LAAS_API_URL\)/));
+  });
+});
+
+describe('laas doctor checks PostgreSQL and its schema version', () => {
+  const names = Object.keys(migrations);
+  it('names the migration applied, the one expected, on a database up to date', async () => {
+    const { report } = await doctor();
+    expect(report.findings).toContainEqual({ level: 'note', place: 'database schema', message: expect.stringContaining(`migration ${names.at(-1)} applied, as expected`) });
+  });
+
+  it('fails naming both migrations when the database is behind', async () => {
+    const behind = await createTempDatabase();
+    try {
+      await importLabFile(behind.db, simLab);
+      await migrateDown(behind.db);
+      const { code, report } = await doctor({ DATABASE_URL: behind.url });
+      expect(code).toBe(1);
+      expect(errors(report)).toContainEqual(expect.stringMatching(new RegExp(`^database schema: migration ${names.at(-2)} applied, ${names.at(-1)} expected: 1 migration\\(s\\) not applied to .* \\(laas db migrate\\)$`)));
+    } finally {
+      await behind.drop();
+    }
+  });
+
+  it('fails naming PostgreSQL when it does not answer', async () => {
+    const { code, report } = await doctor({ DATABASE_URL: `postgres://laas:secret-pw@127.0.0.1:${await freePort()}/laas` });
+    expect(code).toBe(1);
+    expect(errors(report)).toContainEqual(expect.stringMatching(/^database: cannot reach postgres:\/\/laas:\*\*\*@127\.0\.0\.1:\d+\/laas \(settings: DATABASE_URL\)/));
+    expect(JSON.stringify(report)).not.toContain('secret-pw');
   });
 });

@@ -1,10 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '../../scripts/lib/dev-server';
 import { startProduct, type Product } from '../helpers/product';
+import { families, gauge, histogramSeries } from '../helpers/prometheus';
 import { book } from './temporal-ui-support';
 
-// `npm start` with the worker's metrics on: after one booking, the worker's /metrics (the
-// Temporal SDK's exporter) and the API's parse as Prometheus text and show the steps.
+// `npm start` with the worker's metrics on: after one booking, the worker's /metrics (laas's step
+// metrics and the Temporal SDK's) and the API's (laas's gauges from PostgreSQL) parse as
+// Prometheus text and show the booking's step durations and the booking state counts.
 let product: Product | undefined;
 let workerMetrics = '';
 beforeAll(async () => {
@@ -15,27 +17,36 @@ afterAll(async () => {
   await product?.stop();
 });
 
-/** Prometheus text: comment lines, or `name{labels} value`; anything else fails the parse. */
-function samples(text: string): { name: string; labels: string; value: number }[] {
-  return text
-    .split('\n')
-    .filter((l) => l && !l.startsWith('#'))
-    .map((line) => {
-      const m = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (-?[0-9.e+-]+|NaN|\+Inf|-Inf)( \d+)?$/.exec(line);
-      if (!m) throw new Error(`not Prometheus text: ${line}`);
-      return { name: m[1]!, labels: m[2] ?? '', value: Number(m[3]) };
-    });
-}
+const STEPS = ['preparePower', 'imageHost', 'configureSwitchPorts', 'writeNetworkFiles', 'installSshKeys'];
 
 describe('metrics after one booking', () => {
-  it('the worker shows each step activity and its latency; the API serves Prometheus text', { timeout: 300_000 }, async () => {
+  it('the worker shows each step duration by vendor; the API shows the booking by state', { timeout: 300_000 }, async () => {
     const p = product!;
+    const apiBefore = await (await fetch(`${p.api}/metrics`)).text();
+    const activeBefore = gauge(apiBefore, 'laas_bookings').filter((s) => s.labels.state === 'active').reduce((n, s) => n + s.value, 0);
     await book(p, `metrics-${Date.now()}`);
-    const worker = samples(await (await fetch(`http://${workerMetrics}/metrics`)).text());
-    for (const step of ['preparePower', 'imageHost', 'configureSwitchPorts', 'writeNetworkFiles', 'installSshKeys']) {
-      expect(worker.some((s) => s.name.startsWith('temporal_activity_execution_latency') && s.labels.includes(`activity_type="${step}"`)), step).toBe(true);
+
+    const worker = await (await fetch(`http://${workerMetrics}/metrics`)).text();
+    const names = families(worker).map((f) => f.name);
+    expect(names).toContain('laas_step_duration_seconds');
+    const durations = histogramSeries(worker, 'laas_step_duration_seconds');
+    for (const step of STEPS) {
+      const of = (series: string) => durations.find((d) => d.series === series && d.labels.step === step && d.labels.outcome === 'ok');
+      expect(of('count')?.value, step).toBeGreaterThanOrEqual(1);
+      expect(of('sum')?.value, step).toBeGreaterThan(0);
+      // The simulated lab's devices: the vendor label names the driver type the step ran against.
+      expect(of('count')?.labels.vendor, step).toBe('sim');
     }
-    const api = samples(await (await fetch(`${p.api}/metrics`)).text());
-    expect(api.some((s) => s.name === 'laas_api_process_resident_memory_bytes' && s.value > 0)).toBe(true);
+    // The Temporal SDK's own metrics are on the same page.
+    expect(names.some((n) => n.startsWith('temporal_activity_execution_latency'))).toBe(true);
+
+    const api = await (await fetch(`${p.api}/metrics`)).text();
+    const bookings = gauge(api, 'laas_bookings');
+    const active = bookings.filter((s) => s.labels.state === 'active').reduce((n, s) => n + s.value, 0);
+    expect(active).toBe(activeBefore + 1);
+    expect(bookings.map((s) => s.labels.state)).toEqual(expect.arrayContaining(['held', 'needs_cleanup', 'failed']));
+    expect(gauge(api, 'laas_hosts_allocated').reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(1);
+    expect(gauge(api, 'laas_hosts').some((s) => s.labels.state === 'maintenance')).toBe(true);
+    expect(gauge(api, 'laas_api_process_resident_memory_bytes')[0]!.value).toBeGreaterThan(0);
   });
 });

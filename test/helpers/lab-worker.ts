@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
-import { createWorker } from '../../workers/worker';
+import { createWorker, type WorkerOptions } from '../../workers/worker';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
 import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
@@ -38,7 +38,7 @@ export interface LabWorker {
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
  * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger } = {}): Promise<LabWorker> {
+export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger; metrics?: WorkerOptions['metrics'] } = {}): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
@@ -64,6 +64,7 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.log ? { log: options.log } : {}),
+    ...(options.metrics ? { metrics: options.metrics } : {}),
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });

@@ -5,6 +5,10 @@ import { dataConverterFromEnv } from '../../config/payload-codec';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
 import { releaseSignal } from '../../workflows/definitions';
+import { createStepMetrics, vendorsOf } from '../../workers/metrics';
+import { loadLab } from '../../config/load-lab';
+import { simLabFile } from '../helpers/lab-worker';
+import { gauge, histogramSeries } from '../helpers/prometheus';
 
 // The worker's log: one JSON line per step start, finish, retry and undo, with the booking id and
 // host, and none of the booking's secrets.
@@ -16,8 +20,9 @@ const sink = new Writable({
   },
 });
 let lab: LabWorker;
+const steps = createStepMetrics();
 beforeAll(async () => {
-  lab = await startLabWorker({ log: createLogger('worker', 'info', sink), dataConverter: dataConverterFromEnv(process.env, () => undefined).dataConverter });
+  lab = await startLabWorker({ log: createLogger('worker', 'info', sink), metrics: { steps, vendorOf: vendorsOf(loadLab(simLabFile)) }, dataConverter: dataConverterFromEnv(process.env, () => undefined).dataConverter });
 });
 afterAll(async () => {
   await lab?.close();
@@ -44,5 +49,17 @@ describe('the worker log', () => {
     const undos = lines.filter((l) => l.bookingId === input.id && l.kind === 'undo' && String(l.msg).endsWith('finished')).map((l) => l.step);
     expect(undos).toEqual(expect.arrayContaining(['powerOffHost', 'resetSwitchPorts', 'removeSshKeys']));
     expect(JSON.stringify(lines)).not.toContain('log-secret');
+  });
+
+  it('counts the same retry and failure in the worker metrics, by step and vendor', async () => {
+    const text = await steps.registry.metrics();
+    const retries = gauge(text, 'laas_step_retries_total').find((s) => s.labels.step === 'configureSwitchPorts');
+    expect(retries).toEqual({ labels: { step: 'configureSwitchPorts', vendor: 'sim' }, value: 1 });
+    const failures = gauge(text, 'laas_step_failures_total').filter((s) => s.labels.step === 'configureSwitchPorts');
+    expect(failures.reduce((n, s) => n + s.value, 0)).toBe(1);
+    const failed = histogramSeries(text, 'laas_step_duration_seconds').find((s) => s.series === 'count' && s.labels.step === 'configureSwitchPorts' && s.labels.outcome === 'failed');
+    expect(failed?.value).toBe(1);
+    const undo = histogramSeries(text, 'laas_step_duration_seconds').find((s) => s.series === 'count' && s.labels.step === 'powerOffHost' && s.labels.outcome === 'ok');
+    expect(undo?.value).toBeGreaterThanOrEqual(1);
   });
 });
