@@ -1,4 +1,5 @@
 import { InvalidInput } from '../errors';
+import { n3000Driver, powerconnectDriver } from './dell-cli';
 import { nxapiDriver } from './nxapi';
 import { nxosDriver } from './nxos';
 import { os10Driver } from './os10';
@@ -11,6 +12,8 @@ export const switchDrivers: Readonly<Record<string, SwitchDriver>> = {
   nxapi: nxapiDriver,
   os10: os10Driver,
   ovs: ovsDriver,
+  delln3000: n3000Driver,
+  powerconnect55xx: powerconnectDriver,
 };
 
 export function switchDriverFor(type: string): SwitchDriver {
