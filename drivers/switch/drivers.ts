@@ -1,5 +1,6 @@
 import { InvalidInput } from '../errors';
 import { n3000Driver, powerconnectDriver } from './dell-cli';
+import { os9Driver } from './dellnos9';
 import { nxapiDriver } from './nxapi';
 import { nxosDriver } from './nxos';
 import { os10Driver } from './os10';
@@ -14,6 +15,7 @@ export const switchDrivers: Readonly<Record<string, SwitchDriver>> = {
   ovs: ovsDriver,
   delln3000: n3000Driver,
   powerconnect55xx: powerconnectDriver,
+  dellnos9: os9Driver,
 };
 
 export function switchDriverFor(type: string): SwitchDriver {

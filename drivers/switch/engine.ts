@@ -23,32 +23,53 @@ export function checkPort(vendor: SwitchVendor, port: unknown): string {
 
 /** Templates that speak about the port's whole state need it read first. */
 export function needsPortState(templates: string[]): boolean {
-  return templates.some((t) => t.includes('{allowed}') || t.includes('{dropped}') || t.includes('{oldNative}'));
+  return templates.some((t) => /\{(?:each:)?(?:allowed|dropped|oldNative)\}/.test(t));
 }
 
 /** Fills templates with values that were validated before; returns the exact lines sent. */
 export function fillTemplates(vendor: SwitchVendor, templates: string[], values: TemplateValues): string[] {
   const lines: string[] = [];
   for (const template of templates) {
-    let leaveOut = false;
-    const line = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = placeholder(name, values);
-      if (!Array.isArray(value)) return String(value);
-      if (value.length > 0) return value.join(vendor.listSeparator);
-      if (vendor.emptyList === null) leaveOut = true;
-      return vendor.emptyList ?? '';
-    });
-    // Last guard: a command line never carries a line break or control character.
-    if ([...line].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new InvalidInput('command', line, 'contains a control character');
-    if (!leaveOut) lines.push(line);
+    // `{each:<list>}` repeats the template (all its lines) once per VLAN of the list, none when it is empty.
+    const each = /\{each:(\w+)\}/.exec(template)?.[1];
+    const rounds = each === undefined ? [undefined] : listPlaceholder(each, values);
+    for (const item of rounds) {
+      for (const part of template.split('\n')) {
+        const line = fillLine(vendor, part, values, item);
+        if (line !== null) lines.push(line);
+      }
+    }
   }
   return lines;
+}
+
+function fillLine(vendor: SwitchVendor, template: string, values: TemplateValues, item: number | undefined): string | null {
+  let leaveOut = false;
+  const line = template.replace(/\{(each:)?(\w+)\}/g, (_, each: string | undefined, name: string) => {
+    if (each) return String(item);
+    const value = placeholder(name, values);
+    if (!Array.isArray(value)) return String(value);
+    if (value.length > 0) return value.join(vendor.listSeparator);
+    if (vendor.emptyList === null) leaveOut = true;
+    return vendor.emptyList ?? '';
+  });
+  // Last guard: a command line never carries a line break or control character.
+  if ([...line].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new InvalidInput('command', line, 'contains a control character');
+  return leaveOut ? null : line;
+}
+
+function listPlaceholder(name: string, values: TemplateValues): number[] {
+  const value = placeholder(name, values);
+  if (!Array.isArray(value)) throw new Error(`template placeholder {each:${name}} needs a list`);
+  return value;
 }
 
 function placeholder(name: string, v: TemplateValues): string | number | number[] {
   const found = (() => {
     switch (name) {
       case 'port': return v.port;
+      // REST paths that cannot carry "/" (Dell OS9 writes 1/3 as 1-3 there).
+      case 'portDashed': return v.port?.replace(/\//g, '-');
       case 'vlan': return v.vlan;
       case 'vlans': return v.vlans;
       case 'parking': return v.parking;

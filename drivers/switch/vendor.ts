@@ -7,6 +7,7 @@ import type { PortVlans } from './switch';
  *
  * Placeholders a template may use:
  * - `{port}`      the port, already checked against `port.pattern`
+ * - `{portDashed}` the port with "/" written as "-" (for REST paths)
  * - `{vlan}`      the one VLAN of ensureVlan / setNativeVlan
  * - `{vlans}`     the VLANs of addTaggedVlans / removeTaggedVlans
  * - `{parking}`   the VLAN an emptied port is parked on (option `parkingVlan`, default 1)
@@ -16,6 +17,9 @@ import type { PortVlans } from './switch';
  * `{allowed}`, `{dropped}` and `{oldNative}` make the engine read the port first.
  * A list that comes out empty is written as `emptyList`, or, when that is
  * null, the whole line is left out.
+ * `{each:<list>}` (e.g. `{each:dropped}`) repeats the whole template once per
+ * VLAN of the list, in its place; a template may hold several lines ("\n")
+ * that are repeated together.
  */
 export interface SwitchVendor {
   name: string;
