@@ -1,4 +1,5 @@
 import { InvalidInput } from '../errors';
+import { brocadeDriver } from './brocade';
 import { n3000Driver, powerconnectDriver } from './dell-cli';
 import { os9Driver } from './dellnos9';
 import { nxapiDriver } from './nxapi';
@@ -16,6 +17,7 @@ export const switchDrivers: Readonly<Record<string, SwitchDriver>> = {
   delln3000: n3000Driver,
   powerconnect55xx: powerconnectDriver,
   dellnos9: os9Driver,
+  brocade: brocadeDriver,
 };
 
 export function switchDriverFor(type: string): SwitchDriver {
