@@ -1,4 +1,7 @@
 import { InvalidInput } from '../errors';
+import { brocadeDriver } from './brocade';
+import { n3000Driver, powerconnectDriver } from './dell-cli';
+import { os9Driver } from './dellnos9';
 import { nxapiDriver } from './nxapi';
 import { nxosDriver } from './nxos';
 import { os10Driver } from './os10';
@@ -11,6 +14,10 @@ export const switchDrivers: Readonly<Record<string, SwitchDriver>> = {
   nxapi: nxapiDriver,
   os10: os10Driver,
   ovs: ovsDriver,
+  delln3000: n3000Driver,
+  powerconnect55xx: powerconnectDriver,
+  dellnos9: os9Driver,
+  brocade: brocadeDriver,
 };
 
 export function switchDriverFor(type: string): SwitchDriver {

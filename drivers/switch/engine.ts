@@ -23,42 +23,70 @@ export function checkPort(vendor: SwitchVendor, port: unknown): string {
 
 /** Templates that speak about the port's whole state need it read first. */
 export function needsPortState(templates: string[]): boolean {
-  return templates.some((t) => t.includes('{allowed}') || t.includes('{dropped}'));
+  return templates.some((t) => /\{(?:each:)?(?:allowed|dropped|oldNative)\}/.test(t));
 }
 
 /** Fills templates with values that were validated before; returns the exact lines sent. */
 export function fillTemplates(vendor: SwitchVendor, templates: string[], values: TemplateValues): string[] {
   const lines: string[] = [];
   for (const template of templates) {
-    let leaveOut = false;
-    const line = template.replace(/\{(\w+)\}/g, (_, name: string) => {
-      const value = placeholder(name, values);
-      if (!Array.isArray(value)) return String(value);
-      if (value.length > 0) return value.join(vendor.listSeparator);
-      if (vendor.emptyList === null) leaveOut = true;
-      return vendor.emptyList ?? '';
-    });
-    // Last guard: a command line never carries a line break or control character.
-    if ([...line].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new InvalidInput('command', line, 'contains a control character');
-    if (!leaveOut) lines.push(line);
+    // `{each:<list>}` repeats the template (all its lines) once per VLAN of the list, none when it is empty.
+    const each = /\{each:(\w+)\}/.exec(template)?.[1];
+    const rounds = each === undefined ? [undefined] : listPlaceholder(each, values);
+    for (const item of rounds) {
+      for (const part of template.split('\n')) {
+        const line = fillLine(vendor, part, values, item);
+        if (line !== null) lines.push(line);
+      }
+    }
   }
   return lines;
+}
+
+function fillLine(vendor: SwitchVendor, template: string, values: TemplateValues, item: number | undefined): string | null {
+  let leaveOut = false;
+  const line = template.replace(/\{(each:)?(\w+)\}/g, (_, each: string | undefined, name: string) => {
+    if (each) return String(item);
+    const value = placeholder(name, values);
+    if (!Array.isArray(value)) return String(value);
+    if (value.length > 0) return value.join(vendor.listSeparator);
+    if (vendor.emptyList === null) leaveOut = true;
+    return vendor.emptyList ?? '';
+  });
+  // Last guard: a command line never carries a line break or control character.
+  if ([...line].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) throw new InvalidInput('command', line, 'contains a control character');
+  return leaveOut ? null : line;
+}
+
+function listPlaceholder(name: string, values: TemplateValues): number[] {
+  const value = placeholder(name, values);
+  if (!Array.isArray(value)) throw new Error(`template placeholder {each:${name}} needs a list`);
+  return value;
 }
 
 function placeholder(name: string, v: TemplateValues): string | number | number[] {
   const found = (() => {
     switch (name) {
       case 'port': return v.port;
+      // REST paths that cannot carry "/" (Dell OS9 writes 1/3 as 1-3 there).
+      case 'portDashed': return v.port?.replace(/\//g, '-');
       case 'vlan': return v.vlan;
       case 'vlans': return v.vlans;
       case 'parking': return v.parking;
       case 'allowed': return v.after && sorted([...(v.after.native === null ? [] : [v.after.native]), ...v.after.tagged]);
       case 'dropped': return v.before && v.after && v.before.tagged.filter((t) => !v.after?.tagged.includes(t));
+      case 'oldNative': return v.before && v.after && replacedNative(v.before, v.after);
       default: return undefined;
     }
   })();
   if (found === undefined) throw new Error(`template placeholder {${name}} has no value here`);
   return found;
+}
+
+/** The native VLAN the change displaces, as a list of at most one (a switch that keeps it allowed would go on carrying it). */
+function replacedNative(before: PortVlans, after: PortVlans): number[] {
+  const old = before.native;
+  return old === null || old === after.native || after.tagged.includes(old) ? [] : [old];
 }
 
 function sorted(ids: number[]): number[] {
@@ -162,9 +190,10 @@ export class VendorSession implements SwitchSession {
     const outcomes = await this.channel.run(commands, kind, refused);
     const bad = outcomes.find((o) => o.failed);
     if (!bad) return outcomes;
-    if (kind === 'change' && this.vendor.configure.leave.length > 0) {
+    const back = this.vendor.configure.abort ?? this.vendor.configure.leave;
+    if (kind === 'change' && back.length > 0) {
       // Back to exec mode so the session stays usable; the refusal is what the caller needs to hear.
-      await this.channel.run(this.vendor.configure.leave, 'change', () => false).catch(() => undefined);
+      await this.channel.run(back, 'change', () => false).catch(() => undefined);
     }
     if (bad.interrupted) throw new SwitchUnreachable(this.sw, `"${bad.command}" was interrupted: ${switchMessage(this.vendor, bad.output)}`);
     throw new SwitchRejected(this.sw, bad.command, switchMessage(this.vendor, bad.output));
@@ -181,7 +210,8 @@ function switchMessage(vendor: SwitchVendor, output: string): string {
 }
 
 export function parkingVlan(target: SwitchTarget): number {
-  const raw = target.options?.parkingVlan;
+  // HIL's Nexus and N3000 drivers call it `dummy_vlan` (hil-clients.md §8); /v0 keeps HIL's field names.
+  const raw = target.options?.parkingVlan ?? target.options?.dummy_vlan;
   if (raw === undefined) return 1;
   if (!/^\d{1,4}$/.test(raw)) throw new InvalidInput('option parkingVlan', raw, 'a VLAN id is a whole number');
   return checkVlan(Number(raw), 'option parkingVlan');

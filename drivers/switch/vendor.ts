@@ -7,14 +7,19 @@ import type { PortVlans } from './switch';
  *
  * Placeholders a template may use:
  * - `{port}`      the port, already checked against `port.pattern`
+ * - `{portDashed}` the port with "/" written as "-" (for REST paths)
  * - `{vlan}`      the one VLAN of ensureVlan / setNativeVlan
  * - `{vlans}`     the VLANs of addTaggedVlans / removeTaggedVlans
  * - `{parking}`   the VLAN an emptied port is parked on (option `parkingVlan`, default 1)
  * - `{allowed}`   every VLAN the port carries after the change (native and tagged)
  * - `{dropped}`   tagged VLANs the port carried before the change and no longer does
- * `{allowed}` and `{dropped}` make the engine read the port first.
+ * - `{oldNative}` the native VLAN a new one replaces (a list of at most one)
+ * `{allowed}`, `{dropped}` and `{oldNative}` make the engine read the port first.
  * A list that comes out empty is written as `emptyList`, or, when that is
  * null, the whole line is left out.
+ * `{each:<list>}` (e.g. `{each:dropped}`) repeats the whole template once per
+ * VLAN of the list, in its place; a template may hold several lines ("\n")
+ * that are repeated together.
  */
 export interface SwitchVendor {
   name: string;
@@ -25,8 +30,11 @@ export interface SwitchVendor {
   sessionSetup: string[];
   listSeparator: string;
   emptyList: string | null;
-  /** Wrapped around every change; `leave` is also sent after a refused command. */
-  configure: { enter: string[]; leave: string[] };
+  /**
+   * Wrapped around every change. After a refused command `abort` is sent (from whatever
+   * mode the refusal left the session in), or `leave` when there is no `abort`.
+   */
+  configure: { enter: string[]; leave: string[]; abort?: string[] };
   commands: {
     ensureVlan: string[];
     setNativeVlan: string[];
