@@ -42,6 +42,7 @@ function logWriter(logs: ConsoleLogStore, node: string, gone: () => void, failed
 
 /** Captures until the BMC ends the console, the log is deleted, Temporal cancels, or the run's time is up. */
 async function capture(stream: ConsoleStream, logs: ConsoleLogStore, node: string, heartbeatMs: number): Promise<CaptureEnd | 'gone'> {
+  // Listening first: a console may speak as soon as it is open.
   const ctx = Context.current();
   let finish!: (end: CaptureEnd | 'gone' | { failed: unknown }) => void;
   const ended = new Promise<CaptureEnd | 'gone' | { failed: unknown }>((resolve) => (finish = resolve));
@@ -55,6 +56,8 @@ async function capture(stream: ConsoleStream, logs: ConsoleLogStore, node: strin
   const renew = setTimeout(() => finish({ renew: true }), CAPTURE_RUN_MS);
   ctx.heartbeat();
   try {
+    // The API waits for this to answer the start; a log deleted meanwhile ends the capture.
+    if (!(await logs.mark(node, 'running'))) finish('gone');
     const end = await ended;
     await stream.stop();
     await writer.flushed();
@@ -85,10 +88,6 @@ export function createConsoleActivities(deps: Deps) {
       const host = await asStep(() => lab.host(node));
       const bmc = await asStep(() => lab.bmc(node));
       const stream = await asStep(() => deps.drivers.console!.open(host.bmc.type, bmc));
-      if (!(await store.mark(node, 'running'))) {
-        await stream.stop();
-        return { ended: 'stopped' };
-      }
       const end = await capture(stream, store, node, deps.timing.heartbeatMs ?? HEARTBEAT_EVERY_MS);
       if (end === 'gone') return { ended: 'stopped' };
       if ('ended' in end) await store.mark(node, 'ended', end.ended);
