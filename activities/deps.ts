@@ -5,6 +5,7 @@ import type { SwitchDriver } from '../drivers/switch/switch';
 import type { HostDriver } from '../drivers/host/host';
 import type { DirectoryDriver } from '../drivers/directory/directory';
 import type { HeadnodeDriver } from '../drivers/headnode/headnode';
+import type { ConsoleDriver } from '../drivers/console/bmc-console';
 import type { Allocation, HostRequest, Leftover } from '../workflows/types';
 import type { BookingEventInput } from '../db/booking-events';
 import type { HostAccess, StepWrite } from '../db/booking-steps';
@@ -18,6 +19,8 @@ export interface Drivers {
   host: HostDriver;
   directory: DirectoryDriver;
   headnode: HeadnodeDriver;
+  /** Nodes' serial consoles (SOL, obmd, simulated); a worker without it captures none. */
+  console?: ConsoleDriver;
 }
 
 export interface Credential {
@@ -31,6 +34,16 @@ export interface Credential {
 /** Device credentials by name; activities look them up so workflows never carry them. */
 export interface CredentialStore {
   get(name: string): Promise<Credential>;
+  /** Replaces a credential, sealed (an obmd node's token); read-only stores leave it out. */
+  set?(name: string, value: Credential): Promise<void>;
+}
+
+/** Nodes' console logs in PostgreSQL, written by the console activity, read by the API. */
+export interface ConsoleLogStore {
+  /** Appends bytes (the store keeps the newest); false when the log is gone: the capture was stopped. */
+  append(host: string, bytes: Buffer): Promise<boolean>;
+  /** The capture's state; false when the log is gone. */
+  mark(host: string, state: 'running' | 'ended', reason?: string): Promise<boolean>;
 }
 
 export interface AllocationRequest {
@@ -121,6 +134,8 @@ export interface ActivityDeps {
   switchLock?: <T>(switchName: string, work: () => Promise<T>) => Promise<T>;
   /** HIL networking actions recorded by the API, carried out by their own short workflows. */
   networkActions?: NetworkActionStore;
+  /** Where the console activity keeps the consoles it captures; absent: the worker captures none. */
+  consoleLogs?: ConsoleLogStore;
   /** Host keys seen at first contact; a fresh image brings a new key, so imaging forgets the old one. */
   hostKeys?: { forget(host: string): void | Promise<void> };
 }

@@ -2,6 +2,8 @@ import type { ActivityDeps } from './deps';
 import { createAccessActivities } from './access';
 import { createBookingActivities } from './booking';
 import { createHeadnodeActivities } from './headnode';
+import { createConsoleActivities } from './console-capture';
+import { createHilDeviceActivities } from './hil-devices';
 import { createImagingActivities } from './imaging';
 import { createNetworkActivities } from './network';
 import { createNetworkActionActivities } from './network-actions';
@@ -25,6 +27,8 @@ export function createActivities(deps: ActivityDeps) {
     ...createHeadnodeActivities(deps),
     ...createNetworkActionActivities(deps),
     ...createPowerActionActivities(deps),
+    ...createHilDeviceActivities(deps),
+    ...createConsoleActivities(deps),
   };
   // Each step and undo keeps its record in the read model itself: no progress report to the workflow.
   return recordingSteps(activities, deps.events, hostAccessRecorder(deps));

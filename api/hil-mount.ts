@@ -3,7 +3,8 @@ import type { FastifyInstance } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import type { Keyring } from '../db/crypto';
-import type { ConsoleHub } from '../drivers/console/hub';
+import type { NodeConsoles } from './consoles';
+import { runHeadnodeCall, runObmCall } from './device-calls';
 import type { PowerDriver } from '../drivers/power/power';
 import { hilRoutes, type HilDeps } from './hil/index';
 import { callerOf } from './hil/auth';
@@ -22,10 +23,21 @@ export interface HilOptions {
   power?: ((bmcType: string) => PowerDriver | undefined) | undefined;
   onNetworkAction?: HilDeps['onNetworkAction'];
   validatePort?: HilDeps['validatePort'];
-  /** HIL's headnodes on the lab's libvirt; the headnode calls answer an error when absent. */
-  headnodes?: HilDeps['headnodes'];
-  /** Serial console capture (HIL's console API); the server builds one when absent. */
-  consoles?: ConsoleHub | undefined;
+  /**
+   * HIL's headnodes, on the lab's headnode hypervisor through the lab's worker: true (1 vCPU,
+   * 512 MiB each), sizes, or a runner of the calls (tests). The headnode calls answer an error when absent.
+   */
+  headnodes?: boolean | { vcpus?: number; memoryMiB?: number } | HilDeps['headnodes'];
+  /** Serial consoles (HIL's console API): the server's, on the lab's worker, when absent. */
+  consoles?: NodeConsoles | undefined;
+  /** How obmd nodes' OBM is enabled and disabled: on the lab's worker when absent. */
+  obmCall?: HilDeps['obmCall'];
+}
+
+function headnodesOf(option: HilOptions['headnodes'], onWorker: NonNullable<HilDeps['headnodes']>['call']): HilDeps['headnodes'] {
+  if (!option) return undefined;
+  if (option === true) return { call: onWorker };
+  return 'call' in option ? option : { ...option, call: onWorker };
 }
 
 /** HIL's admin API under /v0, outside /v1's bearer hook (it authenticates Basic and bearer itself); its changes are audited too. */
@@ -45,7 +57,9 @@ export async function mountHil(
     onNetworkAction: deps.onNetworkAction,
     validatePort: deps.validatePort,
     consoles: deps.consoles,
-    headnodes: deps.headnodes,
+    // Hypervisors and obmd are reached only by the lab's worker: each call is a short workflow on its queue.
+    headnodes: headnodesOf(deps.headnodes, (call) => runHeadnodeCall(deps.temporal, deps.taskQueue, call)),
+    obmCall: deps.obmCall ?? ((call) => runObmCall(deps.temporal, deps.taskQueue, call)),
   };
   await app.register(
     async (v0) => {

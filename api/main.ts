@@ -10,7 +10,6 @@ import { taskQueueOf } from '../workflows/definitions';
 import { startNetworkAction } from './network-actions';
 import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
-import { hilHeadnodesOf } from './hil/headnode-setup';
 import { tracingFromEnv } from '../config/tracing';
 
 async function main(): Promise<void> {
@@ -40,8 +39,8 @@ async function main(): Promise<void> {
       // No power driver here: BMCs are reached by the lab's worker only, so power calls run as workflows on its queue.
       // A recorded connect/detach starts its workflow at once (status_id = workflow id).
       onNetworkAction: (statusId) => startNetworkAction(temporal, taskQueueOf(lab.name), statusId),
-      // HIL's headnodes on the lab's libvirt hypervisor, from the base images there.
-      headnodes: await hilHeadnodesOf(lab),
+      // HIL's headnodes on the lab's libvirt hypervisor (through the lab's worker), from the base images there.
+      headnodes: lab.headnode.type === 'libvirt',
     },
     ...(settings.LAAS_LIBLAAS_ENABLED ? { liblaas: liblaasOptions(settings) } : {}),
     logger: { level: settings.LAAS_LOG_LEVEL },

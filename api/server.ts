@@ -20,8 +20,7 @@ import { codecRoutes, CODEC_PREFIX, type CodecAuth } from './routes/codec';
 import { installOpenApi, openApiRoute } from './openapi';
 import { mountHil, type HilOptions } from './hil-mount';
 import { bookingConsoleRoutes } from './routes/booking-console';
-import { ConsoleHub } from '../drivers/console/hub';
-import { nodeConsoleOpener } from './hil/console-opener';
+import { NodeConsoles, temporalConsoleRunner } from './consoles';
 import { cursorKey } from './visibility-query';
 import { frameworkRefusals, installInputGuard } from './input-guard';
 import { installDependencyGate, type DependencyMonitor } from './dependencies';
@@ -102,9 +101,8 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     await app.register(codecRoutes, { prefix: CODEC_PREFIX, apiToken: deps.apiToken, ...deps.codec });
   }
 
-  // Serial consoles, captured in this process for HIL's console API and the bookings' console.
-  const consoles = deps.hil ? (deps.hil.consoles ?? new ConsoleHub(nodeConsoleOpener(deps.db, deps.hil.keyring))) : undefined;
-  if (consoles) app.addHook('onClose', () => consoles.stopAll());
+  // Serial consoles, captured by the lab's worker into PostgreSQL, for HIL's console API and the bookings' console.
+  const consoles = deps.hil ? (deps.hil.consoles ?? new NodeConsoles(deps.db, temporalConsoleRunner(deps.temporal, deps.taskQueue, deps.lab.name))) : undefined;
 
   await app.register(
     async (v1) => {

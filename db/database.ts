@@ -6,6 +6,7 @@ import type { BookingHostStepsTable } from './tables/booking-host-steps';
 import type { BookingViewHostsTable } from './tables/booking-view-hosts';
 import type { BookingViewsTable } from './tables/booking-views';
 import type { BookingsTable } from './tables/bookings';
+import type { ConsoleLogsTable } from './tables/console-logs';
 import type { CredentialsTable } from './tables/credentials';
 import type { HeadnodeHypervisorsTable } from './tables/headnode-hypervisors';
 import type { HostAllocationsTable } from './tables/host-allocations';
@@ -44,6 +45,7 @@ export interface Database {
   hosts: HostsTable;
   hil_headnodes: HilHeadnodesTable;
   hil_hnics: HilHnicsTable;
+  console_logs: ConsoleLogsTable;
   nics: NicsTable;
   switches: SwitchesTable;
   ports: PortsTable;

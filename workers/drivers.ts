@@ -13,6 +13,7 @@ import type { LdapDirectoryInput } from '../drivers/directory/ldap-options';
 import { LibvirtHeadnodes } from '../drivers/headnode/libvirt';
 import type { LibvirtHeadnodeInput } from '../drivers/headnode/libvirt-options';
 import { InvalidInput } from '../drivers/errors';
+import { bmcConsoles } from '../drivers/console/bmc-console';
 import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 
@@ -101,7 +102,7 @@ export async function buildDrivers(
   const headnode = lab.headnode.type === 'libvirt' ? new LibvirtHeadnodes(lab.headnode.options as LibvirtHeadnodeInput) : need('headnode', sim?.headnode);
 
   return {
-    drivers: { power, imaging, switches: { ...switchDrivers, ...(sim ? sim.switches : {}) }, host, directory, headnode },
+    drivers: { power, imaging, switches: { ...switchDrivers, ...(sim ? sim.switches : {}) }, host, directory, headnode, console: bmcConsoles({ sol: { cipherSuite: lab.ipmi.cipherSuite } }) },
     simLab,
     hostLogin,
   };

@@ -1,11 +1,12 @@
 import type { Kysely } from 'kysely';
 import { readFileSync } from 'node:fs';
-import type { Allocator, CredentialStore, NetworkActionStore } from '../activities/deps';
+import type { Allocator, ConsoleLogStore, CredentialStore, NetworkActionStore } from '../activities/deps';
+import { appendConsoleLog, markConsoleLog } from '../db/console-logs';
 import { finishNetworkAction, networkActionPlan } from '../db/network-actions';
 import type { Inventory } from '../activities/inventory';
 import type { Database } from '../db/database';
 import { allocateBooking, extendBooking, releaseBooking, substituteHost } from '../db/allocations';
-import { getCredential } from '../db/credentials';
+import { getCredential, setCredential, type DeviceCredential } from '../db/credentials';
 import type { Keyring } from '../db/crypto';
 import { databaseInventory } from '../db/inventory';
 import { waitingForDatabase } from '../db/outage';
@@ -45,7 +46,18 @@ export function databaseAllocator(db: Kysely<Database>): Allocator {
 // Device steps read the inventory and credentials as they start: during a database outage they
 // wait for it (heartbeating) instead of spending the step's attempts on it.
 export function databaseCredentials(db: Kysely<Database>, keyring: Keyring): CredentialStore {
-  return waitingForDatabase<CredentialStore>({ get: (name) => getCredential(db, keyring, name) });
+  return waitingForDatabase<CredentialStore>({
+    get: (name) => getCredential(db, keyring, name),
+    set: (name, value) => setCredential(db, keyring, name, value as DeviceCredential),
+  });
+}
+
+/** Console logs in PostgreSQL (db/console-logs.ts), waiting out a database outage like the rest. */
+export function databaseConsoleLogs(db: Kysely<Database>): ConsoleLogStore {
+  return waitingForDatabase<ConsoleLogStore>({
+    append: (host, bytes) => appendConsoleLog(db, host, bytes),
+    mark: (host, state, reason) => markConsoleLog(db, host, state, reason ?? null),
+  });
 }
 
 export function inventoryOf(db: Kysely<Database>, lab: string): Inventory {

@@ -8,8 +8,8 @@ import { connect, resilientPool } from '../db/connection';
 import { keyringFromEnv } from '../db/crypto';
 import { MemoryHostKeyStore } from '../drivers/host/host-key-book';
 import { createWorker, taskQueueOf } from './worker';
-import { databaseEvents, simCredentials } from './sim-deps';
-import { databaseAllocator, databaseCredentials, databaseNetworkActions, inventoryOf } from './inventory-deps';
+import { databaseEvents, sealedOrSimulated } from './sim-deps';
+import { databaseAllocator, databaseConsoleLogs, databaseCredentials, databaseNetworkActions, inventoryOf } from './inventory-deps';
 import { Client, Connection } from '@temporalio/client';
 import { withSwitchLock } from '../drivers/switch/lock';
 import { listPendingNetworkActions } from '../db/network-actions';
@@ -35,7 +35,9 @@ async function main(): Promise<void> {
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const lockPool = resilientPool(settings.DATABASE_URL, { max: 4, label: 'switch lock' });
   const inventory = inventoryOf(db, lab.name);
-  const credentials = isSimulatedLab(lab) ? simCredentials : databaseCredentials(db, keyringFromEnv().keyring);
+  // A simulated lab's own devices take any credential; nodes registered through HIL's API have theirs sealed.
+  const sealed = databaseCredentials(db, keyringFromEnv().keyring);
+  const credentials = isSimulatedLab(lab) ? sealedOrSimulated(sealed) : sealed;
   const hostKeys = new MemoryHostKeyStore();
   const built = await buildDrivers(lab, inventory, credentials, {
     hostKeys,
@@ -63,6 +65,8 @@ async function main(): Promise<void> {
       hostLogin: built.hostLogin,
       hostKeys,
       networkActions: databaseNetworkActions(db),
+      // Serial consoles captured here, read by the API from PostgreSQL.
+      consoleLogs: databaseConsoleLogs(db),
       // One change at a time per switch, across every worker of the lab.
       switchLock: (switchName, work) => withSwitchLock(lockPool, switchName, work, { waitMs: 120_000 }),
     },

@@ -1,6 +1,7 @@
 import type { Kysely } from 'kysely';
 import type { Lab } from '../config/lab';
-import type { ActivityDeps, Allocator, CredentialStore, EventSink, NetworkActionStore, Timing } from '../activities/deps';
+import type { ActivityDeps, Allocator, ConsoleLogStore, CredentialStore, EventSink, NetworkActionStore, Timing } from '../activities/deps';
+import type { HeadnodeDriver } from '../drivers/headnode/headnode';
 import type { Database } from '../db/database';
 import { appendBookingEvent } from '../db/booking-events';
 import { recordLeftovers } from '../db/booking-leftovers';
@@ -10,11 +11,31 @@ import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 import { MemoryAllocator } from '../sim/lab/allocator';
 import { labFileInventory, type Inventory } from '../activities/inventory';
+import { bmcConsoles } from '../drivers/console/bmc-console';
+import { NotFoundError } from '../db/errors';
 
 /** The simulated lab's devices accept any credential; the store still goes through the look-up path. */
 export const simCredentials: CredentialStore = {
   get: (name) => Promise.resolve({ username: `${name}-user`, password: `${name}-secret` }),
 };
+
+/**
+ * A lab with simulated and real parts (the simulated lab with nodes registered through HIL's API):
+ * a credential sealed in PostgreSQL when there is one, else the simulated lab's.
+ */
+export function sealedOrSimulated(sealed: CredentialStore): CredentialStore {
+  return {
+    async get(name) {
+      try {
+        return await sealed.get(name);
+      } catch (err) {
+        if (err instanceof NotFoundError) return simCredentials.get(name);
+        throw err;
+      }
+    },
+    ...(sealed.set ? { set: sealed.set.bind(sealed) } : {}),
+  };
+}
 
 export function databaseEvents(db: Kysely<Database>): EventSink {
   return {
@@ -37,6 +58,11 @@ export interface SimDepsOptions extends SimLabOptions {
   allocator?: Allocator;
   inventory?: Inventory;
   networkActions?: NetworkActionStore;
+  /** Device credentials; the simulated lab's (any value) when absent. */
+  credentials?: CredentialStore;
+  consoleLogs?: ConsoleLogStore;
+  /** The lab's headnode driver, when not the simulated one (HIL's headnodes on libvirt). */
+  headnode?: HeadnodeDriver;
 }
 
 /** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */
@@ -47,8 +73,9 @@ export function simLabDeps(lab: Lab, events: EventSink, options: SimDepsOptions 
     deps: {
       labName: lab.name,
       inventory: options.inventory ?? labFileInventory(lab),
-      drivers: simDrivers(simLab),
-      credentials: simCredentials,
+      drivers: { ...simDrivers(simLab), ...(options.headnode ? { headnode: options.headnode } : {}), console: bmcConsoles() },
+      credentials: options.credentials ?? simCredentials,
+      ...(options.consoleLogs ? { consoleLogs: options.consoleLogs } : {}),
       allocator: options.allocator ?? new MemoryAllocator(lab),
       ...(options.networkActions ? { networkActions: options.networkActions } : {}),
       events,

@@ -3,3 +3,5 @@ export { bookingWorkflow } from './booking';
 export { hostWorkflow } from './host';
 export { networkActionWorkflow } from './network-action';
 export { powerActionWorkflow } from './power-action';
+export { consoleCaptureWorkflow } from './console-capture';
+export { hilHeadnodeWorkflow, obmTokenWorkflow } from './hil-device-calls';

@@ -1,10 +1,11 @@
 import type { Kysely } from 'kysely';
 import type { Keyring } from '../../db/crypto';
 import type { Database } from '../../db/database';
-import type { ConsoleHub } from '../../drivers/console/hub';
+import type { NodeConsoles } from '../consoles';
 import type { PowerDriver } from '../../drivers/power/power';
 import type { HilHeadnodes } from './routes/headnodes';
 import type { PowerCall, PowerOutcome } from '../../workflows/power-action';
+import type { ObmCall } from '../../workflows/hil-device-calls';
 
 export interface HilDeps {
   db: Kysely<Database>;
@@ -27,8 +28,10 @@ export interface HilDeps {
   onNetworkAction?: ((statusId: string) => void | Promise<void>) | undefined;
   /** The switch driver's own port-name check for a switch type (e.g. `switchDriverFor(type).validatePort`). */
   validatePort?: ((switchType: string, port: string) => void) | undefined;
-  /** Captures nodes' serial consoles (HIL's console API); without it the console calls answer an error. */
-  consoles?: ConsoleHub | undefined;
-  /** HIL's headnodes: the hypervisor's driver and the base images; without it the headnode calls answer an error. */
+  /** Nodes' serial consoles, captured on the lab's worker (HIL's console API); without it the console calls answer an error. */
+  consoles?: NodeConsoles | undefined;
+  /** HIL's headnodes, made on the lab's worker; without it the headnode calls answer an error. */
   headnodes?: HilHeadnodes | undefined;
+  /** Gets or drops an obmd node's token on the lab's worker (HIL's enable/disable OBM); without it obmd nodes' OBM cannot change. */
+  obmCall?: ((call: ObmCall) => Promise<void>) | undefined;
 }

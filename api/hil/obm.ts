@@ -6,7 +6,8 @@ import { BlockedError } from '../../db/errors';
 import { ValidationError } from './body';
 import type { HostRow } from '../../db/tables/hosts';
 import { DeviceError } from '../../drivers/errors';
-import { checkObmdUri, obmdDropToken, obmdNewToken } from '../../drivers/power/obmd-client';
+import { checkObmdUri } from '../../drivers/power/obmd-client';
+import type { ObmCall } from '../../workflows/hil-device-calls';
 import type { BmcTarget } from '../../drivers/power/power';
 
 export const obmdCredentialName = (node: string) => `obmd/${node}`;
@@ -47,23 +48,16 @@ export class ObmError extends DeviceError {
 }
 
 /**
- * Enables or disables a node's OBM. For an obmd node, enabling gets a node token from obmd
- * (kept sealed with the URI) and disabling invalidates it there, as HIL did; for other nodes it
- * is the flag alone. Repeating either is a no-op.
+ * Enables or disables a node's OBM. For an obmd node, the lab's worker gets a node token from
+ * obmd (kept sealed with the URI) or invalidates it there, as HIL did (`obmCall`: the API never
+ * talks to obmd itself); for other nodes it is the flag alone. Repeating either is a no-op.
  */
-export async function setObmEnabled(db: Kysely<Database>, keyring: Keyring, host: HostRow, enabled: boolean): Promise<void> {
+export async function setObmEnabled(db: Kysely<Database>, host: HostRow, enabled: boolean, obmCall: ((call: ObmCall) => Promise<void>) | undefined): Promise<void> {
   if (host.obm_enabled === enabled) return;
   if (host.bmc_type === 'obmd' && host.bmc_credential) {
-    const sealed = await getCredential(db, keyring, host.bmc_credential);
-    const uri = sealed.uri ?? '';
+    if (!obmCall) throw new ObmError(`OBM of node ${host.name} cannot change: this API has no connection to the lab's worker`);
     try {
-      if (enabled) {
-        await setCredential(db, keyring, host.bmc_credential, { ...sealed, token: await obmdNewToken(host.name, uri, sealed.password) });
-      } else {
-        await obmdDropToken(host.name, uri, sealed.password);
-        const { token: _dropped, ...rest } = sealed;
-        await setCredential(db, keyring, host.bmc_credential, rest);
-      }
+      await obmCall({ node: host.name, enabled });
     } catch (err) {
       if (err instanceof DeviceError) throw new ObmError(enabled ? `Failed to get a token for node ${host.name}: ${err.message}` : `Failed to invalidate the token of node ${host.name}: ${err.message}`);
       throw err;

@@ -24,6 +24,10 @@ export interface HeadnodeDriver {
   get(name: string): Promise<Headnode | null>;
   /** Destroy, undefine and delete the overlay; a missing domain is a no-op. */
   destroy(name: string): Promise<void>;
+  /** Hard power-off, the domain kept (HIL's headnode stop); drivers that cannot leave it out. */
+  stop?(name: string): Promise<void>;
+  /** The base images a headnode may be made from (HIL's `base_imgs`). */
+  images?(): Promise<string[]>;
 }
 
 export class HypervisorUnreachable extends DeviceError {

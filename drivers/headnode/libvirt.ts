@@ -99,6 +99,13 @@ export class LibvirtHeadnodes implements HeadnodeDriver {
     if (stopped.code !== 0 && !/not running|domain is not running/i.test(stopped.stderr) && !MISSING.test(stopped.stderr)) throw this.failure(name, 'stop', stopped);
   }
 
+  /** HIL's `base_imgs`: the `<name>.qcow2` images in the image directory, by name; none when it cannot be read. */
+  async images(): Promise<string[]> {
+    const listed = await this.run('find', [this.options.imageDir, '-maxdepth', '1', '-type', 'f', '-name', '*.qcow2', '-printf', '%f\\n']);
+    if (listed.code !== 0) return [];
+    return listed.stdout.split('\n').filter((f) => f.endsWith('.qcow2')).map((f) => f.slice(0, -'.qcow2'.length)).sort();
+  }
+
   private overlayPath(name: string): string {
     return `${this.options.overlayDir}/${name}.qcow2`;
   }

@@ -28,6 +28,7 @@ const run = promisify(execFile);
 const URI = 'http://schema.massopencloud.org/haas/v0';
 const ADMIN_PW = 'lifecycle-admin-pw-9';
 const BMC_PW = 'LifeBmc-7-pw';
+const keyring = parseKeyring(newKeyEntry('k1'));
 const auth = (u: string, p: string) => `Basic ${Buffer.from(`${u}:${p}`).toString('base64')}`;
 const ADMIN = auth('admin', ADMIN_PW);
 const FRANK = auth('frank', 'frank-life-pw-3');
@@ -45,22 +46,22 @@ beforeAll(async () => {
   await mkdir(join(dir, 'images'));
   await mkdir(join(dir, 'overlays'));
   await run('qemu-img', ['create', '-q', '-f', 'qcow2', join(dir, 'images', 'centos7.qcow2'), '16M']);
-  [env, bmc, obmd, libvirtd] = await Promise.all([startLabWorker(), startIpmiSim({ password: BMC_PW, serial: true }), startObmdSim(), startLibvirtd()]);
+  [bmc, obmd, libvirtd] = await Promise.all([startIpmiSim({ password: BMC_PW, serial: true }), startObmdSim(), startLibvirtd()]);
+  // The lab's worker reaches the hypervisor, obmd (tokens) and the serial consoles; the API only asks it.
+  const headnode = new LibvirtHeadnodes({ uri: libvirtd.testUri, domainType: 'test', imageDir: join(dir, 'images'), overlayDir: join(dir, 'overlays'), fabric: { kind: 'openvswitch', bridge: 'br-lab' }, timeoutMs: 20_000 });
+  env = await startLabWorker({ keyring, headnode });
   await setVlanPool(env.database.db, (await ensureLab(env.database.db, env.lab.name)).id, [1500, 1501]);
   const ipmi = new IpmitoolPower({ timeoutMs: 10_000 });
   const viaObmd = new ObmdPower({ timeoutMs: 15_000 });
   api = await buildServer({
     temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: 'hil-life-token-0123456789',
     hil: {
-      keyring: parseKeyring(newKeyEntry('k1')),
+      keyring,
       adminPassword: ADMIN_PW,
       // Real BMCs in this process; the simulated lab's (mock OBM) through the lab's worker.
       power: (type) => (type === 'ipmi' ? ipmi : type === 'obmd' ? viaObmd : undefined),
       onNetworkAction: (id) => startNetworkAction(env.client, env.taskQueue, id),
-      headnodes: {
-        driver: new LibvirtHeadnodes({ uri: libvirtd.testUri, domainType: 'test', imageDir: join(dir, 'images'), overlayDir: join(dir, 'overlays'), fabric: { kind: 'openvswitch', bridge: 'br-lab' }, timeoutMs: 20_000 }),
-        images: ['centos7'],
-      },
+      headnodes: true,
     },
   });
   base = `${await api.listen({ host: '127.0.0.1', port: 0 })}/v0`;

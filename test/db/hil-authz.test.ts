@@ -5,7 +5,6 @@
  * that sticks), gets the status HIL prescribes. 401 is HIL's AuthorizationError;
  * anything else means the caller got past authorization.
  */
-import { ConsoleHub } from '../../drivers/console/hub';
 import { openSimConsole } from '../../drivers/console/sim';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLab, setVlanPool } from '../../db/labs';
@@ -15,6 +14,9 @@ import { IpmitoolPower } from '../../drivers/power/ipmitool';
 import { startIpmiSim, type IpmiSim } from '../../sim/counterparts/ipmi-sim';
 import { buildHilApp, type HilApp } from './helpers/hil-app';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
+
+// Consoles of the simulated lab's kind for every node: these tests are about who may call, not about SOL (test/api/hil-console.test.ts).
+const simConsoles = { open: (_type: string, bmc: { host: string }) => openSimConsole(bmc.host) };
 
 type Expect = [other: number, member: number, admin: number];
 type Row = [method: string, url: string | (() => string), body: unknown, expect: Expect];
@@ -44,7 +46,7 @@ describe('HIL authorization matrix', () => {
     [t, bmc] = await Promise.all([createTempDatabase(), startIpmiSim({ password: 'MatrixPw-1' })]);
     const power = new IpmitoolPower({ timeoutMs: 10_000 });
     // Consoles of the simulated lab's kind: the matrix is about who may call, not about SOL (hil-console.test.ts).
-    hil = await buildHilApp(t, { power: () => power, extra: { consoles: new ConsoleHub((node) => openSimConsole(node)) } });
+    hil = await buildHilApp(t, { power: () => power, worker: { console: simConsoles } });
     tokens.admin = hil.adminToken;
     await setVlanPool(t.db, (await ensureLab(t.db, 'hil-lab')).id, [2000, 2001, 2002, 2003, 2004]);
     const obm = { type: 'ipmi', host: '127.0.0.1', port: bmc.port, user: bmc.username, password: 'MatrixPw-1' };

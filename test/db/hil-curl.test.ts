@@ -8,10 +8,12 @@ import type { AddressInfo } from 'node:net';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureLab, setVlanPool } from '../../db/labs';
-import { ConsoleHub } from '../../drivers/console/hub';
 import { openSimConsole } from '../../drivers/console/sim';
 import { buildHilApp, type HilApp } from './helpers/hil-app';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
+
+// Consoles of the simulated lab's kind for every node: this page shows the console calls, test/api/hil-console.test.ts proves SOL and obmd.
+const simConsoles = { open: (_type: string, bmc: { host: string }) => openSimConsole(bmc.host) };
 
 const run = promisify(execFile);
 const SEPARATOR = '--- next step ---';
@@ -53,8 +55,7 @@ describe('docs/hil-curl.md, run with curl', () => {
 
   beforeAll(async () => {
     t = await createTempDatabase();
-    // The simulated lab's consoles: this page shows the console calls, hil-console.test.ts proves SOL.
-    hil = await buildHilApp(t, { extra: { consoles: new ConsoleHub((node) => openSimConsole(node)) } });
+    hil = await buildHilApp(t, { worker: { console: simConsoles } });
     await setVlanPool(t.db, (await ensureLab(t.db, 'hil-lab')).id, [1000, 1001, 1002]);
     await hil.app.listen({ host: '127.0.0.1', port: 0 });
     base = `http://127.0.0.1:${(hil.app.server.address() as AddressInfo).port}/v0`;

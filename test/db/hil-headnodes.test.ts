@@ -38,7 +38,8 @@ beforeAll(async () => {
   const driver = new LibvirtHeadnodes({
     uri: libvirtd.testUri, domainType: 'test', imageDir: join(dir, 'images'), overlayDir: join(dir, 'overlays'), fabric: { kind: 'openvswitch', bridge: 'br-lab' }, timeoutMs: 20_000,
   });
-  hil = await buildHilApp(t, { extra: { headnodes: { driver, images: ['centos7'] } } });
+  // The worker's headnode activity on this driver, in this process; hil-lifecycle.test.ts goes through a real worker.
+  hil = await buildHilApp(t, { worker: { headnode: driver } });
   await setVlanPool(t.db, (await ensureLab(t.db, 'hil-lab')).id, [1200, 1201]);
   for (const [m, u, b] of [
     ['PUT', '/project/hp'],

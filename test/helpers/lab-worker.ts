@@ -8,8 +8,10 @@ import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker, type WorkerOptions } from '../../workers/worker';
-import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
-import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
+import { databaseEvents, sealedOrSimulated, simLabDeps } from '../../workers/sim-deps';
+import { databaseAllocator, databaseConsoleLogs, databaseCredentials, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
+import type { Keyring } from '../../db/crypto';
+import type { HeadnodeDriver } from '../../drivers/headnode/headnode';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -38,7 +40,19 @@ export interface LabWorker {
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
  * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger; metrics?: WorkerOptions['metrics'] } = {}): Promise<LabWorker> {
+export interface LabWorkerOptions extends SimLabOptions {
+  timing?: Partial<Timing>;
+  dataConverter?: DataConverter;
+  maxCachedWorkflows?: number;
+  log?: Logger;
+  metrics?: WorkerOptions['metrics'];
+  /** Credentials sealed in the database with this keyring (nodes registered through /v0), the simulated lab's for the rest. */
+  keyring?: Keyring;
+  /** The lab's headnode driver instead of the simulated one (HIL's headnodes on libvirtd). */
+  headnode?: HeadnodeDriver;
+}
+
+export async function startLabWorker(options: LabWorkerOptions = {}): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
@@ -49,6 +63,8 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     allocator: databaseAllocator(database.db),
     inventory: inventoryOf(database.db, lab.name),
     networkActions: databaseNetworkActions(database.db),
+    consoleLogs: databaseConsoleLogs(database.db),
+    ...(options.keyring ? { credentials: sealedOrSimulated(databaseCredentials(database.db, options.keyring)) } : {}),
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { IllegalStateError } from '../../../db/errors';
 import { hostProject } from '../../../db/holdings';
 import { getHost } from '../../../db/hosts';
-import type { ConsoleHub } from '../../../drivers/console/hub';
+import type { NodeConsoles } from '../../consoles';
 import { callerOf, requireProjectAccess } from '../auth';
 import type { HilDeps } from '../deps';
 import { requireObmEnabled } from '../obm';
@@ -15,14 +15,15 @@ export function asciiText(log: Buffer): string {
 }
 
 /**
- * HIL's console API on the console capture: PUT starts it (V3), GET answers the log so far (V3's
+ * HIL's console API on the console capture (the lab's worker captures, the log is in
+ * PostgreSQL): PUT starts it (V3), GET answers the log so far (V3's
  * show_console; for V4/M's streaming client, whatever the console said so far, capture started
  * if it was not), DELETE stops it and deletes the log. Project members and administrators only,
  * and not while the node's OBM is disabled (M).
  */
 export function consoleRoutes(app: FastifyInstance, deps: HilDeps): void {
   const { db } = deps;
-  async function allowed(request: FastifyRequest, name: string): Promise<ConsoleHub> {
+  async function allowed(request: FastifyRequest, name: string): Promise<NodeConsoles> {
     const host = await getHost(db, name);
     requireProjectAccess(callerOf(request), await hostProject(db, host.id));
     requireObmEnabled(host);
@@ -38,8 +39,8 @@ export function consoleRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.get<NodeParams>('/node/:node/console', async (request, reply) => {
     const consoles = await allowed(request, request.params.node);
-    if (!consoles.has(request.params.node)) await consoles.start(request.params.node);
-    return reply.type('text/plain; charset=utf-8').send(asciiText(consoles.log(request.params.node) ?? Buffer.alloc(0)));
+    if (!(await consoles.has(request.params.node))) await consoles.start(request.params.node);
+    return reply.type('text/plain; charset=utf-8').send(asciiText((await consoles.log(request.params.node)) ?? Buffer.alloc(0)));
   });
 
   app.delete<NodeParams>('/node/:node/console', async (request, reply) => {

@@ -5,18 +5,15 @@ import {
   connectHnic, createHeadnode, createHnic, deleteHeadnodeRecord, deleteHnic, detachHnic, freezeHeadnode, getHeadnode, listHnics, projectHeadnodes,
 } from '../../../db/hil-headnodes';
 import { getProject } from '../../../db/projects';
-import type { HeadnodeDriver } from '../../../drivers/headnode/headnode';
+import type { HeadnodeCall, HeadnodeOutcome } from '../../../workflows/hil-device-calls';
 import { callerOf, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
 
-/** The libvirt driver's calls HIL's headnodes need: create (define and boot), get, stop, destroy. */
-export type HilHeadnodeDriver = HeadnodeDriver & { stop(name: string): Promise<void> };
-
+/** HIL's headnodes on the lab's hypervisor, which only the lab's worker reaches. */
 export interface HilHeadnodes {
-  driver: HilHeadnodeDriver;
-  /** HIL's `[headnode] base_imgs`: the base images a headnode may be made from. */
-  images: string[];
+  /** Runs one call on the lab's headnode driver (a short workflow on the lab's worker). */
+  call(call: HeadnodeCall): Promise<HeadnodeOutcome>;
   vcpus?: number;
   memoryMiB?: number;
 }
@@ -31,9 +28,10 @@ const connectBody = z.object({ network: z.string().min(1) }).strict();
 export const headnodeDomain = (name: string) => `hil-${name}`;
 
 /**
- * HIL's 11 headnode calls (hil-clients.md §7) on laas's headnode driver. The records (project,
- * hnics, their networks) are kept here; the VM is defined and booted on the first start with one
- * NIC per connected hnic on its network's VLAN, after which the headnode is frozen.
+ * HIL's 11 headnode calls (hil-clients.md §7) on laas's headnode driver, run by the lab's worker.
+ * The records (project, hnics, their networks) are kept here; the VM is defined and booted on the
+ * first start with one NIC per connected hnic on its network's VLAN, after which the headnode is frozen.
+ * HIL's `base_imgs` are the images the hypervisor has.
  */
 export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
   const { db } = deps;
@@ -46,24 +44,24 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     requireProjectAccess(callerOf(request), h.project);
     return h;
   };
-  const images = () => [...service().images].sort();
+  const images = async () => [...((await service().call({ action: 'images' })).images ?? [])].sort();
 
-  app.get('/headnode_images', async (request) => (callerOf(request), Promise.resolve(images())));
-  app.get('/headnode_images/', async (request) => (callerOf(request), Promise.resolve(images())));
+  app.get('/headnode_images', async (request) => (callerOf(request), images()));
+  app.get('/headnode_images/', async (request) => (callerOf(request), images()));
 
   app.put<HnParams>('/headnode/:headnode', async (request, reply) => {
     const { project, base_img } = parseBody(createBody, request.body);
     requireProjectAccess(callerOf(request), (await getProject(db, project)).name);
-    if (!service().images.includes(base_img)) throw new BadArgumentError('Provided image is not a valid image.', { what: 'base_img' });
+    if (!(await images()).includes(base_img)) throw new BadArgumentError('Provided image is not a valid image.', { what: 'base_img' });
     await createHeadnode(db, request.params.headnode, project, base_img);
     return reply.send();
   });
 
   app.get<HnParams>('/headnode/:headnode', async (request) => {
     const h = await member(request, request.params.headnode);
-    const vm = await service().driver.get(headnodeDomain(h.name));
+    const { vncport } = await service().call({ action: 'get', name: headnodeDomain(h.name) });
     const hnics = await listHnics(db, h.id);
-    return { name: h.name, project: h.project, hnics: hnics.map((n) => n.label), vncport: vm?.console?.port ?? null, uuid: h.uuid, base_img: h.base_img };
+    return { name: h.name, project: h.project, hnics: hnics.map((n) => n.label), vncport: vncport ?? null, uuid: h.uuid, base_img: h.base_img };
   });
 
   app.get<{ Params: { project: string } }>('/project/:project/headnodes', async (request) => {
@@ -73,7 +71,7 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.delete<HnParams>('/headnode/:headnode', async (request, reply) => {
     const h = await member(request, request.params.headnode);
-    await service().driver.destroy(headnodeDomain(h.name));
+    await service().call({ action: 'destroy', name: headnodeDomain(h.name) });
     await deleteHeadnodeRecord(db, h.id);
     return reply.send();
   });
@@ -81,11 +79,11 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
   app.post<HnParams>('/headnode/:headnode/start', async (request, reply) => {
     parseBody(emptyBody, request.body);
     const h = await member(request, request.params.headnode);
-    const { driver, vcpus, memoryMiB } = service();
+    const { vcpus, memoryMiB } = service();
     const networks = (await listHnics(db, h.id)).flatMap((n) => (n.network !== null && n.vlan !== null ? [{ name: n.label, vlan: n.vlan }] : []));
     if (networks.length === 0) throw new BadArgumentError(`Headnode ${h.name} has no hnic connected to a network.`, { headnode: h.name });
     // Defines and boots the VM the first time; afterwards boots the VM as it was defined.
-    await driver.create({ name: headnodeDomain(h.name), baseImage: h.base_img, vcpus: vcpus ?? 1, memoryMiB: memoryMiB ?? 512, networks });
+    await service().call({ action: 'create', name: headnodeDomain(h.name), baseImage: h.base_img, vcpus: vcpus ?? 1, memoryMiB: memoryMiB ?? 512, networks });
     await freezeHeadnode(db, h.id);
     return reply.send();
   });
@@ -93,7 +91,7 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
   app.post<HnParams>('/headnode/:headnode/stop', async (request, reply) => {
     parseBody(emptyBody, request.body);
     const h = await member(request, request.params.headnode);
-    await service().driver.stop(headnodeDomain(h.name));
+    await service().call({ action: 'stop', name: headnodeDomain(h.name) });
     return reply.send();
   });
 

@@ -77,7 +77,7 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     const host = await getHost(db, request.params.node);
     requireProjectAccess(caller, await hostProject(db, host.id));
     const { enabled } = parseValidated(obmBody, request.body);
-    await setObmEnabled(db, deps.keyring, host, enabled);
+    await setObmEnabled(db, host, enabled, deps.obmCall);
     if (!enabled) await deps.consoles?.stop(host.name);
     return reply.send();
   });
@@ -98,11 +98,13 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
 
   app.delete<NodeParams>('/node/:node', async (request, reply) => {
     requireAdmin(callerOf(request));
+    const captured = await deps.consoles?.has(request.params.node);
     await transact(db, async (trx) => {
       const { bmcCredential } = await deleteHost(trx, request.params.node);
       if (bmcCredential && [bmcCredentialName(request.params.node), obmdCredentialName(request.params.node)].includes(bmcCredential)) await deleteCredential(trx, bmcCredential);
     });
-    await deps.consoles?.stop(request.params.node);
+    // The log went with the node; its capture ends too.
+    if (captured) await deps.consoles?.stop(request.params.node, { logGone: true });
     return reply.send();
   });
 

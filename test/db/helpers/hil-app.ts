@@ -5,6 +5,9 @@ import { hilRoutes, type HilDeps } from '../../../api/hil/index';
 import { newKeyEntry, parseKeyring } from '../../../db/crypto';
 import type { PowerDriver } from '../../../drivers/power/power';
 import type { TempDatabase } from './temp-database';
+import { inProcessWorker } from '../../helpers/in-process-worker';
+import type { HeadnodeDriver } from '../../../drivers/headnode/headnode';
+import type { ConsoleDriver } from '../../../drivers/console/bmc-console';
 
 export interface HilApp {
   app: FastifyInstance;
@@ -20,17 +23,19 @@ export interface HilApp {
 }
 
 /** The HIL plugin under /v0 in a Fastify app built like the lead's API server (zod type provider, logger on). */
-export async function buildHilApp(t: TempDatabase, options: { power?: (type: string) => PowerDriver; lab?: string; onNetworkAction?: (id: string) => void; extra?: Partial<HilDeps> } = {}): Promise<HilApp> {
+export async function buildHilApp(t: TempDatabase, options: { power?: (type: string) => PowerDriver; lab?: string; onNetworkAction?: (id: string) => void; extra?: Partial<HilDeps>; worker?: { headnode?: HeadnodeDriver; console?: ConsoleDriver } } = {}): Promise<HilApp> {
   const logs: string[] = [];
   const app = Fastify({ logger: { level: 'trace', stream: { write: (line: string) => void logs.push(line) } } }).withTypeProvider<ZodTypeProvider>();
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const adminToken = `tok-${randomBytes(12).toString('hex')}`;
   const adminPassword = `pw-${randomBytes(9).toString('hex')}`;
+  const keyring = parseKeyring(newKeyEntry('test1'));
+  const lab = options.lab ?? 'hil-lab';
   const deps: HilDeps = {
     db: t.db,
-    lab: options.lab ?? 'hil-lab',
-    keyring: parseKeyring(newKeyEntry('test1')),
+    lab,
+    keyring,
     adminToken,
     adminPassword,
     power:
@@ -39,6 +44,8 @@ export async function buildHilApp(t: TempDatabase, options: { power?: (type: str
         throw new Error(`no power driver for ${type} in this test`);
       }),
     onNetworkAction: options.onNetworkAction,
+    // The lab worker's HIL activities (OBM tokens, headnodes, consoles), run in this process.
+    ...inProcessWorker(t.db, keyring, lab, options.worker),
     ...options.extra,
   };
   const routes = new Set<string>();
