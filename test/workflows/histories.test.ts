@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { startNetworkAction } from '../../api/network-actions';
 import { startPowerCall } from '../../api/power-actions';
+import { temporalConsoleRunner } from '../../api/consoles';
+import { consoleLogState, requestConsoleLog } from '../../db/console-logs';
+import { hilHeadnodeWorkflow, obmTokenWorkflow } from '../../workflows/hil-device-calls';
 import { connectNode, createProject } from '../../db/projects';
 import { createNetwork } from '../../db/networks';
 import { requestConnectNetwork, requestDetachNetwork } from '../../db/network-actions';
@@ -109,6 +112,29 @@ describe('workflow histories', () => {
       await failed.result().catch(() => undefined);
       env.simLab.faults.clear();
       await save('power-action-error', failed.workflowId);
+    });
+
+    /** Issue 15's new workflows, recorded as `<scenario>.i15.json` (kept, not replaced, like the rest). */
+    async function saveI15(scenario: string, workflowId: string): Promise<void> {
+      const file = join(historiesDir, `${scenario}.i15.json`);
+      if (existsSync(file)) return;
+      writeFileSync(file, `${historyToJSON(await env.client.workflow.getHandle(workflowId).fetchHistory())}\n`);
+    }
+
+    it("records a console capture stopped by the API, an OBM call and a refused headnode call", async () => {
+      await requestConsoleLog(env.database.db, 'sim-03');
+      const consoles = temporalConsoleRunner(env.client, env.taskQueue, env.lab.name);
+      await consoles.start('sim-03');
+      for (let i = 0; i < 100 && (await consoleLogState(env.database.db, 'sim-03'))?.state !== 'running'; i++) await new Promise((r) => setTimeout(r, 100));
+      await consoles.stop('sim-03');
+      await saveI15('console-capture-stopped', `console-${env.lab.name}-sim-03`);
+      const obm = await env.client.workflow.start(obmTokenWorkflow, { workflowId: 'obm-sim-03-recorded', taskQueue: env.taskQueue, args: [{ node: 'sim-03', enabled: true }] });
+      await obm.result();
+      await saveI15('obm-call-done', obm.workflowId);
+      // The simulated hypervisor has no base images to list: refused, not retried.
+      const images = await env.client.workflow.start(hilHeadnodeWorkflow, { workflowId: 'headnode-images-recorded', taskQueue: env.taskQueue, args: [{ action: 'images' }] });
+      await images.result().catch(() => undefined);
+      await saveI15('headnode-call-refused', images.workflowId);
     });
   });
 
