@@ -20,7 +20,7 @@ export interface ConnectorLog {
 }
 
 export interface ConnectorDeps {
-  dashboard: Pick<DashboardClient, 'newJobs' | 'currentJobs' | 'doneJobs' | 'report' | 'user' | 'host' | 'markHost' | 'activeUsers'>;
+  dashboard: Pick<DashboardClient, 'newJobs' | 'currentJobs' | 'doneJobs' | 'report' | 'user' | 'host' | 'markHost' | 'activeUsers' | 'pushImage'>;
   laas: Pick<LaasClient, 'getBooking' | 'claimVpnPasswords' | 'createBooking' | 'releaseBooking' | 'reimage' | 'events' | 'activeOwners'>;
   lab: Lab;
   project: string;
@@ -29,6 +29,8 @@ export interface ConnectorDeps {
   leaseHours: number;
   /** Hours before that bound at which a booking the dashboard still runs raises an alert. */
   alertHours: number;
+  /** The architecture the lab's images are pushed with; default x86_64. */
+  imageArchitecture?: 'x86_64' | 'aarch64' | 'unknown';
   publicVlans: ReadonlySet<number>;
   userMap: ReadonlyMap<string, string>;
   loginUser: string;
@@ -196,6 +198,8 @@ export function createConnector(deps: ConnectorDeps): Connector {
 
   async function pollOnce(): Promise<void> {
     try {
+      // Hardware tasks name images by the ids the lab pushed: pushed before the first job is read.
+      await housekeeping.pushImagesOnce();
       const fresh = await dashboard.newJobs();
       // The hourly analytics task takes no status: it is answered with a count on its own route.
       await housekeeping.answerActiveUsers(activeUsersTasks(fresh));

@@ -68,6 +68,9 @@ const undo = wf.proxyActivities<Activities>({
 
 class ReleaseBeforeActive extends Error {}
 
+const leaseAlertMessage = (end: string) =>
+  `the booking reached its safety bound (${end}) and is kept: only a release ends it. Its allocation ended then, so hosts and VLANs may be promised to later bookings: extend or release it`;
+
 /** How many times one requested host may be replaced by another of its flavor. */
 const MAX_SUBSTITUTIONS = 2;
 
@@ -519,6 +522,13 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     // The lease: a durable timer to the end, restarted when the booking is extended.
     while (!releaseRequested && failedHosts.size === 0) {
       const leaseMs = Date.parse(status.end) - Date.now();
+      if (leaseMs <= 0 && input.leaseEnd === 'alert' && wf.patched('i12-lease-alert')) {
+        // Another system ends this booking (the LaaS 2.x dashboard): its end is a safety bound only.
+        await event('lease:alert', { end: status.end, message: leaseAlertMessage(status.end) });
+        leaseMoved = false;
+        await wf.condition(() => releaseRequested || failedHosts.size > 0 || leaseMoved);
+        continue;
+      }
       if (leaseMs <= 0) break;
       leaseMoved = false;
       await wf.condition(() => releaseRequested || failedHosts.size > 0 || leaseMoved, leaseMs);
