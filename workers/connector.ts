@@ -58,6 +58,7 @@ export function createConnector(deps: ConnectorDeps): Connector {
   /** VPN passwords seen in a booking view (handed out once by laas), kept until the VPN task is answered. */
   const passwords = new Map<string, Record<string, string>>();
   let lastTrouble: string | null = null;
+  let imageTrouble: string | null = null;
   let polls = 0;
 
   async function booking(id: string): Promise<BookingView | null> {
@@ -198,8 +199,13 @@ export function createConnector(deps: ConnectorDeps): Connector {
 
   async function pollOnce(): Promise<void> {
     try {
-      // Hardware tasks name images by the ids the lab pushed: pushed before the first job is read.
-      await housekeeping.pushImagesOnce();
+      // Hardware tasks name images by the ids the lab pushed: pushed before the first job is read,
+      // and again on the next poll when it failed; jobs are read meanwhile (admins may enter ids by hand).
+      await housekeeping.pushImagesOnce().catch((err: unknown) => {
+        const trouble = `images not pushed: ${(err as Error).message}`;
+        if (trouble !== imageTrouble) log.warn(`${trouble}; trying again next poll`);
+        imageTrouble = trouble;
+      });
       const fresh = await dashboard.newJobs();
       // The hourly analytics task takes no status: it is answered with a count on its own route.
       await housekeeping.answerActiveUsers(activeUsersTasks(fresh));

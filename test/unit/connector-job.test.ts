@@ -21,7 +21,7 @@ describe('reading a job as the real dashboard serves it', () => {
     const job = readJob(setupJob);
     expect(job.tasks.map((t) => t.kind).sort()).toEqual(['access', 'access', 'hardware', 'network']);
     const hw = job.tasks.find((t) => t.kind === 'hardware') as HardwareTask;
-    expect(hw).toEqual({ kind: 'hardware', id: '44a5a128-f30a-412b-a190-ab0c216d69ab', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', labToken: 'null' });
+    expect(hw).toEqual({ kind: 'hardware', id: '44a5a128-f30a-412b-a190-ab0c216d69ab', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', ipmiCreate: true, labToken: 'null' });
     const net = job.tasks.find((t) => t.kind === 'network') as NetworkTask;
     expect(Object.keys(net.hosts)).toEqual(['sim-01']);
     expect(job.tasks.filter((t): t is AccessTask => t.kind === 'access').map((t) => [t.accessType, t.user])).toEqual([
