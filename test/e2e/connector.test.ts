@@ -12,6 +12,7 @@ import { createConnector } from '../../workers/connector';
 import { DashboardClient, LaasClient } from '../../workers/connector-clients';
 import type { HostState } from '../../workers/connector-housekeeping';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { until } from '../helpers/liblaas';
 
 const apiToken = 'connector-test-api-token-0123';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop\n';
@@ -81,22 +82,13 @@ const oneHost = (labid: string, hostname: string, vlan: number, users: BookingSp
 const headers = { authorization: `Bearer ${apiToken}` };
 const eventsOf = async (id: string) => (await api.inject({ method: 'GET', url: `/v1/bookings/${id}/events`, headers })).json<{ events: { kind: string; detail: Record<string, unknown> }[] }>().events;
 
-async function until<T>(what: string, probe: () => Promise<T | undefined> | T | undefined, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = await probe();
-    if (v !== undefined) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}\n${logs.slice(-20).join('\n')}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 const taskOf = (job: { tasks: { id: string; kind: string; config: Record<string, unknown> }[] }, kind: string, type?: string, user?: number) =>
   job.tasks.find((t) => t.kind === kind && (type === undefined || t.config.access_type === type) && (user === undefined || t.config.user === user))!.id;
 
 describe('the LaaS 2.x dashboard connector', () => {
   it('sets a 1-host booking up (VPN + SSH), re-images it on the re-issue, and tears it down on the teardown re-issue', async () => {
     // #23: the lab's images are on the dashboard under slug ids (JSON posts); the booking names one of them.
-    const pushed = await until('the images pushed', () => (dash.images.rows.length === env.lab.images.length ? dash.images.rows : undefined));
+    const pushed = await until('the images pushed', () => Promise.resolve(dash.images.rows.length === env.lab.images.length ? dash.images.rows : undefined));
     expect(pushed.map((i) => [i.lab_id, i.name, i.from_lab_id, i.architecture, i.available])).toEqual([
       ['ubuntu-22_04', 'ubuntu-22.04', 'sim', 'x86_64', true],
       ['rocky-9', 'rocky-9', 'sim', 'x86_64', true],

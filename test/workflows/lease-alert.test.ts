@@ -14,6 +14,7 @@ import { toWorkflowInput } from '../../api/booking-rules';
 import { releaseSignal } from '../../workflows/definitions';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, startBooking, waitForState } from '../helpers/booking';
+import { until } from '../helpers/liblaas';
 
 const apiToken = 'lease-alert-test-api-token-0123';
 let env: LabWorker;
@@ -37,14 +38,8 @@ describe('a booking whose end is a safety bound (leaseEnd: alert)', () => {
     const input = sampleBooking(['sim-01'], { headnode: undefined, leaseEnd: 'alert', end: new Date(Date.now() + 20_000).toISOString() });
     const handle = await startBooking(env.client, env.taskQueue, input);
     await waitForState(handle, ['active']);
-    const deadline = Date.now() + 60_000;
-    let alert: { kind: string; detail: Record<string, unknown> } | undefined;
-    while (!alert && Date.now() < deadline) {
-      alert = (await eventsOf(input.id)).find((e) => e.kind === 'lease:alert');
-      if (!alert) await new Promise((r) => setTimeout(r, 250));
-    }
-    expect(alert, JSON.stringify(await eventsOf(input.id))).toBeDefined();
-    expect(alert!.detail).toMatchObject({ end: input.end, message: expect.stringContaining('only a release ends it') as string });
+    const alert = await until('the lease alert', async () => (await eventsOf(input.id)).find((e) => e.kind === 'lease:alert'));
+    expect(alert.detail).toMatchObject({ end: input.end, message: expect.stringContaining('only a release ends it') as string });
     // Past its end the booking is still active, the host keeps its image and the ports their VLANs.
     await new Promise((r) => setTimeout(r, 1000));
     expect(await stateOf(input.id)).toBe('active');
