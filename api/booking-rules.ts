@@ -103,5 +103,6 @@ export function toWorkflowInput(body: CreateBookingBody, id: string, lab: Lab, n
     failurePolicy: body.failurePolicy ?? lab.failurePolicy,
     holdTimeoutMs: lab.holdTimeoutMinutes * 60_000,
     maxLeaseMs: lab.maxLeaseHours * 3_600_000,
+    ...(body.leaseEnd === 'alert' ? { leaseEnd: 'alert' as const } : {}),
   };
 }

@@ -67,6 +67,16 @@ async function call(peer: string, base: string, method: string, path: string, he
   return { status: res.status, body: parsed };
 }
 
+/** The fields of a dashboard image a lab sets (REF src/resource_inventory/models.py Image). */
+export interface DashboardImageFields {
+  name: string;
+  architecture: 'x86_64' | 'aarch64' | 'unknown';
+  description: string;
+  public: boolean;
+  available: boolean;
+  obsolete: boolean;
+}
+
 export interface DashboardClientOptions {
   /** Base URL of the dashboard, e.g. https://labs.example.org */
   url: string;
@@ -126,6 +136,13 @@ export class DashboardClient {
   async activeUsers(count: number): Promise<void> {
     const path = `${this.base()}/jobs/getByType/DATA`;
     const a = await this.send('POST', path, JSON.stringify({ active_users: count }), { 'content-type': 'application/json' });
+    this.ok(a, `POST ${path}`);
+  }
+
+  /** `POST image/<id>`: creates or updates this lab's image `<id>`; the body is JSON (read raw by the dashboard). */
+  async pushImage(id: string, image: DashboardImageFields): Promise<void> {
+    const path = `${this.base()}/image/${encodeURIComponent(id)}`;
+    const a = await this.send('POST', path, JSON.stringify(image), { 'content-type': 'application/json' });
     this.ok(a, `POST ${path}`);
   }
 

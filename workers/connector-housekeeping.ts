@@ -2,20 +2,24 @@
  * What the connector does besides jobs: tells the dashboard which hosts laas keeps out of service
  * (`POST hosts/<labid>` working=false, true again when they return), answers the hourly
  * analytics task with the number of users holding an active booking, and raises an alert for a
- * booking the dashboard still runs when it nears laas's safety bound (it is never released for it).
+ * booking the dashboard still runs when it nears laas's safety bound (it is never released for it),
+ * and pushes the lab's images (`POST image/<id>`) under the ids hardware tasks then name.
  */
 import type { Lab } from '../config/lab';
 import { bookingIdOf, readJob } from './connector-job';
 import type { BookingView } from './connector-reports';
-import type { DashboardClient, LaasClient } from './connector-clients';
+import type { DashboardClient, DashboardImageFields, LaasClient } from './connector-clients';
+import { dashboardImageId } from './connector-request';
 
 export type HostState = 'available' | 'maintenance' | 'retired';
 
 export interface HousekeepingDeps {
-  dashboard: Pick<DashboardClient, 'doneJobs' | 'host' | 'markHost' | 'activeUsers'>;
+  dashboard: Pick<DashboardClient, 'doneJobs' | 'host' | 'markHost' | 'activeUsers' | 'pushImage'>;
   laas: Pick<LaasClient, 'activeOwners'>;
   lab: Lab;
   alertHours: number;
+  /** The architecture the lab's images are pushed with (the dashboard offers an image to hosts of that architecture). */
+  imageArchitecture?: DashboardImageFields['architecture'];
   hostStates?: () => Promise<Map<string, HostState>>;
   booking: (id: string) => Promise<BookingView | null>;
   log: { info(message: string): void; warn(message: string): void };
@@ -58,8 +62,39 @@ export function createHousekeeping(deps: HousekeepingDeps) {
     }
   }
 
+  let imagesPushed = false;
+  /** Every lab image under its slug id; two names with the same slug: the first keeps it, the other is not offered. */
+  async function pushImages(): Promise<void> {
+    const taken = new Map<string, string>();
+    for (const image of deps.lab.images) {
+      const id = dashboardImageId(image.name);
+      const first = taken.get(id);
+      if (first) {
+        if (!imagesPushed) log.warn(`image ${image.name} is not offered on the dashboard: its id there would be ${id}, which ${first} has`);
+        continue;
+      }
+      taken.set(id, image.name);
+      const fields: DashboardImageFields = {
+        name: image.name,
+        architecture: deps.imageArchitecture ?? 'x86_64',
+        description: `${image.name} (lab ${deps.lab.name}, ${image.osFamily} network files${image.flavors ? `, for ${image.flavors.join(', ')}` : ''})`,
+        public: true,
+        available: true,
+        obsolete: false,
+      };
+      await dashboard.pushImage(id, fields);
+    }
+    if (!imagesPushed) log.info(`pushed ${taken.size} images to the dashboard: ${[...taken.keys()].join(', ')}`);
+    imagesPushed = true;
+  }
+
   return {
+    /** Once, before the first jobs are read; later rounds of `run` push them again. */
+    async pushImagesOnce(): Promise<void> {
+      if (!imagesPushed) await pushImages();
+    },
     async run(): Promise<void> {
+      await pushImages();
       await hostHealth();
       await leaseAlerts();
     },

@@ -39,6 +39,8 @@ export interface HardwareTask {
   /** Absent in the oldest teardown form `{id, lab_token, power}`. */
   power?: 'on' | 'off';
   hostname?: string;
+  /** `ipmi_create`: the reference lab made a per-booking IPMI account; laas makes none and says so (docs/dashboard-2x.md). */
+  ipmiCreate?: boolean;
   /** What this lab last posted as the task's `lab_token` ("null" when nothing). */
   labToken?: string;
 }
@@ -113,8 +115,17 @@ function readTask(kind: string, id: string, payload: unknown): JobTask {
     case 'hardware': {
       const r = hardwarePayload.safeParse(payload);
       if (!r.success) return unreadable(issueText(r.error));
-      const { id: host, image, power, hostname, lab_token } = r.data;
-      return { kind, id, host, ...(image ? { image } : {}), ...(power ? { power } : {}), ...(hostname !== undefined ? { hostname } : {}), ...(lab_token ? { labToken: lab_token } : {}) };
+      const { id: host, image, power, hostname, ipmi_create, lab_token } = r.data;
+      return {
+        kind,
+        id,
+        host,
+        ...(image ? { image } : {}),
+        ...(power ? { power } : {}),
+        ...(hostname !== undefined ? { hostname } : {}),
+        ...(ipmi_create !== undefined ? { ipmiCreate: ipmi_create } : {}),
+        ...(lab_token ? { labToken: lab_token } : {}),
+      };
     }
     case 'network': {
       const r = networkPayload.safeParse(withoutLabToken(payload));

@@ -39,6 +39,7 @@ async function main(): Promise<void> {
     publicVlans: config.publicVlans,
     userMap: config.userMap,
     loginUser: config.loginUser,
+    imageArchitecture: config.imageArchitecture,
     hostStates,
     log: { info: (m) => console.log(`connector: ${m}`), warn: (m) => console.warn(`connector: ${m}`) },
   });

@@ -149,6 +149,7 @@ function hostReady(t: HardwareTask, booking: BookingView, lab: Lab): string {
     lines.push(`The dashboard asked for the hostname "${asked}", which is not a valid host name; the host is named "${h.hostname}".`);
   }
   if (t.image) lines.push(`image: ${t.image}`);
+  if (t.ipmiCreate) lines.push(`No IPMI account is made for bookings: lab ${lab.name} keeps its BMCs to itself. For a power cycle or the serial console, ask its operators.`);
   return lines.join('\n');
 }
 

@@ -15,6 +15,8 @@ export interface BookingRequest {
   networks: { name: string; vlan: number; public?: boolean }[];
   hosts: { name: string; image: string; hostname: string; interfaces: Record<string, { network: string; tagged: boolean }[]> }[];
   access: { sshKeys: string[]; vpnUsers: string[] };
+  /** The end is a safety bound: reaching it raises an alert event; only the teardown re-issue releases. */
+  leaseEnd: 'alert';
 }
 
 export interface RequestOptions {
@@ -59,7 +61,7 @@ export function toBookingRequest(job: DashboardJob, lab: Lab, users: ReadonlyMap
   for (const t of hardware) {
     if (hosts.some((h) => h.name === t.host)) problems.push({ task: t.id, message: `host ${t.host} is booked by two hardware tasks` });
     const image = imageOf(lab, t.image);
-    if (!image) problems.push({ task: t.id, message: `lab ${lab.name} has no image ${t.image ?? '(none named)'} (its images: ${lab.images.map((i) => i.name).join(', ')})` });
+    if (!image) problems.push({ task: t.id, message: `lab ${lab.name} has no image ${t.image ?? '(none named)'} (its images: ${lab.images.map((i) => dashboardImageId(i.name)).join(', ')})` });
     hosts.push({ name: t.host, image: image ?? '', hostname: validHostname(t.hostname, t.host), interfaces: {} });
   }
 
@@ -123,12 +125,26 @@ export function toBookingRequest(job: DashboardJob, lab: Lab, users: ReadonlyMap
       networks: [...networks.values()],
       hosts,
       access: { sshKeys, vpnUsers },
+      leaseEnd: 'alert',
     },
   };
 }
 
-/** The dashboard names an image by the id the lab gave it: the lab's image name, or the imaging server's id. */
+/**
+ * The id under which the lab pushes an image to the dashboard (`POST image/<id>`): the route takes
+ * a slug only (`[-a-zA-Z0-9_]+`; `ubuntu-22.04` would get 404), so every other character becomes `_`.
+ */
+export function dashboardImageId(name: string): string {
+  return name.replace(/[^-a-zA-Z0-9_]/g, '_');
+}
+
+/**
+ * The lab image a hardware task's `image` names: the id the lab pushed it under first (checklist
+ * #23), then, for ids a dashboard admin entered by hand, the image's name or its imaging server id.
+ */
 export function imageOf(lab: Lab, image: string | undefined): string | undefined {
   if (!image) return undefined;
+  const pushed = lab.images.filter((i) => dashboardImageId(i.name) === image);
+  if (pushed.length === 1) return pushed[0]!.name;
   return lab.images.find((i) => i.name === image)?.name ?? lab.images.find((i) => i.imagingId === image)?.name;
 }

@@ -5,6 +5,8 @@ import { parseUserMap } from './connector-users';
 
 /** The dashboard's longest booking: 21 days, extended twice by up to 30 days (reference §9). */
 export const DASHBOARD_LONGEST_HOURS = (21 + 2 * 30) * 24;
+/** The default safety bound: the longest dashboard booking and three days. */
+export const DEFAULT_BOUND_HOURS = DASHBOARD_LONGEST_HOURS + 72;
 
 /** The connector's settings, read from the environment. It is off unless the dashboard is named. */
 const schema = z.object({
@@ -20,8 +22,8 @@ const schema = z.object({
   LAAS_DASHBOARD_PROJECT: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas project name').default('dashboard'),
   /** Owner of bookings whose job names no user. */
   LAAS_DASHBOARD_OWNER: z.string().regex(/^[a-z0-9][a-z0-9._-]{0,62}$/, 'a laas user name').default('dashboard'),
-  /** Safety bound of each booking in hours (only the dashboard's teardown ends it); default the lab's maximum lease. */
-  LAAS_DASHBOARD_LEASE_HOURS: z.coerce.number().positive().optional(),
+  /** Safety bound of each booking in hours, longer than the dashboard's longest booking: reaching it raises an alert event, never a release. */
+  LAAS_DASHBOARD_LEASE_HOURS: z.coerce.number().positive().default(DEFAULT_BOUND_HOURS),
   /** Hours before that bound at which a booking the dashboard still runs raises an alert. */
   LAAS_DASHBOARD_ALERT_HOURS: z.coerce.number().positive().default(72),
   /** The lab's public VLAN ids (the dashboard's PublicNetwork rows), comma separated. */
@@ -33,6 +35,8 @@ const schema = z.object({
   LAAS_DASHBOARD_USER_MAP: z.string().default(''),
   /** The login user named in the ssh lines when the booking does not name one. */
   LAAS_DASHBOARD_LOGIN_USER: z.string().regex(/^[a-z_][a-z0-9_-]{0,31}$/, 'a Unix user name').default('root'),
+  /** The architecture of the lab's images as pushed to the dashboard (it offers an image to hosts of that architecture). */
+  LAAS_DASHBOARD_ARCHITECTURE: z.enum(['x86_64', 'aarch64', 'unknown']).default('x86_64'),
   /** Base URL of the laas API; default http://LAAS_API_HOST:LAAS_API_PORT. */
   LAAS_API_URL: z.url({ protocol: /^https?$/, message: 'an http(s) URL such as http://127.0.0.1:8080' }).optional(),
 });
@@ -49,6 +53,7 @@ export interface ConnectorSettings {
   publicVlans: ReadonlySet<number>;
   userMap: ReadonlyMap<string, string>;
   loginUser: string;
+  imageArchitecture: 'x86_64' | 'aarch64' | 'unknown';
   /** Settings that work but that the operator should hear about. */
   warnings: string[];
   apiUrl: string;
@@ -76,21 +81,23 @@ export function loadConnectorSettings(env: NodeJS.ProcessEnv, lab: Lab, api: Api
   if (!s.LAAS_DASHBOARD_URL && !s.LAAS_DASHBOARD_TOKEN) return { enabled: false };
   if (!s.LAAS_DASHBOARD_URL) throw new ConfigError('the environment', ['LAAS_DASHBOARD_URL: required when LAAS_DASHBOARD_TOKEN is set']);
   if (!s.LAAS_DASHBOARD_TOKEN) throw new ConfigError('the environment', ['LAAS_DASHBOARD_TOKEN: required when LAAS_DASHBOARD_URL is set']);
-  const leaseHours = s.LAAS_DASHBOARD_LEASE_HOURS ?? lab.maxLeaseHours;
+  const leaseHours = s.LAAS_DASHBOARD_LEASE_HOURS;
   const warnings: string[] = [];
-  if (leaseHours < DASHBOARD_LONGEST_HOURS) {
-    warnings.push(
-      `bookings are held at most ${leaseHours} h, but a dashboard booking can run ${DASHBOARD_LONGEST_HOURS} h (21 days and two 30-day extensions): raise lab ${lab.name}'s maxLeaseHours (and LAAS_DASHBOARD_LEASE_HOURS) so laas never ends a booking before the dashboard does`,
-    );
-  }
   let userMap: Map<string, string>;
   try {
     userMap = parseUserMap(s.LAAS_DASHBOARD_USER_MAP);
   } catch (err) {
     throw new ConfigError('the environment', [(err as Error).message]);
   }
+  if (leaseHours <= DASHBOARD_LONGEST_HOURS) {
+    throw new ConfigError('the environment', [
+      `LAAS_DASHBOARD_LEASE_HOURS: ${leaseHours} is not longer than a dashboard booking can run (${DASHBOARD_LONGEST_HOURS} h: 21 days and two 30-day extensions); the safety bound must be longer`,
+    ]);
+  }
   if (leaseHours > lab.maxLeaseHours) {
-    throw new ConfigError('the environment', [`LAAS_DASHBOARD_LEASE_HOURS: ${leaseHours} exceeds lab ${lab.name}'s maximum lease of ${lab.maxLeaseHours} hours`]);
+    throw new ConfigError('the environment', [
+      `LAAS_DASHBOARD_LEASE_HOURS: ${leaseHours} exceeds lab ${lab.name}'s maximum lease of ${lab.maxLeaseHours} hours; raise maxLeaseHours in the lab description to at least ${leaseHours}`,
+    ]);
   }
   return Object.freeze({
     enabled: true,
@@ -105,6 +112,7 @@ export function loadConnectorSettings(env: NodeJS.ProcessEnv, lab: Lab, api: Api
     publicVlans: new Set(s.LAAS_DASHBOARD_PUBLIC_VLANS.split(',').map((v) => v.trim()).filter(Boolean).map(Number)),
     userMap,
     loginUser: s.LAAS_DASHBOARD_LOGIN_USER,
+    imageArchitecture: s.LAAS_DASHBOARD_ARCHITECTURE,
     warnings,
     apiUrl: s.LAAS_API_URL ?? `http://${api.LAAS_API_HOST}:${api.LAAS_API_PORT}`,
     apiToken: api.LAAS_API_TOKEN,

@@ -20,7 +20,7 @@ export interface ConnectorLog {
 }
 
 export interface ConnectorDeps {
-  dashboard: Pick<DashboardClient, 'newJobs' | 'currentJobs' | 'doneJobs' | 'report' | 'user' | 'host' | 'markHost' | 'activeUsers'>;
+  dashboard: Pick<DashboardClient, 'newJobs' | 'currentJobs' | 'doneJobs' | 'report' | 'user' | 'host' | 'markHost' | 'activeUsers' | 'pushImage'>;
   laas: Pick<LaasClient, 'getBooking' | 'claimVpnPasswords' | 'createBooking' | 'releaseBooking' | 'reimage' | 'events' | 'activeOwners'>;
   lab: Lab;
   project: string;
@@ -29,6 +29,8 @@ export interface ConnectorDeps {
   leaseHours: number;
   /** Hours before that bound at which a booking the dashboard still runs raises an alert. */
   alertHours: number;
+  /** The architecture the lab's images are pushed with; default x86_64. */
+  imageArchitecture?: 'x86_64' | 'aarch64' | 'unknown';
   publicVlans: ReadonlySet<number>;
   userMap: ReadonlyMap<string, string>;
   loginUser: string;
@@ -56,6 +58,7 @@ export function createConnector(deps: ConnectorDeps): Connector {
   /** VPN passwords seen in a booking view (handed out once by laas), kept until the VPN task is answered. */
   const passwords = new Map<string, Record<string, string>>();
   let lastTrouble: string | null = null;
+  let imageTrouble: string | null = null;
   let polls = 0;
 
   async function booking(id: string): Promise<BookingView | null> {
@@ -196,6 +199,13 @@ export function createConnector(deps: ConnectorDeps): Connector {
 
   async function pollOnce(): Promise<void> {
     try {
+      // Hardware tasks name images by the ids the lab pushed: pushed before the first job is read,
+      // and again on the next poll when it failed; jobs are read meanwhile (admins may enter ids by hand).
+      await housekeeping.pushImagesOnce().catch((err: unknown) => {
+        const trouble = `images not pushed: ${(err as Error).message}`;
+        if (trouble !== imageTrouble) log.warn(`${trouble}; trying again next poll`);
+        imageTrouble = trouble;
+      });
       const fresh = await dashboard.newJobs();
       // The hourly analytics task takes no status: it is answered with a count on its own route.
       await housekeeping.answerActiveUsers(activeUsersTasks(fresh));

@@ -11,6 +11,9 @@ import type { Allocation, BookingInput, BookingStatus, BookingStep } from './typ
 
 class ReleaseBeforeActive extends Error {}
 
+const leaseAlertMessage = (end: string) =>
+  `the booking reached its safety bound (${end}) and is kept: only a release ends it. Its allocation ended then, so hosts and VLANs may be promised to later bookings: extend or release it`;
+
 /**
  * A booking: allocate, provision every host in parallel (one child each), then the booking-level
  * VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
@@ -127,6 +130,13 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     // The lease: a durable timer to the end, restarted when the booking is extended.
     while (!run.releaseRequested && run.failedHosts.size === 0) {
       const leaseMs = Date.parse(status.end) - Date.now();
+      if (leaseMs <= 0 && input.leaseEnd === 'alert' && wf.patched('i12-lease-alert')) {
+        // Another system ends this booking (the LaaS 2.x dashboard): its end is a safety bound only.
+        await run.event('lease:alert', { end: status.end, message: leaseAlertMessage(status.end) });
+        run.leaseMoved = false;
+        await wf.condition(() => run.releaseRequested || run.failedHosts.size > 0 || run.leaseMoved);
+        continue;
+      }
       if (leaseMs <= 0) break;
       run.leaseMoved = false;
       await wf.condition(() => run.releaseRequested || run.failedHosts.size > 0 || run.leaseMoved, leaseMs);

@@ -57,6 +57,11 @@ export interface BookingInput {
   holdTimeoutMs?: number;
   /** The lab's longest lease, checked again when the booking is extended. */
   maxLeaseMs?: number;
+  /**
+   * alert: the end is a safety bound, not the end (another system, the LaaS 2.x dashboard, ends the
+   * booking by releasing it): reaching it raises a `lease:alert` event and the booking is kept.
+   */
+  leaseEnd?: 'alert';
 }
 
 /** What the allocation activity decided: concrete hosts and VLANs. */

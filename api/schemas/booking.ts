@@ -77,6 +77,11 @@ export const createBookingBody = z
     headnode: z.object({ image: z.string().min(1).max(128), networks: z.array(name).min(1) }).strict().optional(),
     /** Overrides the lab's failure policy for this booking. */
     failurePolicy: z.enum(['compensate', 'hold']).optional(),
+    /** What the end does: release (default), or alert (a lease:alert event; the booking is kept until released). */
+    leaseEnd: z
+      .enum(['release', 'alert'])
+      .optional()
+      .describe('release (default): the booking is released at its end. alert: the end is a safety bound only; reaching it records a lease:alert event and the booking is kept until it is released (for bookings another system ends, such as the LaaS 2.x dashboard connector\'s)'),
   })
   .strict()
   .meta({

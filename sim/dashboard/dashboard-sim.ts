@@ -9,9 +9,11 @@ import { randomInt } from 'node:crypto';
 
 const TOKEN_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 import { JobBook, payloadOf, type BookingSpec, type DashboardJob, type DashboardTask } from './jobs';
+import { newImageCatalogue, newOpsysCatalogue } from './images';
 
 export { TASK_STATUS, JobBook, payloadOf } from './jobs';
 export type { BookingSpec, DashboardJob, DashboardTask, HostSpec, JobJson, TaskKind, VlanEntry } from './jobs';
+export type { DashboardImage, DashboardOpsys } from './images';
 
 export interface DashboardUser {
   id: number;
@@ -55,8 +57,19 @@ export interface DashboardRequestRecord {
 
 const INT32 = 2 ** 31;
 const slug = '[-a-zA-Z0-9_]+';
+/** Every lab route of REF src/api/urls.py: Django resolves the URL (404) before CSRF (403) and the token. */
+const ROUTES = [
+  /^jobs\/(new|current|done|getByType\/DATA)$/,
+  /^jobs\/\d+$/,
+  new RegExp(`^jobs/\\d+/${slug}$`),
+  new RegExp(`^hosts/${slug}(/bmc)?$`),
+  /^users(\/\d+)?$/,
+  new RegExp(`^(image|opsys)(/${slug})?$`),
+  /^(downtime|status|profile|inventory)$/,
+  /^booking\/\d+\/(pdf|idf)$/,
+];
 /** The views that are `@csrf_exempt`: a POST anywhere else is refused before the view runs. */
-const EXEMPT = [/^jobs\/\d+$/, new RegExp(`^jobs/\\d+/${slug}$`), /^jobs\/getByType\/DATA$/, new RegExp(`^hosts/${slug}(/bmc)?$`)];
+const EXEMPT = [/^jobs\/\d+$/, new RegExp(`^jobs/\\d+/${slug}$`), /^jobs\/getByType\/DATA$/, new RegExp(`^hosts/${slug}(/bmc)?$`), new RegExp(`^(image|opsys)/${slug}$`)];
 
 export class DashboardSimulator {
   readonly jobs: JobBook;
@@ -67,6 +80,9 @@ export class DashboardSimulator {
   readonly users: DashboardUser[];
   /** labid → {working, type}; `booked` is computed from the jobs. */
   readonly hosts = new Map<string, { working: boolean; type: string }>();
+  /** Every lab's images and operating systems (the listings do not check the token). */
+  readonly images = newImageCatalogue();
+  readonly opsys = newOpsysCatalogue();
   /** The next this-many task posts answer 500 before anything is stored. */
   failNextPosts = 0;
   private port = 0;
@@ -144,7 +160,10 @@ export class DashboardSimulator {
     const m = new RegExp(`^/api/labs/(${slug})/(.+)$`).exec(path);
     if (!m || path.endsWith('/')) return this.html(req, res, 404, '<h1>Not Found</h1>');
     const [, lab, rest] = m as unknown as [string, string, string];
+    if (!ROUTES.some((r) => r.test(rest))) return this.html(req, res, 404, '<h1>Not Found</h1>');
     if (method !== 'GET' && !EXEMPT.some((r) => r.test(rest))) return this.html(req, res, 403, '<h1>Forbidden (403)</h1><p>CSRF verification failed. Request aborted.</p>');
+    // all_images / all_opsyss: every lab's entries, no token asked.
+    if (rest === 'image' || rest === 'opsys') return this.json(req, res, 200, (rest === 'image' ? this.images : this.opsys).rows);
     if (lab !== this.lab || req.headers['auth-token'] !== this.labToken) return this.html(req, res, 403, '<h1>403 Forbidden</h1>');
     this.jobs.freeHosts();
     const listing = /^jobs\/(new|current|done)$/.exec(rest);
@@ -156,6 +175,8 @@ export class DashboardSimulator {
     if (task) return this.task(req, res, task[2]!, body);
     const host = new RegExp(`^hosts/(${slug})$`).exec(rest);
     if (host) return this.host(req, res, host[1]!, body);
+    const catalogued = new RegExp(`^(image|opsys)/(${slug})$`).exec(rest);
+    if (catalogued) return this.catalogue(req, res, catalogued[1] as 'image' | 'opsys', catalogued[2]!, body);
     if (rest === 'users') return this.text(req, res, JSON.stringify({ users: this.users }));
     const user = /^users\/(\d+)$/.exec(rest);
     if (user) {
@@ -194,6 +215,20 @@ export class DashboardSimulator {
     const count = (JSON.parse(body) as { active_users: unknown }).active_users;
     if (typeof count !== 'number' || !Number.isInteger(count)) throw new Error('an integer column');
     this.activeUsers.push(count);
+    return this.reply(req, res, 200, 'text/html; charset=utf-8', '');
+  }
+
+  /** `single_image` / `single_opsys`: the body is JSON whatever the content type; 200 with an empty body. */
+  private catalogue(req: IncomingMessage, res: ServerResponse, kind: 'image' | 'opsys', labId: string, body: string): void {
+    const table = kind === 'image' ? this.images : this.opsys;
+    if (req.method === 'GET') {
+      const row = table.find(this.lab, labId);
+      return row ? this.json(req, res, 200, row) : this.reply(req, res, 404, 'text/html; charset=utf-8', '');
+    }
+    if (req.method !== 'POST') return this.reply(req, res, 405, 'text/html; charset=utf-8', '');
+    const data = JSON.parse(body) as unknown;
+    if (typeof data !== 'object' || data === null || Array.isArray(data)) throw new Error('not a JSON object');
+    table.upsert(this.lab, labId, data as Record<string, unknown>);
     return this.reply(req, res, 200, 'text/html; charset=utf-8', '');
   }
 

@@ -12,6 +12,7 @@ import { createConnector } from '../../workers/connector';
 import { DashboardClient, LaasClient } from '../../workers/connector-clients';
 import type { HostState } from '../../workers/connector-housekeeping';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { until } from '../helpers/liblaas';
 
 const apiToken = 'connector-test-api-token-0123';
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop\n';
@@ -27,14 +28,14 @@ let stop = new AbortController();
 let running: Promise<void>;
 const hostStates = new Map<string, HostState>();
 
-function connectorFor(token: string, alertHours = 1) {
+function connectorFor(token: string, alertHours = 1, leaseHours = 2) {
   return createConnector({
     dashboard: new DashboardClient({ url: dash.url, lab: 'sim', token }),
     laas: new LaasClient({ url: apiUrl, token: apiToken }),
     lab: env.lab,
     project: 'demo',
     fallbackOwner: 'dashboard',
-    leaseHours: 2,
+    leaseHours,
     alertHours,
     publicVlans: new Set([1010]),
     userMap: new Map(),
@@ -74,24 +75,37 @@ async function settled(tasks: string[], skip = 0, timeoutMs = 90_000): Promise<v
   }
 }
 
-const oneHost = (labid: string, hostname: string, vlan: number, users: BookingSpec['users']): BookingSpec => {
+const oneHost = (labid: string, hostname: string, vlan: number, users: BookingSpec['users'], image = 'ubuntu-22.04', taggedVlan?: number): BookingSpec => {
   const macs = env.lab.hosts.find((h) => h.name === labid)!.nics.map((n) => n.mac);
-  return { hosts: [{ labid, image: 'ubuntu-22.04', hostname, nics: { [macs[0]!]: [{ vlan_id: vlan, tagged: false }], [macs[1]!]: [] } }], users };
+  return { hosts: [{ labid, image, hostname, nics: { [macs[0]!]: [{ vlan_id: vlan, tagged: false }], [macs[1]!]: taggedVlan ? [{ vlan_id: taggedVlan, tagged: true }] : [] } }], users };
 };
+const headers = { authorization: `Bearer ${apiToken}` };
+const eventsOf = async (id: string) => (await api.inject({ method: 'GET', url: `/v1/bookings/${id}/events`, headers })).json<{ events: { kind: string; detail: Record<string, unknown> }[] }>().events;
+
 const taskOf = (job: { tasks: { id: string; kind: string; config: Record<string, unknown> }[] }, kind: string, type?: string, user?: number) =>
   job.tasks.find((t) => t.kind === kind && (type === undefined || t.config.access_type === type) && (user === undefined || t.config.user === user))!.id;
 
 describe('the LaaS 2.x dashboard connector', () => {
   it('sets a 1-host booking up (VPN + SSH), re-images it on the re-issue, and tears it down on the teardown re-issue', async () => {
-    const job = dash.book(oneHost('sim-01', 'pod-1', 1010, [{ id: 2, key: KEY }]));
+    // #23: the lab's images are on the dashboard under slug ids (JSON posts); the booking names one of them.
+    const pushed = await until('the images pushed', () => Promise.resolve(dash.images.rows.length === env.lab.images.length ? dash.images.rows : undefined));
+    expect(pushed.map((i) => [i.lab_id, i.name, i.from_lab_id, i.architecture, i.available])).toEqual([
+      ['ubuntu-22_04', 'ubuntu-22.04', 'sim', 'x86_64', true],
+      ['rocky-9', 'rocky-9', 'sim', 'x86_64', true],
+    ]);
+    expect(new Set(dash.requests.filter((r) => r.path.includes('/image/')).map((r) => [r.method, r.status, r.contentType].join(' ')))).toEqual(new Set(['POST 200 application/json']));
+    const job = dash.book(oneHost('sim-01', 'pod-1', 1010, [{ id: 2, key: KEY }], 'ubuntu-22_04'));
     const [hw, net, vpn, ssh] = [taskOf(job, 'hardware'), taskOf(job, 'network'), taskOf(job, 'access', 'vpn'), taskOf(job, 'access', 'ssh')];
     await settled([hw, net, vpn, ssh]);
     for (const t of [hw, net, vpn, ssh]) expect(statuses(t), t).toEqual([100, 200]);
+    // #1: the listing is polled at the lab's slug, no trailing slash, with the token (else 404 or 403).
+    expect(dash.requests.some((r) => r.method === 'GET' && r.path === '/api/labs/sim/jobs/new' && r.status === 200)).toBe(true);
     // The dashboard's VLAN id on the switch, untagged, as the public network; the empty NIC untouched.
     expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/1')).toEqual({ native: 1010, tagged: [] });
     expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/2') ?? { native: null, tagged: [] }).toEqual({ native: null, tagged: [] });
     expect(last(hw).message).toContain('Your host may be reached at any of the following ip addresses: sim-01');
     expect(last(hw).message).toContain('hostname: pod-1');
+    expect(env.simLab.host('sim-01').image).toBe('1');
     expect(last(net).message).toBe('sim-01: eno1 (52:54:00:00:01:01) untagged VLAN 1010');
     expect(last(ssh).message).toBe('Your SSH key is installed. Log in with:\nssh root@sim-01');
     const m = /VPN username: (\S+)\nVPN password: (\S+)/.exec(last(vpn).message);
@@ -127,14 +141,19 @@ describe('the LaaS 2.x dashboard connector', () => {
       [hw, 200, `laas:dash-${job.id}`],
       [hw, 200, `laas:dash-${job.id}`],
     ]);
+    // #19: at most 50 characters, no secret in it; read back from the re-issued payload (the re-image above was recognised by it).
+    for (const p of tokens) {
+      expect(p.fields.lab_token!.length).toBeLessThanOrEqual(50);
+      expect(p.fields.lab_token).not.toContain(m![2]!);
+    }
     for (const line of logs) {
       expect(line).not.toContain(dash.labToken);
       expect(line).not.toContain(m![2]!);
     }
   });
 
-  it('sanitises opnfv_host and says so; an unknown user id fails that task only', async () => {
-    const job = dash.book(oneHost('sim-02', 'opnfv_host', 1011, [{ id: 2, key: KEY }, { id: 77 }]));
+  it('sanitises opnfv_host and says so; an unknown user id fails that task only; a tagged VLAN goes in the trunk', async () => {
+    const job = dash.book(oneHost('sim-02', 'opnfv_host', 1011, [{ id: 2, key: KEY }, { id: 77 }], 'rocky-9', 1012));
     const [hw, net, vpn, ssh, stranger] = [taskOf(job, 'hardware'), taskOf(job, 'network'), taskOf(job, 'access', 'vpn', 2), taskOf(job, 'access', 'ssh'), taskOf(job, 'access', 'vpn', 77)];
     await settled([hw, net, vpn, ssh, stranger]);
     for (const t of [hw, net, vpn, ssh]) expect(statuses(t), t).toEqual([100, 200]);
@@ -142,6 +161,9 @@ describe('the LaaS 2.x dashboard connector', () => {
     expect(last(stranger).message).toBe("dashboard user 77 is unknown to the dashboard's users endpoint; no VPN access was given for it");
     expect(env.simLab.host('sim-02').hostname).toBe('opnfv-host');
     expect(last(hw).message).toContain('The dashboard asked for the hostname "opnfv_host", which is not a valid host name; the host is named "opnfv-host".');
+    // #7: native when tagged is false, in the trunk when true: exactly the dashboard's VLAN ids.
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/3')).toEqual({ native: 1011, tagged: [] });
+    expect(env.simLab.ports.get('sim-switch')!.get('Ethernet1/4')).toEqual({ native: null, tagged: [1012] });
     // #17: near laas's safety bound the booking raises an alert and stays up: only the teardown re-issue ends it.
     await connectorFor(dash.labToken, 3).housekeeping();
     expect(logs.filter((l) => l.startsWith(`warn ALERT: booking dash-${job.id} `))).toHaveLength(1);
@@ -152,8 +174,12 @@ describe('the LaaS 2.x dashboard connector', () => {
   });
 
   it('refuses a job whose VLAN another booking holds, whole, with the reason, allocating nothing', async () => {
+    // #10: a report the dashboard answers 500 is said in the log and made again on the next poll, not forever.
+    dash.failNextPosts = 1;
     const first = dash.book(oneHost('sim-03', 'pod-3', 1020, [{ id: 2 }]));
     await settled(first.tasks.map((t) => t.id));
+    for (const t of first.tasks) expect(statuses(t.id), t.id).toEqual([100, 200]);
+    expect(logs.filter((l) => l.includes('(unknown task); trying again next poll'))).toHaveLength(1);
     const clash = dash.book(oneHost('sim-04', 'pod-4', 1020, [{ id: 2 }]));
     const tasks = clash.tasks.map((t) => t.id);
     await settled(tasks);
@@ -195,8 +221,37 @@ describe('the LaaS 2.x dashboard connector', () => {
     const wrong = 'not-the-lab-token-4711';
     await connectorFor(wrong).pollOnce();
     const said = logs.slice(before);
-    expect(said).toEqual([expect.stringMatching(/^warn dashboard answered 403 to GET \/api\/labs\/sim\/jobs\/new \(lab name or token refused\)/) as string]);
+    // The image push (its first call) and the poll each say it once; an error page is never read as JSON.
+    expect(said).toEqual([
+      expect.stringMatching(/^warn images not pushed: dashboard answered 403 to POST \/api\/labs\/sim\/image\/ubuntu-22_04 \(lab name or token refused\)/) as string,
+      expect.stringMatching(/^warn dashboard answered 403 to GET \/api\/labs\/sim\/jobs\/new \(lab name or token refused\)/) as string,
+    ]);
     expect(said.join('\n')).not.toContain(wrong);
+  });
+
+  it('#17: at its safety bound a booking the dashboard still runs raises a lease:alert event and stays up until the teardown re-issue', async () => {
+    stop.abort();
+    await running;
+    stop = new AbortController();
+    // A bound of 30 s stands for the 2016 h of a real lab.
+    running = connectorFor(dash.labToken, 1, 30 / 3600).run(stop.signal, 100);
+    const job = dash.book(oneHost('sim-03', 'pod-3', 1040, [{ id: 2 }]));
+    const hw = taskOf(job, 'hardware');
+    await settled(job.tasks.map((t) => t.id));
+    const id = `dash-${job.id}`;
+    const alert = await until('the lease alert', async () => (await eventsOf(id)).find((e) => e.kind === 'lease:alert'));
+    expect(alert.detail.message).toContain('only a release ends it');
+    expect((await api.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers })).json<{ state: string }>().state).toBe('active');
+    expect(dash.hostState('sim-03')).toMatchObject({ booked: true });
+    expect(statuses(hw)).toEqual([100, 200]);
+    dash.endBooking(job.id);
+    await settled([hw, taskOf(job, 'network')], 2);
+    expect(statuses(hw, 2)).toEqual([100, 200]);
+    expect((await eventsOf(id)).map((e) => e.kind)).toContain('state:released');
+    stop.abort();
+    await running;
+    stop = new AbortController();
+    running = connectorFor(dash.labToken).run(stop.signal, 100);
   });
 
   it('#24: a restarted connector finishes the tasks its predecessor left at 100 (jobs/current)', async () => {

@@ -120,6 +120,28 @@ describe('the dashboard simulator, as the real dashboard answers', () => {
     expect((await call('GET', 'hosts/sim-99')).status).toBe(500);
   });
 
+  it('§10: POST image/<id> takes a JSON body whatever the content type, creates then updates (a falsy value is ignored); GET answers the stored fields', async () => {
+    const body = { name: 'Rocky 9', architecture: 'x86_64', description: 'r9', public: true, available: true, obsolete: false };
+    const created = await call('POST', 'image/rocky-9', { body: JSON.stringify(body), contentType: 'text/plain' });
+    expect([created.status, created.text]).toEqual([200, '']);
+    // The reference's own example of GET image/<id>.
+    const read = await call('GET', 'image/rocky-9');
+    expect([read.status, JSON.parse(read.text)]).toEqual([200, { id: 1, from_lab_id: 'sim', architecture: 'x86_64', lab_id: 'rocky-9', name: 'Rocky 9', owner_id: null, public: true, description: 'r9', os_id: null, available: true, obsolete: false }]);
+    await call('POST', 'image/rocky-9', { body: JSON.stringify({ name: 'Rocky 9.4', available: false }), contentType: 'application/json' });
+    expect(JSON.parse((await call('GET', 'image/rocky-9')).text)).toMatchObject({ id: 1, name: 'Rocky 9.4', available: true });
+    // Unknown id: 404 with an empty body; a dotted id does not match the route (404 HTML).
+    expect(await call('GET', 'image/nope')).toMatchObject({ status: 404, text: '' });
+    const dotted = await call('POST', 'image/ubuntu-22.04', { body: JSON.stringify(body), contentType: 'application/json' });
+    expect([dotted.status, dotted.type]).toEqual([404, 'text/html; charset=utf-8']);
+    expect((await call('POST', 'image/bad', { body: 'name=x', contentType: 'application/x-www-form-urlencoded' })).status).toBe(500);
+    expect((await call('POST', 'image/rocky-9', { token: 'not-the-token', body: '{}', contentType: 'application/json' })).status).toBe(403);
+    // The listings hold every lab's images and ask for no token.
+    const all = await call('GET', 'image', { token: null });
+    expect([all.status, (JSON.parse(all.text) as { lab_id: string }[]).map((i) => i.lab_id)]).toEqual([200, ['rocky-9']]);
+    await call('POST', 'opsys/rocky', { body: JSON.stringify({ name: 'Rocky', available: true, obsolete: false }) });
+    expect(JSON.parse((await call('GET', 'opsys/rocky')).text)).toEqual({ id: 1, name: 'Rocky', lab_id: 'rocky', obsolete: false, available: true, from_lab_id: 'sim' });
+  });
+
   it('§11: the active users task is listed with payload {}, cannot take a status (500), and the count is a JSON post', async () => {
     const t = dash.jobs.addActiveUsersTask();
     const data = (await listing('new')).find((j) => j.payload['active users task']);

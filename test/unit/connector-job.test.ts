@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import { intentOf, isTeardown, readJob, validHostname, type AccessTask, type HardwareTask, type NetworkTask } from '../../workers/connector-job';
-import { toBookingRequest } from '../../workers/connector-request';
+import { dashboardImageId, toBookingRequest } from '../../workers/connector-request';
 import { createUserDirectory, laasUserOf, parseUserMap } from '../../workers/connector-users';
 
 const lab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
@@ -21,7 +21,7 @@ describe('reading a job as the real dashboard serves it', () => {
     const job = readJob(setupJob);
     expect(job.tasks.map((t) => t.kind).sort()).toEqual(['access', 'access', 'hardware', 'network']);
     const hw = job.tasks.find((t) => t.kind === 'hardware') as HardwareTask;
-    expect(hw).toEqual({ kind: 'hardware', id: '44a5a128-f30a-412b-a190-ab0c216d69ab', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', labToken: 'null' });
+    expect(hw).toEqual({ kind: 'hardware', id: '44a5a128-f30a-412b-a190-ab0c216d69ab', host: 'sim-01', image: 'ubuntu-22.04', power: 'on', hostname: 'pod-1', ipmiCreate: true, labToken: 'null' });
     const net = job.tasks.find((t) => t.kind === 'network') as NetworkTask;
     expect(Object.keys(net.hosts)).toEqual(['sim-01']);
     expect(job.tasks.filter((t): t is AccessTask => t.kind === 'access').map((t) => [t.accessType, t.user])).toEqual([
@@ -68,6 +68,8 @@ describe('the booking request of a setup job', () => {
       networks: [{ name: 'vlan-1010', vlan: 1010, public: true }],
       hosts: [{ name: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', interfaces: { eno1: [{ network: 'vlan-1010', tagged: false }] } }],
       access: { sshKeys: ['ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop'], vpnUsers: ['alice'] },
+      // #17: the end is a safety bound; reaching it raises an alert event, never a release.
+      leaseEnd: 'alert',
     });
     const privateOnly = toBookingRequest(readJob(setupJob), lab, users, { ...options, publicVlans: new Set() });
     expect(privateOnly.ok && privateOnly.request.networks).toEqual([{ name: 'vlan-1010', vlan: 1010 }]);
@@ -89,14 +91,18 @@ describe('the booking request of a setup job', () => {
     expect(validHostname('x'.repeat(80), 'sim-01')).toHaveLength(63);
   });
 
-  it('#23: the image is the lab id the dashboard names, or the imaging server id; an unknown one is refused on its task', () => {
+  it('#23: the image is the id the lab pushed it under (a slug), else its name or imaging server id; an unknown one is refused on its task', () => {
+    expect(lab.images.map((i) => dashboardImageId(i.name))).toEqual(['ubuntu-22_04', 'rocky-9']);
     const raw = structuredClone(setupJob) as { payload: { hardware: Record<string, { image: string }> } };
+    raw.payload.hardware['44a5a128-f30a-412b-a190-ab0c216d69ab']!.image = 'ubuntu-22_04';
+    const pushed = toBookingRequest(readJob(raw), lab, users, options);
+    expect(pushed.ok && pushed.request.hosts[0]!.image).toBe('ubuntu-22.04');
     raw.payload.hardware['44a5a128-f30a-412b-a190-ab0c216d69ab']!.image = '2';
     const r = toBookingRequest(readJob(raw), lab, users, options);
     expect(r.ok && r.request.hosts[0]!.image).toBe('rocky-9');
     raw.payload.hardware['44a5a128-f30a-412b-a190-ab0c216d69ab']!.image = 'win95';
     const bad = toBookingRequest(readJob(raw), lab, users, options);
-    expect(!bad.ok && bad.problems[0]!.message).toBe('lab sim has no image win95 (its images: ubuntu-22.04, rocky-9)');
+    expect(!bad.ok && bad.problems[0]!.message).toBe('lab sim has no image win95 (its images: ubuntu-22_04, rocky-9)');
   });
 
   it('maps dashboard users to laas users by username, lower-cased, or by the map', () => {

@@ -46,7 +46,7 @@ describe('reports for a setup job', () => {
 
   it('#13: addresses and hostname on hardware, VLANs on network, ssh lines, VPN username and password', () => {
     expect(byTask(provisionReports(job.tasks, booking(), ctx))).toEqual({
-      [HW]: [200, 'Your host may be reached at any of the following ip addresses: 10.20.0.11, 2001:db8::11\nhostname: pod-1\nimage: ubuntu-22.04'],
+      [HW]: [200, 'Your host may be reached at any of the following ip addresses: 10.20.0.11, 2001:db8::11\nhostname: pod-1\nimage: ubuntu-22.04\nNo IPMI account is made for bookings: lab sim keeps its BMCs to itself. For a power cycle or the serial console, ask its operators.'],
       [NET]: [200, 'sim-01: eno1 (52:54:00:00:01:01) untagged VLAN 1010'],
       [SSH]: [200, 'Your SSH key is installed. Log in with:\nssh ubuntu@10.20.0.11'],
       [VPN]: [200, 'VPN access to lab sim is ready.\nVPN username: alice\nVPN password: Xy7-secret-Pw\nThis password is shown once; keep it.'],

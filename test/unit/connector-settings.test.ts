@@ -5,7 +5,9 @@ import { loadLab } from '../../config/load-lab';
 import { loadConnectorSettings } from '../../workers/connector-settings';
 import { shownUrl } from '../../workers/connector-clients';
 
-const lab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
+const simLab = loadLab(join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml'));
+// A lab that serves a dashboard allows leases beyond the dashboard's longest booking (1944 h).
+const lab = { ...simLab, maxLeaseHours: 2400 };
 const api = { LAAS_API_HOST: '127.0.0.1', LAAS_API_PORT: 8080, LAAS_API_TOKEN: 'api-token-0123456789' };
 const on = { LAAS_DASHBOARD_URL: 'https://labs.example.org', LAAS_DASHBOARD_TOKEN: 'dash-secret-123' };
 
@@ -23,21 +25,22 @@ describe('connector settings', () => {
       pollMs: 10_000,
       project: 'dashboard',
       fallbackOwner: 'dashboard',
-      leaseHours: 720,
+      // #17: the safety bound is longer than the dashboard's longest booking by default.
+      leaseHours: 2016,
       alertHours: 72,
       publicVlans: new Set(),
       userMap: new Map(),
       loginUser: 'root',
-      // The sim lab's 30-day maximum is shorter than the dashboard's longest booking: said, not refused.
-      warnings: [expect.stringContaining('a dashboard booking can run 1944 h (21 days and two 30-day extensions)') as string],
+      imageArchitecture: 'x86_64',
+      warnings: [],
       apiUrl: 'http://127.0.0.1:8080',
       apiToken: 'api-token-0123456789',
     });
   });
 
   it('reads the public VLANs and the user map', () => {
-    const c = loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: '1010, 1011', LAAS_DASHBOARD_USER_MAP: 'Bob.Jones=bjones', LAAS_DASHBOARD_LEASE_HOURS: '700' }, lab, api);
-    expect(c.enabled && [c.publicVlans, c.userMap, c.leaseHours]).toEqual([new Set([1010, 1011]), new Map([['Bob.Jones', 'bjones']]), 700]);
+    const c = loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: '1010, 1011', LAAS_DASHBOARD_USER_MAP: 'Bob.Jones=bjones', LAAS_DASHBOARD_LEASE_HOURS: '2200' }, lab, api);
+    expect(c.enabled && [c.publicVlans, c.userMap, c.leaseHours]).toEqual([new Set([1010, 1011]), new Map([['Bob.Jones', 'bjones']]), 2200]);
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_USER_MAP: 'bob' }, lab, api)).toThrow(/LAAS_DASHBOARD_USER_MAP: "bob" is not dashname=laasname/);
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_PUBLIC_VLANS: 'ten' }, lab, api)).toThrow(/LAAS_DASHBOARD_PUBLIC_VLANS/);
     // #1: the dashboard's URLs take the lab name as a slug.
@@ -52,12 +55,16 @@ describe('connector settings', () => {
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_URL: 'https://lab:pw@labs.example.org' }, lab, api)).toThrow(/LAAS_DASHBOARD_URL: must not carry a user or password/);
     let message = '';
     try {
-      loadConnectorSettings({ ...on, LAAS_DASHBOARD_LEASE_HOURS: '900' }, lab, api);
+      loadConnectorSettings({ ...on, LAAS_DASHBOARD_LEASE_HOURS: '2500' }, lab, api);
     } catch (err) {
       message = (err as Error).message;
     }
-    expect(message).toMatch(/LAAS_DASHBOARD_LEASE_HOURS: 900 exceeds lab sim's maximum lease of 720 hours/);
+    expect(message).toMatch(/LAAS_DASHBOARD_LEASE_HOURS: 2500 exceeds lab sim's maximum lease of 2400 hours; raise maxLeaseHours/);
     expect(message).not.toContain(on.LAAS_DASHBOARD_TOKEN);
+    // #17: a bound the dashboard's own bookings can reach is refused, and so is the sim lab's 30-day maximum.
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_LEASE_HOURS: '1944' }, lab, api)).toThrow(/LAAS_DASHBOARD_LEASE_HOURS: 1944 is not longer than a dashboard booking can run \(1944 h/);
+    expect(() => loadConnectorSettings(on, simLab, api)).toThrow(/LAAS_DASHBOARD_LEASE_HOURS: 2016 exceeds lab sim's maximum lease of 720 hours/);
+    expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_ARCHITECTURE: 'arm' }, lab, api)).toThrow(/LAAS_DASHBOARD_ARCHITECTURE/);
   });
 
   it('shows URLs without the user and password they may carry', () => {
