@@ -20,7 +20,7 @@ export interface BookingFacts {
   hosts: string[];
 }
 
-/** What the API puts in the memo at start; the workflow adds `summary` and keeps it current. */
+/** What the API puts in the memo at start; the workflow adds `summary` (since i17-booking-fewer-events: project, owner and lease end only, the state and hosts being search attributes). */
 export interface BookingMemo {
   requestHash?: string;
   purpose?: string;

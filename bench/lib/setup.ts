@@ -7,9 +7,14 @@ import { bundleWorkflows } from '../../workers/worker';
 
 export const root = join(import.meta.dirname, '..', '..');
 
-/** A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run. */
+/**
+ * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run.
+ * `--eager-activities` turns on the server's eager activity dispatch (an activity scheduled by a
+ * workflow task goes back with that task's answer, to the same worker, without a poll).
+ */
 export async function benchServer(): Promise<DevServer> {
-  return startDevServer({ cli: temporalCli(root), port: await freePort() });
+  const eager = process.argv.includes('--eager-activities');
+  return startDevServer({ cli: temporalCli(root), port: await freePort(), ...(eager ? { dynamicConfig: { 'system.enableActivityEagerExecution': true } } : {}) });
 }
 
 /** The workflows bundled once to a temp file, so each worker starts without bundling. */

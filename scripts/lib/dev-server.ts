@@ -38,6 +38,8 @@ export async function startDevServer(options: {
   /** The API's /codec endpoint, so the UI shows encrypted payloads in clear. */
   uiCodecEndpoint?: string;
   log?: 'inherit' | 'ignore';
+  /** Server dynamic configuration (`--dynamic-config-value key=value`), e.g. system.enableActivityEagerExecution. */
+  dynamicConfig?: Record<string, string | number | boolean>;
 }): Promise<DevServer> {
   const args = ['server', 'start-dev', '--ip', '127.0.0.1', '--port', String(options.port), '--log-level', 'warn'];
   if (options.uiPort) args.push('--ui-port', String(options.uiPort));
@@ -45,6 +47,7 @@ export async function startDevServer(options: {
   if (options.dbFile) args.push('--db-filename', options.dbFile);
   if (options.uiCodecEndpoint) args.push('--ui-codec-endpoint', options.uiCodecEndpoint);
   for (const [name, type] of Object.entries(SEARCH_ATTRIBUTES)) args.push('--search-attribute', `${name}=${type}`);
+  for (const [key, value] of Object.entries(options.dynamicConfig ?? {})) args.push('--dynamic-config-value', `${key}=${JSON.stringify(value)}`);
   const child = spawn(options.cli, args, { stdio: ['ignore', options.log ?? 'ignore', options.log ?? 'ignore'], detached: false });
   const address = `127.0.0.1:${options.port}`;
   let exited = null as number | null;
