@@ -123,7 +123,7 @@ describe('the booking API', () => {
       [body({ hosts: [{ name: 'sim-01', image: 'rocky-9', interfaces: { eno1: [{ network: 'dmz' }] } }] }), 'hosts.0.interfaces.eno1.0.network'],
       [body({ hosts: [{ name: 'sim-01', image: 'rocky-9', interfaces: { eno1: [{ network: 'public' }, { network: 'private' }] } }] }), 'hosts.0.interfaces.eno1'],
       [body({ end: new Date(Date.now() - 60_000).toISOString() }), 'end'],
-      [body({ end: new Date(Date.now() + 800 * 3_600_000).toISOString() }), 'end'],
+      [body({ end: new Date(Date.now() + 3000 * 3_600_000).toISOString() }), 'end'],
       [body({ access: { vpnUsers: ['alice\n'] } }), 'access.vpnUsers.0'],
       [body({ surprise: true }), ''],
     ];

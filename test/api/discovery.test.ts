@@ -32,7 +32,7 @@ const iso = (t: number) => new Date(t).toISOString();
 
 describe('discovery routes', () => {
   it('lists the lab, its flavors, images and hosts without secrets', async () => {
-    expect(await get('/v1/lab')).toEqual({ name: 'sim', maxLeaseHours: 720, holdTimeoutMinutes: 240, failurePolicy: 'compensate', vlanPool: { from: 1000, to: 1099, size: 100 } });
+    expect(await get('/v1/lab')).toEqual({ name: 'sim', maxLeaseHours: 2016, holdTimeoutMinutes: 240, failurePolicy: 'compensate', vlanPool: { from: 1000, to: 1099, size: 100 } });
     expect(await get('/v1/flavors')).toEqual({ flavors: [{ name: 'sim.small', hosts: ['sim-01', 'sim-02', 'sim-03', 'sim-04'], images: ['ubuntu-22.04', 'rocky-9'] }] });
     expect(await get('/v1/images')).toEqual({
       images: [

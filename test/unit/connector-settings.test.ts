@@ -61,9 +61,11 @@ describe('connector settings', () => {
     }
     expect(message).toMatch(/LAAS_DASHBOARD_LEASE_HOURS: 2500 exceeds lab sim's maximum lease of 2400 hours; raise maxLeaseHours/);
     expect(message).not.toContain(on.LAAS_DASHBOARD_TOKEN);
-    // #17: a bound the dashboard's own bookings can reach is refused, and so is the sim lab's 30-day maximum.
+    // #17: a bound the dashboard's own bookings can reach is refused, and so is a lab whose maximum is 30 days.
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_LEASE_HOURS: '1944' }, lab, api)).toThrow(/LAAS_DASHBOARD_LEASE_HOURS: 1944 is not longer than a dashboard booking can run \(1944 h/);
-    expect(() => loadConnectorSettings(on, simLab, api)).toThrow(/LAAS_DASHBOARD_LEASE_HOURS: 2016 exceeds lab sim's maximum lease of 720 hours/);
+    expect(() => loadConnectorSettings(on, { ...simLab, maxLeaseHours: 720 }, api)).toThrow(/LAAS_DASHBOARD_LEASE_HOURS: 2016 exceeds lab sim's maximum lease of 720 hours/);
+    // The simulated lab that `npm start` runs allows the default bound, so the connector starts on it.
+    expect(loadConnectorSettings(on, simLab, api)).toMatchObject({ enabled: true, leaseHours: 2016 });
     expect(() => loadConnectorSettings({ ...on, LAAS_DASHBOARD_ARCHITECTURE: 'arm' }, lab, api)).toThrow(/LAAS_DASHBOARD_ARCHITECTURE/);
   });
 
