@@ -4,7 +4,9 @@ import { deleteAggregate, getAggregate, insertAggregate } from '../../db/liblaas
 import { getTemplate } from '../../db/liblaas-templates';
 import { getLiblaasUsers } from '../../db/liblaas-users';
 import { ApiError } from '../errors';
-import { startBooking } from '../booking-start';
+import { admitBooking, requestHash } from '../booking-admission';
+import { toWorkflowInput } from '../booking-rules';
+import type { BookingMemo } from '../booking-facts';
 import { readCatalog } from './catalog';
 import { bookingBlob, bookingRequest, checkAvailability } from './booking-request';
 import { readBookingView } from './booking-status-source';
@@ -40,9 +42,14 @@ export function bookingRoutes(app: FastifyInstance, ctx: LiblaasContext): void {
       metadata: { ...blob.metadata, start: now.toISOString(), end: body.end },
       instances: template.hosts.map((h, slot) => ({ id: nameUuid(id, 'instance', String(slot)), slot, hostname: h.hostname, imageId: h.image })),
     });
+    const input = toWorkflowInput(body, id, ctx.lab, now);
+    const memo: BookingMemo = { requestHash: requestHash(body), purpose: body.purpose ?? '', requestedBy: `liblaas:${owner}`, lease: { start: input.start, end: input.end } };
     try {
-      await startBooking(ctx, body, id, `liblaas:${blob.metadata.owner ?? owner}`, now);
+      // The admission of /v1: answers once the hosts and VLANs are held, or refuses at once (a held host).
+      await admitBooking(ctx, input, memo, body);
     } catch (err) {
+      // Workers slow to admit: the booking is started and will show its outcome in status.
+      if (err instanceof ApiError && err.type === 'AdmissionPending') return reply.type('application/json').send(JSON.stringify(id));
       await deleteAggregate(ctx.db, id);
       if (err instanceof ApiError) throw fail(`unable to create the aggregate/booking: ${err.message}`);
       throw err;
