@@ -9,6 +9,7 @@ import { createPowerActivities } from './power';
 import { createPowerActionActivities } from './power-actions';
 import { createSwitchActivities } from './switch';
 import { createVpnActivities } from './vpn';
+import { createDirectoryUserActivities } from './directory-users';
 import { hostAccessRecorder } from './host-access';
 import { recordingSteps } from './step-recorder';
 
@@ -25,6 +26,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createHeadnodeActivities(deps),
     ...createNetworkActionActivities(deps),
     ...createPowerActionActivities(deps),
+    ...createDirectoryUserActivities(deps),
   };
   // Each step and undo keeps its record in the read model itself: no progress report to the workflow.
   return recordingSteps(activities, deps.events, hostAccessRecorder(deps));

@@ -8,8 +8,9 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers' | 'timing
   return {
     /**
      * VPN step (booking level): one directory account per VPN user, with its generated password
-     * for delivery to the user once. The result travels encrypted (payload codec) and the booking
-     * forgets the passwords once the API has shown them.
+     * for delivery to the user once; a standing directory user (liblaas) joins with their own
+     * account and password. The result travels encrypted (payload codec) and the booking forgets
+     * the passwords once the API has shown them.
      */
     async createVpnAccounts({ bookingId, project, users }: { bookingId: string; project: string; users: string[] }): Promise<
       StepDone & { accounts: string[]; passwords: Record<string, string> }
@@ -20,7 +21,7 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers' | 'timing
         for (const uid of users) {
           beat.throwIfCancelled();
           let account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));
-          if (!account.password) {
+          if (!account.password && !account.standing) {
             // Ours already, but its password was lost with an earlier attempt's result: issue a new one.
             await asStep(() => directory.removeVpnAccount(uid, bookingId));
             account = await asStep(() => directory.ensureVpnAccount({ uid, bookingId, project }));

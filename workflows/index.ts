@@ -3,3 +3,4 @@ export { bookingWorkflow } from './booking';
 export { hostWorkflow } from './host';
 export { networkActionWorkflow } from './network-action';
 export { powerActionWorkflow } from './power-action';
+export { directoryUserWorkflow } from './directory-user';

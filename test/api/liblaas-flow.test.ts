@@ -119,7 +119,10 @@ describe('the dashboard books on laas through liblaas', () => {
     const agg = dash.booking(bookingId).aggregateId;
     const hosts = ((await v1(`/v1/bookings/${agg}`)).body.hosts as { name: string }[]).map((h) => h.name);
     for (const h of hosts) expect([...t.env.simLab.host(h).files.values()].some((f) => f.content.includes(bobKey))).toBe(true);
-    expect([...t.env.simLab.accounts.values()].map((a) => a.uid).sort()).toEqual(['alice', 'bob']);
+    // Their own directory accounts joined the VPN for this booking (no account of the booking's own).
+    const inVpn = [...t.env.simLab.users.values()].filter((u) => u.bookings.has(agg)).map((u) => u.uid);
+    expect(inVpn.sort()).toEqual(['alice', 'bob']);
+    expect(t.env.simLab.accounts.size).toBe(0);
   });
 
   it('ends the booking: success, again success, the hosts go back to the pool and nothing is left on the lab', async () => {

@@ -13,6 +13,7 @@ import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf }
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+import type { DirectoryDriver } from '../../drivers/directory/directory';
 
 // Workers log their state changes at INFO; tests want only errors (expected activity failures are WARN).
 try {
@@ -38,7 +39,9 @@ export interface LabWorker {
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
  * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger } = {}): Promise<LabWorker> {
+export async function startLabWorker(
+  options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger; directory?: DirectoryDriver } = {},
+): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
@@ -52,6 +55,8 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });
+  // A real directory (slapd) instead of the simulated one, the rest of the lab simulated.
+  if (options.directory) deps.drivers.directory = options.directory;
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const workflowBundle = { codePath: inject('workflowBundlePath') };
