@@ -35,7 +35,9 @@ export function createVpnActivities(deps: Pick<ActivityDeps, 'drivers' | 'timing
     /** New passwords for this booking's VPN accounts, on the owner's request: the old ones stop working. */
     async resetVpnPasswords({ bookingId, users }: { bookingId: string; users: string[] }): Promise<{ passwords: Record<string, string> }> {
       const passwords: Record<string, string> = {};
-      for (const uid of users) passwords[uid] = await asStep(() => directory.resetVpnPassword(uid, bookingId));
+      // A directory user's own entry (liblaas) joined the booking: its password is theirs, not reset here.
+      const standing = new Set((await asStep(() => directory.getUsers(users))).map((u) => u.uid));
+      for (const uid of users) if (!standing.has(uid)) passwords[uid] = await asStep(() => directory.resetVpnPassword(uid, bookingId));
       return { passwords };
     },
     /** Undo of the VPN step: this booking's accounts are gone (anyone else's are left alone). */
