@@ -11,6 +11,7 @@ import { createPowerActivities } from './power';
 import { createPowerActionActivities } from './power-actions';
 import { createSwitchActivities } from './switch';
 import { createVpnActivities } from './vpn';
+import { createDirectoryUserActivities } from './directory-users';
 import { hostAccessRecorder } from './host-access';
 import { recordingSteps } from './step-recorder';
 
@@ -29,6 +30,7 @@ export function createActivities(deps: ActivityDeps) {
     ...createPowerActionActivities(deps),
     ...createHilDeviceActivities(deps),
     ...createConsoleActivities(deps),
+    ...createDirectoryUserActivities(deps),
   };
   // Each step and undo keeps its record in the read model itself: no progress report to the workflow.
   return recordingSteps(activities, deps.events, hostAccessRecorder(deps));

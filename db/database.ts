@@ -26,7 +26,7 @@ import type { UserProjectsTable } from './tables/user-projects';
 import type { UsersTable } from './tables/users';
 import type { VlanAllocationsTable } from './tables/vlan-allocations';
 import type { VlanPoolTable } from './tables/vlan-pool';
-import type { LiblaasAggregatesTable, LiblaasInstancesTable, LiblaasTemplatesTable, LiblaasUsersTable } from './tables/liblaas';
+import type { LiblaasAggregatesTable, LiblaasInstancesTable, LiblaasTemplatesTable } from './tables/liblaas';
 
 export interface Database {
   booking_events: BookingEventsTable;
@@ -61,5 +61,4 @@ export interface Database {
   liblaas_templates: LiblaasTemplatesTable;
   liblaas_aggregates: LiblaasAggregatesTable;
   liblaas_instances: LiblaasInstancesTable;
-  liblaas_users: LiblaasUsersTable;
 }

@@ -5,3 +5,4 @@ export { networkActionWorkflow } from './network-action';
 export { powerActionWorkflow } from './power-action';
 export { consoleCaptureWorkflow } from './console-capture';
 export { hilHeadnodeWorkflow, obmTokenWorkflow } from './hil-device-calls';
+export { directoryUserWorkflow } from './directory-user';

@@ -1,5 +1,6 @@
 import { z } from 'zod';
-import type { LiblaasTemplateRow, LiblaasUserRow } from '../../db/tables/liblaas';
+import type { LiblaasTemplateRow } from '../../db/tables/liblaas';
+import type { DirectoryUser } from '../../drivers/directory/directory';
 import { createBookingBody, type CreateBookingBody } from '../schemas/booking';
 import { checkAgainstLab } from '../booking-rules';
 import type { Lab } from '../../config/lab';
@@ -40,7 +41,7 @@ const netName = (n: string) => n.toLowerCase();
  * Refused (plain text 500, nothing created) when the template, a flavor, an image, a hostname or
  * a user does not fit the lab; the lab's own checks (booking-rules) run here too.
  */
-export function bookingRequest(blob: BookingBlob, template: LiblaasTemplateRow, users: LiblaasUserRow[], catalog: Catalog, lab: Lab, now: Date): CreateBookingBody {
+export function bookingRequest(blob: BookingBlob, template: LiblaasTemplateRow, users: DirectoryUser[], catalog: Catalog, lab: Lab, now: Date): CreateBookingBody {
   const owner = blob.metadata.owner ?? blob.allowed_users.at(-1);
   if (!owner) throw fail('the booking has no owner (metadata.owner or allowed_users)');
   const known = new Set(users.map((u) => u.uid));
@@ -69,7 +70,7 @@ export function bookingRequest(blob: BookingBlob, template: LiblaasTemplateRow, 
     end: new Date(now.getTime() + days * 86_400_000).toISOString(),
     networks: template.networks.map((n) => ({ name: netName(n.name), public: n.public })),
     hosts,
-    access: { sshKeys: [...new Set(users.flatMap((u) => u.ssh_keys))], vpnUsers: [...new Set([...blob.allowed_users, owner])] },
+    access: { sshKeys: [...new Set(users.flatMap((u) => u.sshKeys))], vpnUsers: [...new Set([...blob.allowed_users, owner])] },
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

@@ -2,10 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { randomUUID } from 'node:crypto';
 import { deleteAggregate, getAggregate, insertAggregate } from '../../db/liblaas-aggregates';
 import { getTemplate } from '../../db/liblaas-templates';
-import { getLiblaasUsers } from '../../db/liblaas-users';
 import { ApiError } from '../errors';
-import { startBooking } from '../booking-start';
+import { admitBooking, requestHash } from '../booking-admission';
+import { toWorkflowInput } from '../booking-rules';
+import type { BookingMemo } from '../booking-facts';
 import { readCatalog } from './catalog';
+import { directoryUsers } from './directory-users';
 import { bookingBlob, bookingRequest, checkAvailability } from './booking-request';
 import { readBookingView } from './booking-status-source';
 import { checkProject, fail, parseBody, type LiblaasContext } from './context';
@@ -26,7 +28,7 @@ export function bookingRoutes(app: FastifyInstance, ctx: LiblaasContext): void {
     const template = await getTemplate(ctx.db, blob.template_id);
     if (!template || template.deleted || template.project !== blob.origin) throw fail(`no template ${blob.template_id} in ${blob.origin}`);
     const owner = blob.metadata.owner ?? blob.allowed_users.at(-1) ?? '';
-    const users = await getLiblaasUsers(ctx.db, [...new Set([...blob.allowed_users, owner])]);
+    const users = await directoryUsers(ctx, [...new Set([...blob.allowed_users, owner])].filter(Boolean));
     const catalog = await readCatalog(ctx.db, ctx.lab.name);
     const now = new Date();
     const body = bookingRequest(blob, template, users, catalog, ctx.lab, now);
@@ -40,9 +42,14 @@ export function bookingRoutes(app: FastifyInstance, ctx: LiblaasContext): void {
       metadata: { ...blob.metadata, start: now.toISOString(), end: body.end },
       instances: template.hosts.map((h, slot) => ({ id: nameUuid(id, 'instance', String(slot)), slot, hostname: h.hostname, imageId: h.image })),
     });
+    const input = toWorkflowInput(body, id, ctx.lab, now);
+    const memo: BookingMemo = { requestHash: requestHash(body), purpose: body.purpose ?? '', requestedBy: `liblaas:${owner}`, lease: { start: input.start, end: input.end } };
     try {
-      await startBooking(ctx, body, id, `liblaas:${blob.metadata.owner ?? owner}`, now);
+      // The admission of /v1: answers once the hosts and VLANs are held, or refuses at once (a held host).
+      await admitBooking(ctx, input, memo, body);
     } catch (err) {
+      // Workers slow to admit: the booking is started and will show its outcome in status.
+      if (err instanceof ApiError && err.type === 'AdmissionPending') return reply.type('application/json').send(JSON.stringify(id));
       await deleteAggregate(ctx.db, id);
       if (err instanceof ApiError) throw fail(`unable to create the aggregate/booking: ${err.message}`);
       throw err;

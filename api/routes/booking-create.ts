@@ -1,21 +1,20 @@
 import type { FastifyPluginAsyncZod } from 'fastify-type-provider-zod';
-import { WithStartWorkflowOperation, WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, WorkflowUpdateFailedError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
-import { ApplicationFailure } from '@temporalio/common';
+import { WorkflowExecutionAlreadyStartedError, WorkflowNotFoundError, type Client, type WorkflowExecutionDescription } from '@temporalio/client';
 import type { Kysely } from 'kysely';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import type { Lab } from '../../config/lab';
 import type { Database } from '../../db/database';
 import { memberUser } from '../../db/api-tokens';
-import { actingForHeaders, bookingAdmitted, createBookingBody, type CreateBookingBody } from '../schemas/booking';
+import { actingForHeaders, bookingAdmitted, createBookingBody } from '../schemas/booking';
 import { errorResponses } from '../schemas/errors';
 import { toWorkflowInput } from '../booking-rules';
 import { ApiError } from '../errors';
-import { bookingWorkflow } from '../../workflows/booking';
-import { admitUpdate, bookingStatusQuery, bookingWorkflowId, BookingIdKey, LabNameKey, ProjectKey, BookingStateKey, HostNamesKey, OwnerKey, type Admission, type Refusal } from '../../workflows/definitions';
-import type { BookingInput } from '../../workflows/types';
+import type { bookingWorkflow } from '../../workflows/booking';
+import { bookingStatusQuery, bookingWorkflowId, type Admission } from '../../workflows/definitions';
 import { principalOf } from '../auth/authenticate';
 import { actingUser, checkCreate, type Member } from '../auth/principal';
 import type { BookingMemo } from '../booking-facts';
+import { admitBooking, requestHash, startState } from '../booking-admission';
 
 export interface BookingCreateDeps {
   temporal: Client;
@@ -26,54 +25,9 @@ export interface BookingCreateDeps {
 
 /** A whole booking request: a few dozen hosts with their keys fit well within this. */
 export const CREATE_BODY_LIMIT = 256 * 1024;
-/** What the allocator says when the lab cannot give what was asked for: the caller may pick another range. */
-const UNAVAILABLE = ['HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'BookingReleased'];
-const NOT_IN_LAB = ['UnknownHost', 'LeaseTooLong', 'InvalidInput', 'BadArgumentError'];
-
-/** How long a create waits for the lab's workers to make the allocation before it answers 503. */
-const ADMISSION_BOUND_MS = 120_000;
-
-/** No worker polling (all down, or still starting): say so, and the same request later joins the same booking. */
-async function withinAdmissionBound<T>(admission: Promise<T>, id: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new ApiError(503, 'AdmissionPending', `the lab's workers did not admit booking ${id} within ${ADMISSION_BOUND_MS / 1000} s; send the same request again for its answer`)), ADMISSION_BOUND_MS);
-  });
-  admission.catch(() => undefined);
-  try {
-    return await Promise.race([admission, late]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
-
-/** What the booking says first: it waits for a start in the future, or provisions now. */
-function startState(input: BookingInput): 'scheduled' | 'provisioning' {
-  return Date.parse(input.start) > Date.now() ? 'scheduled' : 'provisioning';
-}
 
 export function links(id: string) {
   return { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` };
-}
-
-/** The request, minus what the server fills in, hashed: tells a resubmission from a different booking under a reused id. */
-function requestHash(body: unknown): string {
-  return createHash('sha256').update(JSON.stringify(body)).digest('hex');
-}
-
-/** The refusal as the API answers it: 409 with the conflicting range for what is taken. */
-function refusalError(r: Refusal): ApiError {
-  const details = r.conflict ? { conflict: r.conflict } : undefined;
-  if (UNAVAILABLE.includes(r.type)) return new ApiError(409, r.type, r.message, details);
-  if (NOT_IN_LAB.includes(r.type)) return new ApiError(400, r.type, r.message, details);
-  return new ApiError(503, 'AdmissionFailed', `the booking could not be admitted now: ${r.message}`);
-}
-
-function refusalOfUpdate(err: WorkflowUpdateFailedError): Refusal {
-  const cause = err.cause;
-  if (!(cause instanceof ApplicationFailure)) return { type: 'AdmissionFailed', message: cause?.message ?? err.message };
-  const conflict = (cause.details?.[0] as { conflict?: Refusal['conflict'] } | undefined)?.conflict;
-  return { type: cause.type ?? 'AdmissionFailed', message: cause.message, ...(conflict ? { conflict } : {}) };
 }
 
 export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (app, deps) => {
@@ -98,39 +52,6 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
   async function answerOf(id: string) {
     const status = await handleOf(id).query(bookingStatusQuery);
     return { id, state: status.state, hosts: status.hosts.map((h) => h.name), networks: status.networks, links: links(id) };
-  }
-
-  /** Starts the booking with its admission Update; the answer is the allocation or the refusal. */
-  async function admit(input: BookingInput, memo: BookingMemo, body: CreateBookingBody): Promise<Admission> {
-    const startWorkflowOperation = new WithStartWorkflowOperation(bookingWorkflow, {
-      workflowId: bookingWorkflowId(input.id),
-      taskQueue: deps.taskQueue,
-      args: [input],
-      // A resubmission while the booking runs joins it; a refused booking's id may be tried again.
-      workflowIdConflictPolicy: 'USE_EXISTING',
-      workflowIdReusePolicy: 'ALLOW_DUPLICATE_FAILED_ONLY',
-      memo: { ...memo },
-      // Set at start, so listing and authorization see them before the first workflow task.
-      typedSearchAttributes: [
-        { key: BookingIdKey, value: input.id },
-        { key: LabNameKey, value: deps.lab.name },
-        { key: ProjectKey, value: body.project },
-        { key: OwnerKey, value: body.owner },
-        { key: BookingStateKey, value: startState(input) },
-        { key: HostNamesKey, value: body.hosts.flatMap((h) => (h.name ? [h.name] : [])) },
-      ],
-      staticSummary: `booking ${input.id} of ${body.project} for ${body.owner}`,
-    });
-    try {
-      // Each request its own Update: the server answers a reused Update id of a closed run with that run's old outcome.
-      const admission = deps.temporal.workflow.executeUpdateWithStart(admitUpdate, { updateId: `admit-${randomUUID()}`, startWorkflowOperation });
-      return await withinAdmissionBound(admission, input.id);
-    } catch (err) {
-      if (!(err instanceof WorkflowUpdateFailedError)) throw err;
-      // The booking ends itself on a refusal; answer once it has, so no run is left behind.
-      await Promise.race([handleOf(input.id).result().catch(() => undefined), new Promise((r) => setTimeout(r, 10_000))]);
-      throw refusalError(refusalOfUpdate(err));
-    }
   }
 
   app.post(
@@ -166,7 +87,7 @@ export const bookingCreateRoutes: FastifyPluginAsyncZod<BookingCreateDeps> = (ap
       const memo: BookingMemo = { requestHash: hash, purpose: body.purpose ?? '', requestedBy: principal.name, lease: { start: input.start, end: input.end } };
       let admitted: Admission;
       try {
-        admitted = await admit(input, memo, body);
+        admitted = await admitBooking(deps, input, memo, body);
       } catch (err) {
         if (err instanceof WorkflowExecutionAlreadyStartedError) return reply.status(201).send(await answerOf(id));
         throw err;

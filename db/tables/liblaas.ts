@@ -47,17 +47,6 @@ export interface LiblaasInstancesTable {
   image_id: ColumnType<string, string, string>;
 }
 
-export interface LiblaasUsersTable {
-  uid: string;
-  givenname: string;
-  sn: string;
-  mail: string;
-  ou: ColumnType<string, string | undefined, string>;
-  ssh_keys: Json<string[]>;
-  created_at: ColumnType<Date, never, never>;
-}
-
 export type LiblaasTemplateRow = Selectable<LiblaasTemplatesTable>;
 export type LiblaasAggregateRow = Selectable<LiblaasAggregatesTable>;
 export type LiblaasInstanceRow = Selectable<LiblaasInstancesTable>;
-export type LiblaasUserRow = Selectable<LiblaasUsersTable>;

@@ -43,6 +43,8 @@ export const ldapDirectoryOptionsSchema = z
         loginShell: z.string().startsWith('/').default('/usr/sbin/nologin'),
       })
       .optional(),
+    /** Where a standing user's SSH keys live: OpenSSH-LPK (ldapPublicKey/sshPublicKey) by default, FreeIPA's ipaSshUser/ipaSshPubKey. */
+    sshKeys: z.object({ objectClass: attributeName, attribute: attributeName }).default({ objectClass: 'ldapPublicKey', attribute: 'sshPublicKey' }),
     /** Milliseconds to wait for the connection and for each operation. */
     timeoutMs: z.number().int().min(100).max(120_000).default(10_000),
   })

@@ -1,6 +1,7 @@
-import { AlreadyExistsError, Client, InvalidCredentialsError, type Entry } from 'ldapts';
+import { AlreadyExistsError, Attribute, Change, Client, InvalidCredentialsError, NoSuchAttributeError, TypeOrValueExistsError, type Entry } from 'ldapts';
 import { checkBookingId, checkProject, checkUid } from './account-input';
-import { AccountTaken, DirectoryUnreachable, VpnAccountMissing, type DirectoryDriver, type VpnAccount, type VpnAccountRequest } from './directory';
+import { AccountTaken, DirectoryUnreachable, VpnAccountMissing, type DirectoryDriver, type DirectoryUser, type VpnAccount, type VpnAccountRequest } from './directory';
+import { LdapUsers, USER_MARKER } from './ldap-users';
 import { escapeDnValue, escapeFilterValue } from './escape';
 import { directoryError } from './ldap-errors';
 import { joinGroup, leaveGroup, replacePassword, setPasswordOnServer } from './ldap-group';
@@ -14,6 +15,8 @@ const PROJECT_MARKER = 'laas-project=';
 interface Account {
   dn: string;
   bookings: string[];
+  /** A standing user's entry (user/create): joined and left per booking, never deleted here. */
+  standing: boolean;
 }
 
 const values = (entry: Entry, attribute: string): string[] => {
@@ -31,10 +34,25 @@ export class LdapDirectory implements DirectoryDriver {
   readonly kind = 'ldap';
   private readonly options: Readonly<LdapDirectoryOptions>;
   private readonly peopleDn: string;
+  private readonly users: LdapUsers;
 
   constructor(input: LdapDirectoryInput) {
     this.options = parseLdapDirectoryOptions(input);
     this.peopleDn = `${this.options.userDirectory},${this.options.root}`;
+    this.users = new LdapUsers(this.options, this.peopleDn);
+  }
+
+  getUsers(uids: string[]): Promise<DirectoryUser[]> {
+    return this.asAdmin('look up users', (ldap) => this.users.get(ldap, uids));
+  }
+  createUser(user: Omit<DirectoryUser, 'sshKeys'>): Promise<boolean> {
+    return this.asAdmin('create the user', (ldap) => this.users.create(ldap, user));
+  }
+  setUserKeys(uid: string, keys: string[]): Promise<boolean> {
+    return this.asAdmin("set the user's SSH keys", (ldap) => this.users.setKeys(ldap, uid, keys));
+  }
+  setUserCompany(uid: string, ou: string): Promise<boolean> {
+    return this.asAdmin("set the user's company", (ldap) => this.users.setCompany(ldap, uid, ou));
   }
 
   /** memberUid and the posixAccount attributes are IA5String: ASCII only. */
@@ -47,6 +65,12 @@ export class LdapDirectory implements DirectoryDriver {
     const bookingId = checkBookingId(request.bookingId);
     const project = checkProject(request.project);
     return this.asAdmin('create the VPN account', async (ldap) => {
+      const standing = (await this.findAccounts(ldap, uid)).find((a) => a.standing);
+      if (standing) {
+        await this.markBooking(ldap, standing.dn, bookingId, 'add');
+        await joinGroup(ldap, this.options.vpnGroup, this.memberValue(standing, uid));
+        return { uid, dn: standing.dn, created: false, standing: true };
+      }
       let account = this.ours(await this.findAccounts(ldap, uid), uid, bookingId);
       let password: string | undefined;
       if (!account) {
@@ -69,6 +93,12 @@ export class LdapDirectory implements DirectoryDriver {
       // Someone else's account of that name is not ours to undo: leave it alone.
       const mine = (await this.findAccounts(ldap, uid)).filter((a) => a.bookings.includes(bookingId));
       for (const account of mine) {
+        if (account.standing) {
+          // The user stays; this booking's marker goes, and the VPN group once no booking of theirs is left.
+          await this.markBooking(ldap, account.dn, bookingId, 'delete');
+          if (account.bookings.every((b) => b === bookingId)) await leaveGroup(ldap, this.options.vpnGroup, this.memberValue(account, uid));
+          continue;
+        }
         // Membership first: a crash in between leaves an entry we still recognise by its marker.
         await leaveGroup(ldap, this.options.vpnGroup, this.memberValue(account, uid));
         await ldap.del(account.dn);
@@ -80,7 +110,8 @@ export class LdapDirectory implements DirectoryDriver {
     checkUid(uid, false);
     checkBookingId(bookingId);
     return this.asAdmin('reset the VPN password', async (ldap) => {
-      const account = (await this.findAccounts(ldap, uid)).find((a) => a.bookings.includes(bookingId));
+      // A standing user's password is their own, not the booking's to reset.
+      const account = (await this.findAccounts(ldap, uid)).find((a) => a.bookings.includes(bookingId) && !a.standing);
       if (!account) throw new VpnAccountMissing(uid, bookingId);
       const password = generatePassword();
       await replacePassword(ldap, account.dn, password, this.options.passwordScheme);
@@ -134,7 +165,18 @@ export class LdapDirectory implements DirectoryDriver {
       bookings: values(entry, 'description')
         .filter((d) => d.startsWith(BOOKING_MARKER))
         .map((d) => d.slice(BOOKING_MARKER.length)),
+      standing: values(entry, 'description').includes(USER_MARKER),
     }));
+  }
+
+  /** Add or remove this booking's marker on a standing user's entry; already so is success. */
+  private async markBooking(ldap: Client, dn: string, bookingId: string, operation: 'add' | 'delete'): Promise<void> {
+    const modification = new Attribute({ type: 'description', values: [`${BOOKING_MARKER}${bookingId}`] });
+    try {
+      await ldap.modify(dn, new Change({ operation, modification }));
+    } catch (err) {
+      if (!(err instanceof TypeOrValueExistsError) && !(err instanceof NoSuchAttributeError)) throw err;
+    }
   }
 
   /** This booking's account, null when there is none, AccountTaken when the name belongs to anyone else. */

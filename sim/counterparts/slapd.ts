@@ -54,11 +54,26 @@ const ssha = (password: string): string => {
   return `{SSHA}${Buffer.concat([digest, salt]).toString('base64')}`;
 };
 
+/**
+ * OpenSSH-LPK, the schema labs add for SSH keys on accounts (Debian ships none of its own): an
+ * auxiliary class with the key attribute, under the project's registered OIDs.
+ */
+const openSshLpkSchema = `
+attributetype ( 1.3.6.1.4.1.24552.500.1.1.1.13 NAME 'sshPublicKey'
+  DESC 'an OpenSSH public key line'
+  EQUALITY octetStringMatch
+  SYNTAX 1.3.6.1.4.1.1466.115.121.1.40 )
+objectclass ( 1.3.6.1.4.1.24552.500.1.1.2.0 NAME 'ldapPublicKey' SUP top AUXILIARY
+  DESC 'an account with OpenSSH public keys'
+  MAY ( sshPublicKey $ uid ) )
+`;
+
 const slapdConf = (dir: string, suffix: string, adminDn: string, adminPassword: string): string => `
 include /etc/ldap/schema/core.schema
 include /etc/ldap/schema/cosine.schema
 include /etc/ldap/schema/nis.schema
 include /etc/ldap/schema/inetorgperson.schema
+include ${join(dir, 'openssh-lpk.schema')}
 pidfile ${join(dir, 'slapd.pid')}
 modulepath /usr/lib/ldap
 moduleload back_mdb
@@ -125,6 +140,7 @@ export async function startSlapd(options: SlapdOptions = {}): Promise<Slapd> {
   const dir = await mkdtemp(join(tmpdir(), 'laas-slapd-'));
   await mkdir(join(dir, 'db'));
   const conf = join(dir, 'slapd.conf');
+  await writeFile(join(dir, 'openssh-lpk.schema'), openSshLpkSchema);
   await writeFile(conf, slapdConf(dir, suffix, adminDn, adminPassword), { mode: 0o600 });
 
   for (let attempt = 1; ; attempt++) {

@@ -3,7 +3,7 @@ import type { ImagingDriver, ImagingTaskStatus } from '../../drivers/imaging/ima
 import { FogHostNotFound } from '../../drivers/imaging/imaging';
 import type { PortVlans, SwitchDriver, SwitchSession, SwitchTarget } from '../../drivers/switch/switch';
 import { HostCommandFailed, type ExecResult, type HostDriver, type HostTarget } from '../../drivers/host/host';
-import type { DirectoryDriver, VpnAccount, VpnAccountRequest } from '../../drivers/directory/directory';
+import type { DirectoryDriver, DirectoryUser, VpnAccount, VpnAccountRequest } from '../../drivers/directory/directory';
 import { AccountTaken, VpnAccountMissing } from '../../drivers/directory/directory';
 import type { Headnode, HeadnodeDriver, HeadnodeSpec } from '../../drivers/headnode/headnode';
 import { InvalidInput } from '../../drivers/errors';
@@ -190,8 +190,42 @@ export class SimHost implements HostDriver {
 export class SimDirectory implements DirectoryDriver {
   readonly kind = 'sim';
   constructor(private readonly lab: SimLab) {}
+  getUsers(uids: string[]): Promise<DirectoryUser[]> {
+    return Promise.resolve(
+      [...new Set(uids)].flatMap((uid) => {
+        const u = this.lab.users.get(uid);
+        return u ? [{ uid: u.uid, givenname: u.givenname, sn: u.sn, mail: u.mail, ou: u.ou, sshKeys: [...u.sshKeys] }] : [];
+      }),
+    );
+  }
+  async createUser(user: Omit<DirectoryUser, 'sshKeys'>): Promise<boolean> {
+    if (this.lab.users.has(user.uid) || this.lab.accounts.has(user.uid)) return false;
+    await this.lab.operate('directory.create', user.uid);
+    this.lab.users.set(user.uid, { ...user, sshKeys: [], bookings: new Set() });
+    return true;
+  }
+  async setUserKeys(uid: string, keys: string[]): Promise<boolean> {
+    const u = this.lab.users.get(uid);
+    if (!u) return false;
+    await this.lab.operate('directory.create', uid);
+    u.sshKeys = [...new Set(keys)];
+    return true;
+  }
+  async setUserCompany(uid: string, ou: string): Promise<boolean> {
+    const u = this.lab.users.get(uid);
+    if (!u) return false;
+    await this.lab.operate('directory.create', uid);
+    u.ou = ou;
+    return true;
+  }
   async ensureVpnAccount(request: VpnAccountRequest): Promise<VpnAccount> {
     const dn = `uid=${request.uid},ou=people,dc=sim`;
+    const user = this.lab.users.get(request.uid);
+    if (user) {
+      await this.lab.operate('directory.create', request.uid);
+      user.bookings.add(request.bookingId);
+      return { uid: request.uid, dn, created: false, standing: true };
+    }
     const existing = this.lab.accounts.get(request.uid);
     if (existing) {
       if (existing.bookingId !== request.bookingId) throw new AccountTaken(request.uid);
@@ -203,6 +237,12 @@ export class SimDirectory implements DirectoryDriver {
     return { uid: request.uid, dn, password, created: true };
   }
   async removeVpnAccount(uid: string, bookingId: string): Promise<void> {
+    const user = this.lab.users.get(uid);
+    if (user?.bookings.has(bookingId)) {
+      await this.lab.operate('directory.remove', uid);
+      user.bookings.delete(bookingId);
+      return;
+    }
     const existing = this.lab.accounts.get(uid);
     if (!existing || existing.bookingId !== bookingId) return;
     await this.lab.operate('directory.remove', uid);

@@ -1,6 +1,7 @@
 import type { Lab } from '../../config/lab';
 import type { PortVlans } from '../../drivers/switch/switch';
 import { FaultPlan, type SimOperation } from './faults';
+import type { DirectoryUser } from '../../drivers/directory/directory';
 
 export interface SimHostState {
   power: 'on' | 'off';
@@ -18,6 +19,11 @@ export interface SimImagingTask {
   imageId: string;
   startedAt: number;
   state: 'queued' | 'in-progress' | 'complete' | 'cancelled';
+}
+
+/** A standing user of the directory (user/create), with the bookings whose VPN group it is in. */
+export interface SimUser extends DirectoryUser {
+  bookings: Set<string>;
 }
 
 export interface SimAccount {
@@ -54,6 +60,7 @@ export class SimLab {
   readonly switchVlans = new Map<string, Set<number>>();
   readonly imagingTasks = new Map<string, SimImagingTask>();
   readonly accounts = new Map<string, SimAccount>();
+  readonly users = new Map<string, SimUser>();
   readonly headnodes = new Map<string, SimHeadnode>();
   /** Every device operation performed, in order (for demos and debugging; tests read histories). */
   readonly journal: { at: SimOperation; target: string; detail?: string }[] = [];
@@ -136,6 +143,7 @@ export class SimLab {
       if (t.state === 'queued' || t.state === 'in-progress') left.push(`imaging task ${t.id} for ${t.host} still open`);
     }
     for (const a of this.accounts.values()) left.push(`VPN account ${a.uid}`);
+    for (const u of this.users.values()) if (u.bookings.size) left.push(`user ${u.uid} in the VPN group for ${[...u.bookings].join(', ')}`);
     for (const hn of this.headnodes.values()) left.push(`headnode ${hn.name}`);
     return left;
   }

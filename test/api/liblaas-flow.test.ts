@@ -5,6 +5,8 @@
  * template until ready, power off/on, re-image of one host, a collaborator added, end (twice).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Command } from 'commander';
+import { run } from '../../cli/main';
 import { SimDashboard, type DashboardUser } from '../../sim/liblaas-dashboard/dashboard';
 import { addCollaborators, detailPage, endBooking, poll, redeploy, setPower } from '../../sim/liblaas-dashboard/booking-page';
 import { startLiblaas, until, type LiblaasEnv } from '../helpers/liblaas';
@@ -28,6 +30,26 @@ afterAll(async () => {
 async function v1(path: string) {
   const res = await t.api.inject({ method: 'GET', url: path, headers: { authorization: `Bearer ${t.adminToken}` } });
   return { status: res.statusCode, body: res.json<Record<string, unknown>>() };
+}
+
+const pick = (b: Record<string, unknown>) => ({ id: b.id, project: b.project, owner: b.owner, state: b.state, start: b.start, end: b.end, networks: b.networks });
+
+/** `laas` (cli/main.ts, as bin/laas.js runs it) against this test's API, with the admin token. */
+async function laas(...argv: string[]): Promise<{ code: number; out: string; err: string }> {
+  const out: string[] = [];
+  const err: string[] = [];
+  const saved = { url: process.env.LAAS_API_URL, token: process.env.LAAS_API_TOKEN };
+  process.env.LAAS_API_URL = new URL(t.base).origin;
+  process.env.LAAS_API_TOKEN = t.adminToken;
+  try {
+    const ctx = { json: (c: Command) => Boolean(c.optsWithGlobals<{ json?: boolean }>().json), out: (l: string) => out.push(l), err: (l: string) => err.push(l) };
+    return { code: await run(argv, ctx), out: out.join('\n'), err: err.join('\n') };
+  } finally {
+    for (const [key, value] of [['LAAS_API_URL', saved.url], ['LAAS_API_TOKEN', saved.token]] as const) {
+      if (value === undefined) delete process.env[key];
+      else process.env[key] = value;
+    }
+  }
 }
 
 describe('the dashboard books on laas through liblaas', () => {
@@ -61,7 +83,7 @@ describe('the dashboard books on laas through liblaas', () => {
     ]);
   });
 
-  it('books the 2-host template: the aggregate id at once, the hosts go green, the VLANs show, the same booking under /v1', async () => {
+  it('books the 2-host template: the aggregate id at once, the hosts go green, the VLANs show, the same booking under /v1 and in the CLI', async () => {
     const page = await dash.bookPage(alice);
     const pair = page.templates.find((x) => x.pod_name === 'sim.small pair')!;
     const started = Date.now();
@@ -86,6 +108,17 @@ describe('the dashboard books on laas through liblaas', () => {
     expect(view.status).toBe(200);
     expect(view.body).toMatchObject({ id: agg, project: 'anuket', owner: 'alice', state: 'active' });
     expect((view.body.networks as { vlan: number }[]).map((n) => n.vlan)).toEqual(networks.map((n) => n.vlan));
+    // The operators' CLI, against the same API, shows the same booking in the same state.
+    const same = (b: Record<string, unknown>) => ({ ...pick(b), hosts: (b.hosts as { name: string }[]).map((h) => h.name) });
+    const shown = await laas('--json', 'bookings', 'show', agg);
+    expect(shown.code, shown.err).toBe(0);
+    expect(same(JSON.parse(shown.out) as Record<string, unknown>)).toEqual(same(view.body));
+    const listed = await until('listed by the CLI', async () => {
+      const r = await laas('--json', 'bookings', 'list', '--project', 'anuket');
+      const found = (JSON.parse(r.out) as { bookings: Record<string, unknown>[] }).bookings.find((b) => b.id === agg);
+      return found?.state === 'active' ? found : null;
+    });
+    expect({ owner: listed.owner, hosts: [...(listed.hosts as string[])].sort() }).toEqual({ owner: 'alice', hosts: (view.body.hosts as { name: string }[]).map((h) => h.name).sort() });
     // The owner's key is on both hosts.
     const hosts = (view.body.hosts as { name: string }[]).map((h) => h.name);
     for (const h of hosts) expect([...t.env.simLab.host(h).files.values()].some((f) => f.content.includes(aliceKey))).toBe(true);
@@ -119,7 +152,10 @@ describe('the dashboard books on laas through liblaas', () => {
     const agg = dash.booking(bookingId).aggregateId;
     const hosts = ((await v1(`/v1/bookings/${agg}`)).body.hosts as { name: string }[]).map((h) => h.name);
     for (const h of hosts) expect([...t.env.simLab.host(h).files.values()].some((f) => f.content.includes(bobKey))).toBe(true);
-    expect([...t.env.simLab.accounts.values()].map((a) => a.uid).sort()).toEqual(['alice', 'bob']);
+    // Their own directory accounts joined the VPN for this booking (no account of the booking's own).
+    const inVpn = [...t.env.simLab.users.values()].filter((u) => u.bookings.has(agg)).map((u) => u.uid);
+    expect(inVpn.sort()).toEqual(['alice', 'bob']);
+    expect(t.env.simLab.accounts.size).toBe(0);
   });
 
   it('ends the booking: success, again success, the hosts go back to the pool and nothing is left on the lab', async () => {

@@ -1,6 +1,6 @@
 import { Attribute, Change, Client, EqualityFilter, type Entry } from 'ldapts';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { DirectoryAuthFailed, DirectoryUnreachable } from '../../drivers/directory/directory';
+import { DirectoryAuthFailed, DirectoryUnreachable, VpnAccountMissing } from '../../drivers/directory/directory';
 import { LdapDirectory } from '../../drivers/directory/ldap';
 import { type LdapDirectoryInput } from '../../drivers/directory/ldap-options';
 import { sshaMatches } from '../../drivers/directory/password';
@@ -158,5 +158,40 @@ describe('LdapDirectory on OpenLDAP', () => {
     const build = () => new LdapDirectory({ ...groupOfNamesOptions(), objectClasses: ['inetOrgPerson', 'posixAccount'], bindPassword: 'p4ss-word' });
     expect(build).toThrow(/posix: is required/);
     expect(build).not.toThrow(/p4ss-word/);
+  });
+});
+
+describe('standing users (liblaas) in OpenLDAP', () => {
+  it('a user in two bookings stays in the VPN group until the last ends; the entry, its keys and password stay', async () => {
+    const driver = new LdapDirectory(groupOfNamesOptions());
+    const probe = ldapProbe('member');
+    expect(await driver.createUser({ uid: 'ida', givenname: 'Ida', sn: 'Noddack', mail: 'ida@example.org', ou: '' })).toBe(true);
+    const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u ida';
+    expect(await driver.setUserKeys('ida', [key])).toBe(true);
+    const stored = (await probe.account('ida'))!;
+    for (const booking of ['b-301', 'b-302']) {
+      expect(await driver.ensureVpnAccount({ uid: 'ida', bookingId: booking, project: 'opnfv' })).toMatchObject({ created: false, standing: true });
+    }
+    expect(await probe.inVpnGroup('ida')).toBe(true);
+    expect((await probe.account('ida'))!.description.sort()).toEqual(['laas-booking=b-301', 'laas-booking=b-302', 'laas-user']);
+    // Not the booking's to reset: the password is the user's own.
+    await expect(driver.resetVpnPassword('ida', 'b-301')).rejects.toBeInstanceOf(VpnAccountMissing);
+    await driver.removeVpnAccount('ida', 'b-301');
+    expect(await probe.inVpnGroup('ida')).toBe(true);
+    await driver.removeVpnAccount('ida', 'b-302');
+    await driver.removeVpnAccount('ida', 'b-302');
+    expect(await probe.inVpnGroup('ida')).toBe(false);
+    expect(await probe.account('ida')).toEqual({ ...stored, description: ['laas-user'] });
+    expect(await driver.getUsers(['ida', 'nobody'])).toEqual([{ uid: 'ida', givenname: 'Ida', sn: 'Noddack', mail: 'ida@example.org', ou: '', sshKeys: [key] }]);
+  });
+
+  it('a booking\'s own VPN account is not a user, and its name cannot be taken by user/create', async () => {
+    const driver = new LdapDirectory(groupOfNamesOptions());
+    await driver.ensureVpnAccount({ uid: 'otto', bookingId: 'b-303', project: 'opnfv' });
+    expect(await driver.getUsers(['otto'])).toEqual([]);
+    expect(await driver.createUser({ uid: 'otto', givenname: 'Otto', sn: 'Hahn', mail: 'otto@example.org', ou: '' })).toBe(false);
+    expect(await driver.setUserCompany('otto', 'KWI')).toBe(false);
+    await driver.removeVpnAccount('otto', 'b-303');
+    expect(await ldapProbe('member').account('otto')).toBeNull();
   });
 });

@@ -15,7 +15,7 @@ import { endBooking, poll, setPower } from '../../sim/liblaas-dashboard/booking-
 import { createWorker } from '../../workers/worker';
 import { taskQueueOf } from '../../workflows/definitions';
 import { openRealLab, realLabUnavailable, temporalClient, type RealLabSession } from './real-lab-support/lab-session';
-import { portState, RESET_PORT, residueOf } from './real-lab-support/residue';
+import { directoryView, portState, RESET_PORT, residueOf } from './real-lab-support/residue';
 import { realLabDeps } from './real-lab-support/worker-deps';
 import { until } from '../helpers/liblaas';
 
@@ -86,6 +86,11 @@ describe.skipIf(unavailable !== '')(`a dashboard booking through liblaas on real
       return p.ready ? p : null;
     }, 240_000);
     expect(Object.values(ready.lights)).toEqual(['success']);
+    // alice's own directory entry (user/create) is in the VPN group for this booking, no account of the booking's own.
+    await until('active', async () => ((await dash.api.bookingStatus(b.aggregateId)) as { state: string }).state === 'active', 60_000);
+    const joined = await directoryView(lab, 'alice');
+    expect(joined.entries.map((e) => [...e.description].sort())).toEqual([['laas-user', `laas-booking=${b.aggregateId}`].sort()]);
+    expect(joined.groupMembers).toContain(joined.entries[0]!.dn);
     const status = (await dash.api.bookingStatus(b.aggregateId)) as { instances: Record<string, { assigned_host_info: { hostname: string } }>; networks: { vlan: number }[] };
     const [instance, inst] = Object.entries(status.instances)[0]!;
     const host = inst.assigned_host_info.hostname;
@@ -101,5 +106,8 @@ describe.skipIf(unavailable !== '')(`a dashboard booking through liblaas on real
     expect(await endBooking(dash, b)).toBe(true);
     await until('released', async () => ((await dash.api.bookingStatus(b.aggregateId)) as { state: string }).state === 'released', 180_000);
     expect(await residueOf(lab, session!.database.db, { bookingId: b.aggregateId, hosts: ['rl-01', 'rl-02'], vpnUsers: ['alice'] })).toEqual([]);
+    const left = await directoryView(lab, 'alice');
+    expect(left.entries.map((e) => e.description)).toEqual([['laas-user']]);
+    expect(left.groupMembers).not.toContain(left.entries[0]!.dn);
   });
 });

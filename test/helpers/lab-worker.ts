@@ -15,6 +15,7 @@ import type { HeadnodeDriver } from '../../drivers/headnode/headnode';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+import type { DirectoryDriver } from '../../drivers/directory/directory';
 
 // Workers log their state changes at INFO; tests want only errors (expected activity failures are WARN).
 try {
@@ -50,6 +51,8 @@ export interface LabWorkerOptions extends SimLabOptions {
   keyring?: Keyring;
   /** The lab's headnode driver instead of the simulated one (HIL's headnodes on libvirtd). */
   headnode?: HeadnodeDriver;
+  /** A real directory (slapd) instead of the simulated one. */
+  directory?: DirectoryDriver;
 }
 
 export async function startLabWorker(options: LabWorkerOptions = {}): Promise<LabWorker> {
@@ -68,6 +71,8 @@ export async function startLabWorker(options: LabWorkerOptions = {}): Promise<La
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });
+  // A real directory (slapd) instead of the simulated one, the rest of the lab simulated.
+  if (options.directory) deps.drivers.directory = options.directory;
   const nativeConnection = await NativeConnection.connect({ address });
   const taskQueue = `test-${randomBytes(4).toString('hex')}`;
   const workflowBundle = { codePath: inject('workflowBundlePath') };

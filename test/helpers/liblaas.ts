@@ -6,6 +6,7 @@ import type { LiblaasOptions } from '../../api/liblaas/context';
 import { ensureLab } from '../../db/labs';
 import { startLabWorker, type LabWorker } from './lab-worker';
 import type { SimLabOptions } from '../../sim/lab/lab';
+import type { DirectoryDriver } from '../../drivers/directory/directory';
 
 export interface LiblaasEnv {
   env: LabWorker;
@@ -20,7 +21,7 @@ export interface LiblaasEnv {
  * The API process with liblaas served, listening on a real port (the dashboard speaks HTTP), a real
  * worker on the simulated lab, Temporal's dev server and a fresh PostgreSQL database.
  */
-export async function startLiblaas(options: Partial<LiblaasOptions> = {}, sim: SimLabOptions = {}): Promise<LiblaasEnv> {
+export async function startLiblaas(options: Partial<LiblaasOptions> = {}, sim: SimLabOptions & { directory?: DirectoryDriver } = {}): Promise<LiblaasEnv> {
   const env = await startLabWorker(sim);
   await ensureLab(env.database.db, env.lab.name);
   const adminToken = `admin-${randomBytes(12).toString('hex')}`;
