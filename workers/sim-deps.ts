@@ -10,6 +10,7 @@ import { SimLab, type SimLabOptions } from '../sim/lab/lab';
 import { simDrivers } from '../sim/lab/drivers';
 import { MemoryAllocator } from '../sim/lab/allocator';
 import { labFileInventory, type Inventory } from '../activities/inventory';
+import type { SwitchDriver } from '../drivers/switch/switch';
 
 /** The simulated lab's devices accept any credential; the store still goes through the look-up path. */
 export const simCredentials: CredentialStore = {
@@ -37,18 +38,23 @@ export interface SimDepsOptions extends SimLabOptions {
   allocator?: Allocator;
   inventory?: Inventory;
   networkActions?: NetworkActionStore;
+  /** Real switch drivers beside the simulated one (for switches registered through /v0 at a simulator of their own). */
+  switchDrivers?: Record<string, SwitchDriver>;
+  /** Credentials sealed in PostgreSQL (devices registered through /v0); the simulated lab's own accept anything. */
+  credentials?: CredentialStore;
 }
 
 /** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */
 export function simLabDeps(lab: Lab, events: EventSink, options: SimDepsOptions = {}): SimDeps {
   const simLab = new SimLab(lab, options);
+  const drivers = simDrivers(simLab);
   return {
     simLab,
     deps: {
       labName: lab.name,
       inventory: options.inventory ?? labFileInventory(lab),
-      drivers: simDrivers(simLab),
-      credentials: simCredentials,
+      drivers: { ...drivers, switches: { ...options.switchDrivers, ...drivers.switches } },
+      credentials: options.credentials ?? simCredentials,
       allocator: options.allocator ?? new MemoryAllocator(lab),
       ...(options.networkActions ? { networkActions: options.networkActions } : {}),
       events,

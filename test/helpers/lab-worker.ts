@@ -9,7 +9,9 @@ import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker } from '../../workers/worker';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
-import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
+import { databaseAllocator, databaseCredentials, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
+import type { Keyring } from '../../db/crypto';
+import type { SwitchDriver } from '../../drivers/switch/switch';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -22,6 +24,12 @@ try {
 }
 
 export const simLabFile = join(import.meta.dirname, '..', '..', 'config', 'sim-lab.yaml');
+
+/** Real switch drivers for switches registered through /v0, with their credentials as /v0 sealed them. */
+export interface WorkerSwitches {
+  switchDrivers?: Record<string, SwitchDriver>;
+  sealedCredentials?: Keyring;
+}
 
 export interface LabWorker {
   client: Client;
@@ -38,7 +46,9 @@ export interface LabWorker {
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
  * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger } = {}): Promise<LabWorker> {
+export async function startLabWorker(
+  options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger } & WorkerSwitches = {},
+): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
@@ -49,6 +59,7 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     allocator: databaseAllocator(database.db),
     inventory: inventoryOf(database.db, lab.name),
     networkActions: databaseNetworkActions(database.db),
+    ...(options.sealedCredentials ? { credentials: databaseCredentials(database.db, options.sealedCredentials) } : {}),
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });
