@@ -38,10 +38,10 @@ export interface SimDepsOptions extends SimLabOptions {
   allocator?: Allocator;
   inventory?: Inventory;
   networkActions?: NetworkActionStore;
-  /** Real switch drivers beside the simulated one (for switches registered through /v0 at a simulator of their own). */
-  switchDrivers?: Record<string, SwitchDriver>;
-  /** Credentials sealed in PostgreSQL (devices registered through /v0); the simulated lab's own accept anything. */
+  /** Device credentials; the simulated lab's (any value) when absent. */
   credentials?: CredentialStore;
+  /** Real switch drivers beside the simulated one (switches registered through /v0 at a simulator of their own). */
+  switchDrivers?: Record<string, SwitchDriver>;
 }
 
 /** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */

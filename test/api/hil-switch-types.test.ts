@@ -42,7 +42,7 @@ async function dellSim(dialect: 'powerconnect' | 'n3000') {
 
 beforeAll(async () => {
   [env, powerconnect, n3000, os9, brocade] = await Promise.all([
-    startLabWorker({ switchDrivers, sealedCredentials: keyring }),
+    startLabWorker({ switchDrivers, keyring }),
     dellSim('powerconnect'),
     dellSim('n3000'),
     startOs9Sim({ username: SW_USER, password: SW_PW }),

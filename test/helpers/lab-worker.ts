@@ -28,7 +28,8 @@ export const simLabFile = join(import.meta.dirname, '..', '..', 'config', 'sim-l
 /** Real switch drivers for switches registered through /v0, with their credentials as /v0 sealed them. */
 export interface WorkerSwitches {
   switchDrivers?: Record<string, SwitchDriver>;
-  sealedCredentials?: Keyring;
+  /** Credentials sealed in the database with this keyring (devices registered through /v0). */
+  keyring?: Keyring;
 }
 
 export interface LabWorker {
@@ -59,7 +60,7 @@ export async function startLabWorker(
     allocator: databaseAllocator(database.db),
     inventory: inventoryOf(database.db, lab.name),
     networkActions: databaseNetworkActions(database.db),
-    ...(options.sealedCredentials ? { credentials: databaseCredentials(database.db, options.sealedCredentials) } : {}),
+    ...(options.keyring ? { credentials: databaseCredentials(database.db, options.keyring) } : {}),
     ...options,
     timing: { imagingPollMs: 50, ...options.timing },
   });
