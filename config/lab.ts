@@ -39,8 +39,8 @@ const host = z.object({
 
 const sw = z.object({
   name: labName,
-  /** Driver: nxos, nxapi, os10, ovs or sim. */
-  type: z.enum(['nxos', 'nxapi', 'os10', 'ovs', 'sim']),
+  /** Driver: nxos, nxapi, os10, ovs, sim, or HIL's delln3000, powerconnect55xx, dellnos9, brocade. */
+  type: z.enum(['nxos', 'nxapi', 'os10', 'ovs', 'sim', 'delln3000', 'powerconnect55xx', 'dellnos9', 'brocade']),
   address: z.string().min(1),
   port: z.number().int().min(1).max(65535).optional(),
   credential: z.string().min(1),

@@ -13,6 +13,7 @@ import { MemoryAllocator } from '../sim/lab/allocator';
 import { labFileInventory, type Inventory } from '../activities/inventory';
 import { bmcConsoles } from '../drivers/console/bmc-console';
 import { NotFoundError } from '../db/errors';
+import type { SwitchDriver } from '../drivers/switch/switch';
 
 /** The simulated lab's devices accept any credential; the store still goes through the look-up path. */
 export const simCredentials: CredentialStore = {
@@ -63,17 +64,20 @@ export interface SimDepsOptions extends SimLabOptions {
   consoleLogs?: ConsoleLogStore;
   /** The lab's headnode driver, when not the simulated one (HIL's headnodes on libvirt). */
   headnode?: HeadnodeDriver;
+  /** Real switch drivers beside the simulated one (switches registered through /v0 at a simulator of their own). */
+  switchDrivers?: Record<string, SwitchDriver>;
 }
 
 /** Activity dependencies on a simulated lab: in-process devices; allocation and inventory in PostgreSQL or in memory. */
 export function simLabDeps(lab: Lab, events: EventSink, options: SimDepsOptions = {}): SimDeps {
   const simLab = new SimLab(lab, options);
+  const drivers = simDrivers(simLab);
   return {
     simLab,
     deps: {
       labName: lab.name,
       inventory: options.inventory ?? labFileInventory(lab),
-      drivers: { ...simDrivers(simLab), ...(options.headnode ? { headnode: options.headnode } : {}), console: bmcConsoles() },
+      drivers: { ...drivers, switches: { ...options.switchDrivers, ...drivers.switches }, ...(options.headnode ? { headnode: options.headnode } : {}), console: bmcConsoles() },
       credentials: options.credentials ?? simCredentials,
       ...(options.consoleLogs ? { consoleLogs: options.consoleLogs } : {}),
       allocator: options.allocator ?? new MemoryAllocator(lab),

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
 import { BadArgumentError } from '../../db/errors';
-import { connectNic, deletePort, deleteSwitch, detachNic, getSwitch, listPorts, listSwitches, registerPort, registerSwitch, showPort, switchType } from '../../db/switches';
+import { connectNic, deletePort, deleteSwitch, detachNic, getSwitch, listPorts, listSwitches, registerPort, registerSwitch, showPort, SWITCH_TYPES, switchType } from '../../db/switches';
 import { type CliContext, labFor, withDb } from './context';
 import { details, done, table } from './output';
 
@@ -35,7 +35,7 @@ export function register(program: Command, ctx: CliContext): void {
   sw.command('register')
     .description('add a switch with its driver and credential name')
     .argument('<name>')
-    .requiredOption('--type <type>', 'driver: nxos, nxapi, os10, ovs or sim')
+    .requiredOption('--type <type>', `driver: ${SWITCH_TYPES.join(', ')}`)
     .requiredOption('--address <address>', 'management address')
     .option('--port <port>', 'management port, if not the protocol default')
     .option('--credential <name>', 'credential holding the switch user and password (laas credential set)')

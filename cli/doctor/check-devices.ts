@@ -2,6 +2,8 @@ import type { Lab } from '../../config/lab';
 import { checkBmcTarget } from '../../drivers/power/bmc-target';
 import { parkingVlan } from '../../drivers/switch/engine';
 import { switchDrivers } from '../../drivers/switch/drivers';
+import { BROCADE_INTERFACE_TYPES } from '../../drivers/switch/brocade';
+import { checkInterfaceType, os9Commands } from '../../drivers/switch/dellnos9';
 import { ovsCommands } from '../../drivers/switch/ovs';
 import { commandTimeout } from '../../drivers/switch/ssh-connect';
 import type { SwitchDriver, SwitchTarget } from '../../drivers/switch/switch';
@@ -28,8 +30,12 @@ const KNOWN_OPTIONS: Record<string, string[]> = {
   ovs: ['timeoutMs', 'parkingVlan', 'hostKeySha256', 'privateKeyFile', 'db'],
   nxapi: ['timeoutMs', 'parkingVlan', 'scheme'],
   sim: [],
+  delln3000: ['timeoutMs', 'parkingVlan', 'dummy_vlan', 'hostKeySha256', 'privateKeyFile'],
+  powerconnect55xx: ['timeoutMs', 'hostKeySha256', 'privateKeyFile'],
+  dellnos9: ['timeoutMs', 'scheme', 'interface_type'],
+  brocade: ['timeoutMs', 'scheme', 'interface_type'],
 };
-const SSH_TYPES = new Set(['nxos', 'os10', 'ovs']);
+const SSH_TYPES = new Set(['nxos', 'os10', 'ovs', 'delln3000', 'powerconnect55xx']);
 const FINGERPRINT = /^SHA256:[A-Za-z0-9+/]{43}$/;
 
 /**
@@ -94,6 +100,8 @@ function checkSwitchOptions(lab: Lab, sw: SwitchDevice, findings: Findings): voi
     }
   });
   if (sw.type === 'ovs') check(() => ovsCommands(sw.options.db));
+  if (sw.type === 'dellnos9') check(() => os9Commands(sw.options.interface_type));
+  if (sw.type === 'brocade') check(() => checkInterfaceType(sw.options.interface_type, BROCADE_INTERFACE_TYPES, 'TenGigabitEthernet'));
   if (sw.type === 'nxapi' && sw.options.scheme !== undefined && !['http', 'https'].includes(sw.options.scheme)) {
     findings.error(`${sw.place}.options`, `switch ${sw.name}: option scheme must be http or https, not ${sw.options.scheme}`);
   }

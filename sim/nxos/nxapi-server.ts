@@ -1,6 +1,6 @@
-import { timingSafeEqual } from 'node:crypto';
-import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { basicAuthorized } from '../rest-switch/http';
 import { NxosCli } from './nxos-cli';
 import type { SimSwitchState } from './state';
 
@@ -24,14 +24,6 @@ interface CommandResult {
   clierror?: string;
 }
 
-function authorized(req: IncomingMessage, username: string, password: string): boolean {
-  const m = /^Basic (\S+)$/.exec(req.headers.authorization ?? '');
-  if (!m?.[1]) return false;
-  const given = Buffer.from(Buffer.from(m[1], 'base64').toString('utf8'));
-  const expected = Buffer.from(`${username}:${password}`);
-  return given.length === expected.length && timingSafeEqual(given, expected);
-}
-
 function reply(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
   res.writeHead(status, { 'content-type': 'application/json', ...headers });
   res.end(JSON.stringify(body));
@@ -52,7 +44,7 @@ export async function startNxapi(options: NxapiOptions): Promise<RunningNxapi> {
     });
     req.on('end', () => {
       if (req.method !== 'POST' || req.url !== '/ins') return reply(res, 404, { error: 'not found' });
-      if (!authorized(req, options.username, options.password)) {
+      if (!basicAuthorized(req, options.username, options.password)) {
         return reply(res, 401, { error: 'authentication failed' }, { 'www-authenticate': 'Basic realm="nxapi"' });
       }
       let request: { ins_api?: { type?: unknown; input?: unknown } };

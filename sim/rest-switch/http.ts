@@ -14,7 +14,8 @@ export interface RestSwitchServer {
   close(): Promise<void>;
 }
 
-function authorized(req: IncomingMessage, username: string, password: string): boolean {
+/** HTTP Basic with these credentials, compared in constant time (NX-API and the REST switches). */
+export function basicAuthorized(req: IncomingMessage, username: string, password: string): boolean {
   const m = /^Basic (\S+)$/.exec(req.headers.authorization ?? '');
   if (!m?.[1]) return false;
   const given = Buffer.from(Buffer.from(m[1], 'base64').toString('utf8'));
@@ -31,7 +32,7 @@ export async function startRestSwitch(
     const chunks: Buffer[] = [];
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
-      const reply = authorized(req, credentials.username, credentials.password)
+      const reply = basicAuthorized(req, credentials.username, credentials.password)
         ? handle(req.method ?? 'GET', req.url ?? '/', Buffer.concat(chunks).toString('utf8'))
         : { status: 401, body: '<errors><error><error-message>access denied</error-message></error></errors>' };
       res.writeHead(reply.status, { 'content-type': 'application/xml', ...(reply.status === 401 ? { 'www-authenticate': 'Basic realm="switch"' } : {}) });

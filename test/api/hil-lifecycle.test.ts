@@ -116,23 +116,27 @@ async function done(answer: unknown): Promise<void> {
   }
 }
 
+// HIL's bodies for its Dell and Brocade types (hil-clients.md §8), and a port of each.
+const VENDOR_SWITCHES = [
+  ['delln3000', { hostname: '192.0.2.9', username: 'a', password: 'b', dummy_vlan: '2222' }, 'gi1/0/3'],
+  ['powerconnect55xx', { hostname: '192.0.2.10', username: 'a', password: 'b' }, 'te1/3'],
+  ['dellnos9', { hostname: 'http://192.0.2.11:8008', username: 'a', password: 'b', interface_type: 'TenGigabitEthernet' }, '1/3'],
+  ['brocade', { hostname: 'http://192.0.2.12', username: 'a', password: 'b', interface_type: 'TenGigabitEthernet' }, '1/0/3'],
+] as const;
+
 describe("HIL's clients, a whole life cycle", () => {
   it('runs the admin set-up, the project life cycle, and the deletes in reverse', async () => {
     // Switches: every type HIL's client registers (§8).
     await ok(ADMIN, 'PUT', '/switch/mock0', { type: `${URI}/switches/mock`, hostname: 'mock0', username: 'u', password: 'p' });
     await ok(ADMIN, 'PUT', '/switch/ovs0', { type: `${URI}/switches/ovs`, ovs_bridge: 'br-lab' });
     await ok(ADMIN, 'PUT', '/switch/nx0', { type: `${URI}/switches/nexus`, hostname: '192.0.2.8', username: 'admin', password: 'nx-pw', dummy_vlan: '2222' });
-    for (const [type, fields] of [
-      ['delln3000', { hostname: '192.0.2.9', username: 'a', password: 'b', dummy_vlan: '2222' }],
-      ['powerconnect55xx', { hostname: '192.0.2.10', username: 'a', password: 'b' }],
-      ['dellnos9', { hostname: 'http://192.0.2.11:8008', username: 'a', password: 'b', interface_type: 'TenGigabitEthernet' }],
-      ['brocade', { hostname: 'http://192.0.2.12', username: 'a', password: 'b', interface_type: 'TenGigabitEthernet' }],
-    ] as const) {
-      const [status, answer] = await hil(ADMIN, 'PUT', `/switch/x-${type}`, { type: `${URI}/switches/${type}`, ...fields });
-      // Refused with HIL's type and a list of what laas drives (checklist 15) until their drivers land.
-      expect([status, (answer as { type: string }).type]).toEqual([400, 'BadArgumentError']);
+    for (const [type, fields, port] of VENDOR_SWITCHES) {
+      await ok(ADMIN, 'PUT', `/switch/x-${type}`, { type: `${URI}/switches/${type}`, ...fields });
+      // With HIL's own port names (validate_port_name); driven against simulators in hil-switch-types.test.ts.
+      await ok(ADMIN, 'PUT', `/switch/x-${type}/port/${port}`);
     }
-    expect(await ok(ADMIN, 'GET', '/active_extensions')).toEqual(expect.arrayContaining(['hil.ext.switches.mock', 'hil.ext.switches.nexus', 'hil.ext.switches.ovs']));
+    const modules = ['mock', 'nexus', 'ovs', 'n3000', 'dell', 'dellnos9', 'brocade'].map((m) => `hil.ext.switches.${m}`);
+    expect(await ok(ADMIN, 'GET', '/active_extensions')).toEqual(expect.arrayContaining(modules));
     expect(await hil(FRANK, 'GET', '/active_extensions')).toEqual([401, expect.objectContaining({ type: 'AuthorizationError' })]);
     await ok(ADMIN, 'PUT', '/switch/mock0/port/gi1/0/1');
 
@@ -214,6 +218,10 @@ describe("HIL's clients, a whole life cycle", () => {
     await ok(ADMIN, 'DELETE', '/node/m1/nic/eth0');
     for (const node of ['o1', 'i1', 'm1']) await ok(ADMIN, 'DELETE', `/node/${node}`);
     await ok(ADMIN, 'DELETE', '/switch/mock0/port/gi1/0/1');
+    for (const [type, , port] of VENDOR_SWITCHES) {
+      await ok(ADMIN, 'DELETE', `/switch/x-${type}/port/${port}`);
+      await ok(ADMIN, 'DELETE', `/switch/x-${type}`);
+    }
     for (const sw of ['nx0', 'ovs0', 'mock0']) await ok(ADMIN, 'DELETE', `/switch/${sw}`);
     expect(await ok(ADMIN, 'GET', '/nodes/all')).toEqual(env.lab.hosts.map((h) => h.name).sort());
     expect((await run('virsh', ['-q', '-c', libvirtd.testUri, 'list', '--all', '--name'])).stdout.trim()).toBe('test');

@@ -41,4 +41,18 @@ describe('port names are checked by the switch type', () => {
     expect(portRefusal('nxos', 'Ethernet1/1')).toBeNull();
     expect(portRefusal('nope', 'x')).toMatch(/switch type "nope"/);
   });
+
+  it('HIL\'s Dell and Brocade types have HIL\'s port rules (validate_port_name), in lab files too', async () => {
+    for (const type of ['delln3000', 'powerconnect55xx']) {
+      expect(portRefusal(type, 'gi1/0/3')).toBeNull();
+      expect(portRefusal(type, 'te1/3')).toBeNull();
+      expect(portRefusal(type, '1/3')).toMatch(/like gi1\/0\/3/);
+    }
+    for (const type of ['dellnos9', 'brocade']) {
+      expect(portRefusal(type, '1/0/3')).toBeNull();
+      expect(portRefusal(type, 'gi1/0/3')).toMatch(/not a .* port name/);
+    }
+    const n3000 = fixture.replace('type: nxapi', 'type: delln3000');
+    await expect(importLab(t.db, readLabFile(n3000, 'lab.yaml'), { portRefusal })).rejects.toThrow(/port "Ethernet1\/3" is not valid: not a delln3000 port name \(like gi1\/0\/3\)/);
+  });
 });

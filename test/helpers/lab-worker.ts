@@ -12,6 +12,7 @@ import { databaseEvents, sealedOrSimulated, simLabDeps } from '../../workers/sim
 import { databaseAllocator, databaseConsoleLogs, databaseCredentials, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { Keyring } from '../../db/crypto';
 import type { HeadnodeDriver } from '../../drivers/headnode/headnode';
+import type { SwitchDriver } from '../../drivers/switch/switch';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
 import type { Timing } from '../../activities/deps';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -53,6 +54,8 @@ export interface LabWorkerOptions extends SimLabOptions {
   headnode?: HeadnodeDriver;
   /** A real directory (slapd) instead of the simulated one. */
   directory?: DirectoryDriver;
+  /** Real switch drivers beside the simulated one (switches registered through /v0 at a simulator of their own). */
+  switchDrivers?: Record<string, SwitchDriver>;
 }
 
 export async function startLabWorker(options: LabWorkerOptions = {}): Promise<LabWorker> {

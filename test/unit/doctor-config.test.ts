@@ -114,6 +114,26 @@ describe('doctor: the lab description, without touching devices', () => {
     expect(about('ignores option colour')?.level).toBe('warning');
   });
 
+  it('checks HIL\'s Dell and Brocade types: their port rules, interface_type and dummy_vlan', async () => {
+    const { findings, file } = await check(
+      labText((lab) => {
+        lab.switches = [
+          { name: 'leaf1', type: 'delln3000', address: '192.0.2.2', credential: 'leaf1', options: { dummy_vlan: '1005' } },
+          { name: 's3048', type: 'dellnos9', address: '192.0.2.3', credential: 's3048', options: { interface_type: 'Ethernet' } },
+        ];
+        host0(lab).nics = [
+          { name: 'eno1', mac: '52:54:00:00:00:01', switch: 'leaf1', port: 'gi1/0/1' },
+          { name: 'eno2', mac: '52:54:00:00:00:02', switch: 's3048', port: 'gi1/0/2' },
+        ];
+      }),
+    );
+    const at = (place: string) => findings.list.filter((f) => f.place === `${file} ${place}` && f.level === 'error').map((f) => f.message);
+    expect(at('hosts.0.nics.0.port')).toEqual([]);
+    expect(at('hosts.0.nics.1.port')).toEqual([expect.stringContaining('switch s3048 (dellnos9) does not accept this port')]);
+    expect(at('switches.0.options')).toEqual([expect.stringContaining('parking VLAN 1005 lies in the lab')]);
+    expect(at('switches.1.options')).toEqual([expect.stringContaining('interface_type "Ethernet"')]);
+  });
+
   it('checks directory and headnode options against their drivers', async () => {
     const { findings, file } = await check(
       labText((lab) => {

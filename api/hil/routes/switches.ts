@@ -7,6 +7,7 @@ import { connectNic, deletePort, deleteSwitch, detachNic, getSwitch, listPorts, 
 import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin } from '../auth';
 import { parseBody } from '../body';
+import { hilSwitchReach } from '../switch-fields';
 import type { HilDeps } from '../deps';
 import { switchDrivers } from '../../../drivers/switch/drivers';
 
@@ -47,15 +48,17 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     if (resolved !== 'sim' && !(resolved in switchDrivers)) {
       throw new BadArgumentError(`${JSON.stringify(type)} is not a valid switch type: laas has no ${resolved} driver yet (it drives ${[...Object.keys(switchDrivers), 'sim'].join(', ')})`, { what: 'type' });
     }
+    // HIL's fields per type; a REST switch's hostname is its server's base URL.
+    const reach = hilSwitchReach(resolved, { hostname, username, password, ...rest });
     // HIL's OVS ran on HIL's own host and took a bridge name only; the simulated switch needs no address.
-    const where = hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : resolved === 'ovs' && rest.ovs_bridge !== undefined ? 'localhost' : undefined);
+    const where = reach.address ?? hostname ?? address ?? (resolved === 'sim' ? `sim://switch/${request.params.switch}` : resolved === 'ovs' && rest.ovs_bridge !== undefined ? 'localhost' : undefined);
     if (!where) throw new BadArgumentError('hostname: the switch management address is required', { what: 'hostname' });
     const secrets: Record<string, string> = {};
-    const options: Record<string, string> = {};
+    const options: Record<string, string> = { ...reach.options };
     for (const [k, v] of Object.entries(rest)) (SECRET_FIELD.test(k) ? secrets : options)[k] = String(v);
     const credential = username || password || Object.keys(secrets).length ? switchCredentialName(request.params.switch) : null;
     await transact(db, async (trx) => {
-      await registerSwitch(trx, { lab: deps.lab, name: request.params.switch, type: resolved, address: where, port: port ?? null, options, credential });
+      await registerSwitch(trx, { lab: deps.lab, name: request.params.switch, type: resolved, address: where, port: reach.port ?? port ?? null, options, credential });
       if (credential) await setCredential(trx, deps.keyring, credential, { ...secrets, username: username ?? '', password: password ?? '' });
     });
     return reply.send();
