@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker, type WorkerOptions } from '../../workers/worker';
+import type { Tracing } from '../../config/tracing';
 import { databaseEvents, simLabDeps } from '../../workers/sim-deps';
 import { databaseAllocator, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { SimLab, SimLabOptions } from '../../sim/lab/lab';
@@ -38,7 +39,7 @@ export interface LabWorker {
  * recording events in a fresh database. Each test file gets its own, so files run side by side.
  * With `dataConverter` (payload encryption), the worker and the client both use it.
  */
-export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger; metrics?: WorkerOptions['metrics'] } = {}): Promise<LabWorker> {
+export async function startLabWorker(options: SimLabOptions & { timing?: Partial<Timing>; dataConverter?: DataConverter; maxCachedWorkflows?: number; log?: Logger; metrics?: WorkerOptions['metrics']; tracing?: Tracing } = {}): Promise<LabWorker> {
   const address = inject('temporalAddress');
   const lab = loadLab(simLabFile);
   const database = await createTempDatabase();
@@ -60,7 +61,8 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
     namespace: 'default',
     taskQueue,
     deps,
-    workflowBundle,
+    // Tracing adds its workflow interceptors to the bundle: bundled from source then.
+    ...(options.tracing ? { tracing: options.tracing } : { workflowBundle }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -68,7 +70,7 @@ export async function startLabWorker(options: SimLabOptions & { timing?: Partial
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
+  const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}), ...(options.tracing ? { plugins: [options.tracing.plugin] } : {}) });
   return {
     client,
     lab,
