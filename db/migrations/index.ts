@@ -8,6 +8,7 @@ import * as m20261205T0200 from './2026-12-05T0200-read-model';
 import * as m20261205T0400 from './2026-12-05T0400-hil-clients';
 import * as m20261205T0600 from './2026-12-05T0600-platform-faults';
 import * as m20261205T0700 from './2026-12-05T0700-liblaas';
+import * as m20261206T1300 from './2026-12-06T1300-step-reboot-wait';
 
 /** Every migration, by its frozen name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T0400-hil-clients': m20261205T0400,
   '2026-12-05T0600-platform-faults': m20261205T0600,
   '2026-12-05T0700-liblaas': m20261205T0700,
+  '2026-12-06T1300-step-reboot-wait': m20261206T1300,
 };
