@@ -1,4 +1,5 @@
 import pino, { type Logger } from 'pino';
+import { withDriverLog } from '../config/driver-log';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/worker';
 
 /**
@@ -45,7 +46,8 @@ export function stepLogging(log: Logger): ActivityInterceptorsFactory {
         const started = Date.now();
         log.info(fields, `${fields.kind} ${step} ${info.attempt > 1 ? 'retry' : 'start'}`);
         try {
-          const result = await next(input);
+          // The drivers' debug lines carry the same fields (config/driver-log.ts).
+          const result = await withDriverLog(log.child({ ...fields, driver: true }), () => next(input));
           log.info({ ...fields, ms: Date.now() - started }, `${fields.kind} ${step} finished`);
           return result;
         } catch (err) {
