@@ -12,6 +12,7 @@ import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
 import { hilHeadnodesOf } from './hil/headnode-setup';
 import { tracingFromEnv } from '../config/tracing';
+import { prettyLogs, prettyOptions } from '../config/log-format';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -44,7 +45,8 @@ async function main(): Promise<void> {
       headnodes: await hilHeadnodesOf(lab),
     },
     ...(settings.LAAS_LIBLAAS_ENABLED ? { liblaas: liblaasOptions(settings) } : {}),
-    logger: { level: settings.LAAS_LOG_LEVEL },
+    // Under npm start one readable line per request, `api: ...`; JSON lines in production.
+    logger: { level: settings.LAAS_LOG_LEVEL, ...(prettyLogs() ? prettyOptions('api') : {}) },
   });
   const close = async () => {
     await app.close();
