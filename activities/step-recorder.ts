@@ -48,6 +48,7 @@ class StepRun {
   private count = 0;
   private chain: Promise<void> = Promise.resolve();
   private lastPercent: number | null = null;
+  private lastRebootSecond: number | null = null;
   constructor(
     private readonly sink: ReadModelSink,
     private readonly target: Target,
@@ -70,6 +71,13 @@ class StepRun {
     this.write({ status: 'running', progress: percent }).catch(() => undefined);
   }
 
+  rebootWait(ms: number): void {
+    // A reboot's wait is a nicety too, written at most once a second of it.
+    if (this.lastRebootSecond === Math.floor(ms / 1000)) return;
+    this.lastRebootSecond = Math.floor(ms / 1000);
+    this.write({ status: 'running', rebootWaitMs: Math.round(ms) }).catch(() => undefined);
+  }
+
   event(status: string, detail: Record<string, unknown>): Promise<void> {
     const { bookingId, host } = this.target;
     const key = `step:${host}:${this.step}:${status}:${this.info.currentAttemptScheduledTimestampMs}`;
@@ -79,10 +87,11 @@ class StepRun {
 
 const current = new AsyncLocalStorage<StepRun>();
 
-/** Imaging's heartbeats carry its percentage: the running step's record shows it. */
+/** Imaging's heartbeats carry its percentage, the network step's its reboot's wait: the running step's record shows them. */
 export function noteProgress(details: unknown): void {
-  const percent = (details as { percent?: unknown } | null)?.percent;
+  const { percent, rebootWaitMs } = (details ?? {}) as { percent?: unknown; rebootWaitMs?: unknown };
   if (typeof percent === 'number') current.getStore()?.progress(percent);
+  if (typeof rebootWaitMs === 'number') current.getStore()?.rebootWait(rebootWaitMs);
 }
 
 function failureOf(err: unknown): { type: string; message: string } {
@@ -102,7 +111,7 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
   const rec = new StepRun(sink, target, kind.step, info);
   const now = () => new Date().toISOString();
   const attempt = info.attempt;
-  const started = kind.undo ? { status: 'undoing' } : { status: 'running', startedAt: now(), finishedAt: null, attempt, progress: null, error: null };
+  const started = kind.undo ? { status: 'undoing' } : { status: 'running', startedAt: now(), finishedAt: null, attempt, progress: null, rebootWaitMs: null, error: null };
   await rec.write(started);
   await rec.event(started.status, { attempt });
   try {

@@ -11,6 +11,7 @@ import { startNetworkAction } from './network-actions';
 import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
 import { tracingFromEnv } from '../config/tracing';
+import { prettyLogs, prettyOptions } from '../config/log-format';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -43,7 +44,8 @@ async function main(): Promise<void> {
       headnodes: lab.headnode.type === 'libvirt',
     },
     ...(settings.LAAS_LIBLAAS_ENABLED ? { liblaas: liblaasOptions(settings) } : {}),
-    logger: { level: settings.LAAS_LOG_LEVEL },
+    // Under npm start one readable line per request, `api: ...`; JSON lines in production.
+    logger: { level: settings.LAAS_LOG_LEVEL, ...(prettyLogs() ? prettyOptions('api') : {}) },
   });
   const close = async () => {
     await app.close();

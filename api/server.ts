@@ -46,7 +46,7 @@ export interface ApiDeps {
   /** The liblaas API for the LaaS 3.0 dashboard (docs/liblaas.md); not served when absent. */
   liblaas?: LiblaasOptions;
   /** Fastify logger options; false in tests. */
-  logger?: boolean | { level: string };
+  logger?: boolean | { level: string; transport?: { target: string; options: Record<string, unknown> }; formatters?: { level: (label: string) => Record<string, unknown> } };
 }
 
 const routesOf = new WeakMap<FastifyInstance, string[]>();

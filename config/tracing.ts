@@ -2,6 +2,9 @@ import { OpenTelemetryPlugin } from '@temporalio/interceptors-opentelemetry';
 import { BasicTracerProvider, BatchSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { Resource } from '@opentelemetry/resources';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
+import { context, propagation } from '@opentelemetry/api';
+import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
+import { W3CTraceContextPropagator } from '@opentelemetry/core';
 
 /** The one setting: an OTLP/HTTP collector's base URL (spans go to `<url>/v1/traces`); unset, no tracing. */
 export const OTEL_SETTING = 'LAAS_OTEL_ENDPOINT';
@@ -20,6 +23,9 @@ export interface Tracing {
  * headers Temporal carries. Spans name the workflow or activity type, never its arguments.
  */
 export function createTracing(spanProcessor: SpanProcessor, service: string): Tracing {
+  // Temporal carries the active span in its headers (W3C trace context): the context follows async calls.
+  context.setGlobalContextManager(new AsyncLocalStorageContextManager().enable());
+  propagation.setGlobalPropagator(new W3CTraceContextPropagator());
   const resource = new Resource({ 'service.name': service });
   const provider = new BasicTracerProvider({ resource, spanProcessors: [spanProcessor] });
   const plugin = new OpenTelemetryPlugin({ resource, spanProcessor, tracer: provider.getTracer('laas') });

@@ -14,6 +14,7 @@ export interface StepWrite {
   finishedAt?: string | null;
   attempt?: number;
   progress?: number | null;
+  rebootWaitMs?: number | null;
   error?: { type: string; message: string } | null;
   /** Orders the writes of one step: a write with a lower ordinal than the row's is stale and dropped. */
   ordinal: number;
@@ -32,6 +33,7 @@ export async function recordStep(db: Kysely<Database>, w: StepWrite): Promise<vo
     finished_at: w.finishedAt ?? null,
     attempt: w.attempt ?? null,
     progress: w.progress ?? null,
+    reboot_wait_ms: w.rebootWaitMs ?? null,
     error: json(w.error),
     ordinal: w.ordinal,
   };
@@ -40,6 +42,7 @@ export async function recordStep(db: Kysely<Database>, w: StepWrite): Promise<vo
   if (w.finishedAt !== undefined) set.finished_at = w.finishedAt;
   if (w.attempt !== undefined) set.attempt = w.attempt;
   if (w.progress !== undefined) set.progress = w.progress;
+  if (w.rebootWaitMs !== undefined) set.reboot_wait_ms = w.rebootWaitMs;
   if (w.error !== undefined) set.error = json(w.error);
   await db
     .insertInto('booking_host_steps')

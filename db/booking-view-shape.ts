@@ -35,7 +35,7 @@ export interface BookingViewJson {
   error?: { type: string; message: string };
 }
 
-/** A step row as the API shows it: progress only while imaging runs. */
+/** A step row as the API shows it: progress only while imaging runs, the reboot's wait only while its step runs. */
 function stepOf(row: BookingHostStep): Step {
   return {
     step: row.step as StepName,
@@ -44,6 +44,7 @@ function stepOf(row: BookingHostStep): Step {
     ...(row.finished_at ? { finishedAt: row.finished_at } : {}),
     ...(row.attempt !== null ? { attempt: row.attempt } : {}),
     ...(row.progress !== null && row.step === 'imaging' && row.status === 'running' ? { progress: row.progress } : {}),
+    ...(row.reboot_wait_ms !== null && row.status === 'running' ? { rebootWaitMs: row.reboot_wait_ms } : {}),
     ...(row.error ? { error: row.error } : {}),
   };
 }

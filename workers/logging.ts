@@ -1,4 +1,6 @@
 import pino, { type Logger } from 'pino';
+import { withDriverLog } from '../config/driver-log';
+import { prettyLogs, prettyOptions } from '../config/log-format';
 import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, LogLevel, LogMetadata, Logger as SdkLogger } from '@temporalio/worker';
 
 /**
@@ -7,9 +9,9 @@ import type { ActivityInboundCallsInterceptor, ActivityInterceptorsFactory, LogL
  * booking id, host and step; arguments and results (users' keys, passwords) never are.
  */
 export function createLogger(name: string, level: string, destination?: pino.DestinationStream): Logger {
-  const pretty = process.env.LAAS_LOG_PRETTY === '1' && !destination;
+  const pretty = prettyLogs() && !destination;
   const options = { name, level, base: { name } };
-  if (pretty) return pino({ ...options, transport: { target: 'pino-pretty', options: { singleLine: true, messageFormat: '{name}: {msg}', ignore: 'pid,hostname,name' } } });
+  if (pretty) return pino({ ...options, ...prettyOptions(name) });
   return destination ? pino(options, destination) : pino(options);
 }
 
@@ -45,7 +47,8 @@ export function stepLogging(log: Logger): ActivityInterceptorsFactory {
         const started = Date.now();
         log.info(fields, `${fields.kind} ${step} ${info.attempt > 1 ? 'retry' : 'start'}`);
         try {
-          const result = await next(input);
+          // The drivers' debug lines carry the same fields (config/driver-log.ts).
+          const result = await withDriverLog(log.child({ ...fields, driver: true }), () => next(input));
           log.info({ ...fields, ms: Date.now() - started }, `${fields.kind} ${step} finished`);
           return result;
         } catch (err) {

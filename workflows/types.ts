@@ -106,6 +106,8 @@ export interface StepRecord {
   finishedAt?: string;
   attempt?: number;
   progress?: number;
+  /** While the step waits for its host to come back from a reboot: ms so far (read model only). */
+  rebootWaitMs?: number;
   error?: { type: string; message: string };
 }
 

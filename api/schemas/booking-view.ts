@@ -19,6 +19,8 @@ export const stepRecord = z
     attempt: z.number().int().optional(),
     /** Imaging only, 0-100, while it runs. */
     progress: z.number().optional(),
+    /** While the step (network) waits for its host to come back from a reboot: ms so far. */
+    rebootWaitMs: z.number().int().optional(),
     error: failure.optional(),
   })
   .meta({ id: 'Step' });

@@ -31,6 +31,7 @@ function elapsed(s: StepView, now: number): string {
 export function stepCell(s: StepView, now: number): string {
   const time = elapsed(s, now);
   if (s.status === 'running' && typeof s.progress === 'number') return `${progressBar(s.progress)} ${time}`;
+  if (s.status === 'running' && typeof s.rebootWaitMs === 'number') return `rebooting ${duration(s.rebootWaitMs)} ${time}`;
   const status = s.status === 'failed' ? 'FAILED' : s.status;
   const retried = s.attempt && s.attempt > 1 ? ` (try ${s.attempt})` : '';
   return [status, time].filter(Boolean).join(' ') + retried;
@@ -115,6 +116,8 @@ export function changeLines(before: BookingView | null, after: BookingView, now:
     } else if (s.status === 'running' && typeof s.progress === 'number' && Math.floor(s.progress / 25) !== Math.floor((was.progress ?? -1) / 25)) {
       // Progress in quarters: enough to see it move without flooding a log.
       changes.push({ at: now, rank, line: `${clock(now)} ${key} ${Math.round(s.progress)}%` });
+    } else if (s.status === 'running' && typeof s.rebootWaitMs === 'number' && was.rebootWaitMs === undefined) {
+      changes.push({ at: now, rank, line: `${clock(now)} ${key} rebooting (${duration(s.rebootWaitMs)} so far)` });
     }
   }
   const out = changes.sort((a, b) => a.at - b.at || a.rank - b.rank).map((c) => c.line);

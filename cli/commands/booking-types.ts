@@ -16,6 +16,8 @@ export interface StepView {
   attempt?: number;
   /** Imaging only, 0-100, while it runs. */
   progress?: number;
+  /** While the step waits for its host to come back from a reboot: ms so far. */
+  rebootWaitMs?: number;
   error?: Failure;
 }
 

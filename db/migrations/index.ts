@@ -9,6 +9,7 @@ import * as m20261205T0400 from './2026-12-05T0400-hil-clients';
 import * as m20261205T0600 from './2026-12-05T0600-platform-faults';
 import * as m20261205T0700 from './2026-12-05T0700-liblaas';
 import * as m20261206T1100 from './2026-12-06T1100-liblaas-users-in-directory';
+import * as m20261206T1300 from './2026-12-06T1300-step-reboot-wait';
 import * as m20261206T1550 from './2026-12-06T1550-console-logs';
 
 /** Every migration, by its frozen name; names sort in the order they apply. */
@@ -23,5 +24,6 @@ export const migrations: Record<string, Migration> = {
   '2026-12-05T0600-platform-faults': m20261205T0600,
   '2026-12-05T0700-liblaas': m20261205T0700,
   '2026-12-06T1100-liblaas-users-in-directory': m20261206T1100,
+  '2026-12-06T1300-step-reboot-wait': m20261206T1300,
   '2026-12-06T1550-console-logs': m20261206T1550,
 };

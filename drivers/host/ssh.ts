@@ -1,3 +1,4 @@
+import { driverLog } from '../../config/driver-log';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { InvalidInput } from '../errors';
 import { HostCommandFailed, HostCommandTimedOut, HostUnreachable, type ExecResult, type HostDriver, type HostTarget } from './host';
@@ -54,6 +55,7 @@ export class SshHostDriver implements HostDriver {
     checkPath(path);
     checkMode(options.mode);
     if (options.owner !== undefined) checkOwner(options.owner);
+    driverLog().debug({ address: `${host.address}:${host.port}`, path, mode: options.mode.toString(8), bytes: Buffer.byteLength(content) }, `ssh: writing ${path} on ${host.name}`);
     await this.session(host, (s) => writeFileAtomically(s, path, content, { ...options, timeoutMs: this.commandTimeoutMs }));
   }
 
@@ -93,6 +95,7 @@ export class SshHostDriver implements HostDriver {
   async reboot(host: HostTarget, options: { timeoutMs: number; onWait?: (elapsedMs: number) => void }): Promise<void> {
     const started = Date.now();
     const elapsed = (): number => Date.now() - started;
+    driverLog().debug({ address: `${host.address}:${host.port}`, timeoutMs: options.timeoutMs }, `ssh: rebooting ${host.name}`);
     const bootBefore = await this.session(host, async (s) => {
       const before = await readBootId(s, this.commandTimeoutMs);
       try {
@@ -115,6 +118,7 @@ export class SshHostDriver implements HostDriver {
       await sleep(Math.min(pause, left));
       pause = Math.min(pause * 2, this.maxPollMs);
       options.onWait?.(elapsed());
+      driverLog().debug({ address: `${host.address}:${host.port}`, waitedMs: elapsed() }, `ssh: ${host.name} not back yet after ${Math.round(elapsed() / 1000)} s`);
       try {
         const connectTimeoutMs = Math.max(1, Math.min(this.connectTimeoutMs, options.timeoutMs - elapsed()));
         const bootNow = await this.session(host, (s) => readBootId(s, Math.min(this.commandTimeoutMs, left)), connectTimeoutMs);

@@ -3,6 +3,7 @@
  * name, set its image, create a deploy task, find the task's id (FOG answers the
  * creation with `null`), read its state and percentage, cancel it.
  */
+import { driverLog } from '../../config/driver-log';
 import { InvalidInput } from '../errors';
 import { errorText, FogClient, type FogConnection } from './fog-client';
 import { DEPLOY_TASK_TYPE, fogInt, fogList, fogPercent, fogTimeMs, isActiveState, isFogObject, taskState, type FogObject } from './fog-values';
@@ -51,7 +52,11 @@ export class FogImaging implements ImagingDriver {
     // An open task decides first: ours again (a retried activity) is returned, anything else is a conflict;
     // the host's image is not touched under a running task.
     const reused = await this.openDeployOf(host, image);
-    if (reused !== undefined) return reused;
+    if (reused !== undefined) {
+      driverLog().debug({ fogHost: host.id, image, task: reused }, `FOG: deploy task ${reused} of ${host.name} already open, followed`);
+      return reused;
+    }
+    driverLog().debug({ fogHost: host.id, image }, `FOG: deploying image ${image} to ${host.name}`);
     await this.requireImage(image);
     await this.client.call('PUT', `/host/${host.id}/edit`, { imageID: image });
     const created = await this.client.call(
@@ -81,7 +86,9 @@ export class FogImaging implements ImagingDriver {
     const id = checkId('FOG task id', taskId);
     const answer = await this.client.call('GET', `/task/${id}`, undefined, [200, 404]);
     if (answer.status === 404 || !isFogObject(answer.data)) return { taskId, state: 'vanished', percent: 0 };
-    return statusOf(taskId, answer.data);
+    const status = statusOf(taskId, answer.data);
+    driverLog().debug({ task: taskId, state: status.state, percent: status.percent }, `FOG: task ${taskId} ${status.state} ${status.percent}%`);
+    return status;
   }
 
   async recentDeploy(name: string, imageId: string, sinceMs: number): Promise<ImagingTaskStatus | undefined> {

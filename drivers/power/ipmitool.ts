@@ -1,4 +1,5 @@
 import { execFile } from 'node:child_process';
+import { driverLog } from '../../config/driver-log';
 import { InvalidInput } from '../errors';
 import { checkBmcTarget } from './bmc-target';
 import { classifyFailure, explain, type IpmitoolRun } from './ipmitool-failure';
@@ -85,7 +86,10 @@ export class IpmitoolPower implements PowerDriver {
       ...command,
     ];
     const env = { PATH: process.env.PATH ?? '/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C', IPMI_PASSWORD: bmc.password };
+    const log = driverLog();
+    log.debug({ bmc: `${bmc.address}:${bmc.port}`, user: bmc.username, command: command.join(' ') }, `ipmitool ${command.join(' ')}`);
     const run = await execIpmitool(binary, args, env, timeoutMs);
+    log.debug({ bmc: `${bmc.address}:${bmc.port}`, command: command.join(' '), code: run.code, timedOut: run.timedOut }, `ipmitool ${command.join(' ')}: exit ${run.code ?? 'none'}`);
     if (run.code === 0 && !run.timedOut) return run.stdout;
     if (run.code === null && !run.timedOut) {
       throw new BmcCommandFailed(bmc.host, explain(run, bmc.password));

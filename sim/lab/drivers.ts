@@ -181,7 +181,13 @@ export class SimHost implements HostDriver {
   }
   async reboot(host: HostTarget, options: { onWait?: (elapsedMs: number) => void }): Promise<void> {
     const started = Date.now();
-    await this.lab.operate('host.reboot', host.name);
+    // As the SSH driver does between its reachability checks: the wait so far, while it lasts.
+    const waiting = setInterval(() => options.onWait?.(Date.now() - started), 250);
+    try {
+      await this.lab.operate('host.reboot', host.name);
+    } finally {
+      clearInterval(waiting);
+    }
     this.lab.host(host.name).reboots += 1;
     options.onWait?.(Date.now() - started);
   }

@@ -3,6 +3,7 @@ import { freePort } from '../../scripts/lib/dev-server';
 import { startProduct, type Product } from '../helpers/product';
 import { families, gauge, histogramSeries } from '../helpers/prometheus';
 import { book } from './temporal-ui-support';
+import { runDoctor } from '../../cli/doctor/doctor';
 
 // `npm start` with the worker's metrics on: after one booking, the worker's /metrics (laas's step
 // metrics and the Temporal SDK's) and the API's (laas's gauges from PostgreSQL) parse as
@@ -48,5 +49,14 @@ describe('metrics after one booking', () => {
     expect(gauge(api, 'laas_hosts_allocated').reduce((n, s) => n + s.value, 0)).toBeGreaterThanOrEqual(1);
     expect(gauge(api, 'laas_hosts').some((s) => s.labels.state === 'maintenance')).toBe(true);
     expect(gauge(api, 'laas_api_process_resident_memory_bytes')[0]!.value).toBeGreaterThan(0);
+  });
+
+  it('laas doctor passes on npm start, naming the schema version', { timeout: 60_000 }, async () => {
+    const p = product!;
+    const env = { DATABASE_URL: p.databaseUrl, TEMPORAL_ADDRESS: p.temporal, LAAS_API_URL: p.api, LAAS_API_TOKEN: p.token };
+    const report = await runDoctor({ env, probe: false, timeoutMs: 5_000, concurrency: 2 });
+    expect(report.findings.filter((f) => f.level === 'error')).toEqual([]);
+    expect(report.ok).toBe(true);
+    expect(report.findings.find((f) => f.place === 'database schema')?.message).toMatch(/applied, as expected$/);
   });
 });

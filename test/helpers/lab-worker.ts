@@ -8,6 +8,7 @@ import { join } from 'node:path';
 import { loadLab } from '../../config/load-lab';
 import type { Lab } from '../../config/lab';
 import { createWorker, type WorkerOptions } from '../../workers/worker';
+import type { Tracing } from '../../config/tracing';
 import { databaseEvents, sealedOrSimulated, simLabDeps } from '../../workers/sim-deps';
 import { databaseAllocator, databaseConsoleLogs, databaseCredentials, databaseNetworkActions, importLabFile, inventoryOf } from '../../workers/inventory-deps';
 import type { Keyring } from '../../db/crypto';
@@ -48,6 +49,7 @@ export interface LabWorkerOptions extends SimLabOptions {
   maxCachedWorkflows?: number;
   log?: Logger;
   metrics?: WorkerOptions['metrics'];
+  tracing?: Tracing;
   /** Credentials sealed in the database with this keyring (nodes registered through /v0), the simulated lab's for the rest. */
   keyring?: Keyring;
   /** The lab's headnode driver instead of the simulated one (HIL's headnodes on libvirtd). */
@@ -84,7 +86,8 @@ export async function startLabWorker(options: LabWorkerOptions = {}): Promise<La
     namespace: 'default',
     taskQueue,
     deps,
-    workflowBundle,
+    // Tracing adds its workflow interceptors to the bundle: bundled from source then.
+    ...(options.tracing ? { tracing: options.tracing } : { workflowBundle }),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.maxCachedWorkflows ? { maxCachedWorkflows: options.maxCachedWorkflows } : {}),
     ...(options.log ? { log: options.log } : {}),
@@ -92,7 +95,7 @@ export async function startLabWorker(options: LabWorkerOptions = {}): Promise<La
   });
   const running = worker.run();
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}) });
+  const client = new Client({ connection, namespace: 'default', ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}), ...(options.tracing ? { plugins: [options.tracing.plugin] } : {}) });
   return {
     client,
     lab,
