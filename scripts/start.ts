@@ -3,9 +3,9 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
-import { startDevServer, temporalCli, type DevServer } from './lib/dev-server';
+import { freePort, startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { Supervised } from './lib/supervise';
-import { refuseBusyPorts } from './lib/ports';
+import { portInUse, refuseBusyPorts } from './lib/ports';
 import { prepareDatabase } from './db-migrate';
 import { chooseDatabase, type DatabaseChoice } from './lib/database-choice';
 import { connect } from '../db/connection';
@@ -122,6 +122,8 @@ async function main(): Promise<void> {
   const api = `http://${settings.LAAS_API_HOST}:${settings.LAAS_API_PORT}`;
   const codecNote = codecEnvForDevUi(process.env, settings.LAAS_API_HOST, Number(port) + 1000);
   process.env.LAAS_LOG_PRETTY ??= '1'; // one readable line per event from the worker; JSON in production
+  // The worker's /metrics (laas's step metrics and the SDK's) is on under npm start: next to the API when that port is free.
+  process.env.LAAS_WORKER_METRICS ??= await workerMetricsAddress(settings.LAAS_API_HOST, settings.LAAS_API_PORT + 1);
   const cli = temporalCli(root);
   // A dev server that dies is started again on the same file (its state survives); if it will not come back, everything stops.
   const temporal = new Supervised({
@@ -163,6 +165,7 @@ async function main(): Promise<void> {
   else say(`simulated lab "${lab.name}": ${lab.hosts.map((h) => h.name).join(', ')}`);
   say(`API          ${api}  (health: ${api}/healthz)`);
   say(`console      ${api}/console/`);
+  say(`metrics      ${api}/metrics (API), http://${process.env.LAAS_WORKER_METRICS}/metrics (worker)`);
   say(`Temporal UI  ${dev.uiUrl}/namespaces/default/workflows`);
   say(`Temporal     ${dev.address} (gRPC)`);
   say(`codec        ${api}${CODEC_PREFIX}  (${codecNote})`);
@@ -170,6 +173,11 @@ async function main(): Promise<void> {
   if (process.env.LAAS_DASHBOARD_URL && process.env.LAAS_DASHBOARD_TOKEN) say(`dashboard    ${process.env.LAAS_DASHBOARD_URL.replace(/\/\/[^/@]*@/, '//')}  (LaaS 2.x connector polling it)`);
   if (settings.apiTokenDefaulted) say(`API token    ${settings.LAAS_API_TOKEN}  (development default; set LAAS_API_TOKEN)`);
   say('Ctrl-C stops everything.');
+}
+
+/** Where the worker serves /metrics when LAAS_WORKER_METRICS is unset: the port after the API's, or any free one. */
+async function workerMetricsAddress(host: string, preferred: number): Promise<string> {
+  return `${host}:${(await portInUse(host, preferred)) ? await freePort() : preferred}`;
 }
 
 main().catch(async (err: unknown) => {

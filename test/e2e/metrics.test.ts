@@ -1,18 +1,20 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { freePort } from '../../scripts/lib/dev-server';
 import { startProduct, type Product } from '../helpers/product';
 import { families, gauge, histogramSeries } from '../helpers/prometheus';
 import { book } from './temporal-ui-support';
 import { runDoctor } from '../../cli/doctor/doctor';
 
-// `npm start` with the worker's metrics on: after one booking, the worker's /metrics (laas's step
+// `npm start` with its defaults (the worker's metrics on, where the banner says): after one booking, the worker's /metrics (laas's step
 // metrics and the Temporal SDK's) and the API's (laas's gauges from PostgreSQL) parse as
 // Prometheus text and show the booking's step durations and the booking state counts.
 let product: Product | undefined;
 let workerMetrics = '';
 beforeAll(async () => {
-  workerMetrics = `127.0.0.1:${await freePort()}`;
-  product = await startProduct({ LAAS_WORKER_METRICS: workerMetrics });
+  product = await startProduct();
+  // The banner names the worker's /metrics: the API's port + 1 when free, another free port otherwise.
+  const shown = /metrics +\S+\/metrics \(API\), http:\/\/(\S+)\/metrics \(worker\)/.exec(product.output());
+  expect(shown, product.output()).not.toBeNull();
+  workerMetrics = shown![1]!;
 });
 afterAll(async () => {
   await product?.stop();
