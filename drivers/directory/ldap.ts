@@ -1,4 +1,5 @@
 import { AlreadyExistsError, Attribute, Change, Client, InvalidCredentialsError, NoSuchAttributeError, TypeOrValueExistsError, type Entry } from 'ldapts';
+import { driverLog } from '../../config/driver-log';
 import { checkBookingId, checkProject, checkUid } from './account-input';
 import { AccountTaken, DirectoryUnreachable, VpnAccountMissing, type DirectoryDriver, type DirectoryUser, type VpnAccount, type VpnAccountRequest } from './directory';
 import { LdapUsers, USER_MARKER } from './ldap-users';
@@ -143,6 +144,7 @@ export class LdapDirectory implements DirectoryDriver {
 
   private async asAdmin<T>(action: string, work: (ldap: Client) => Promise<T>): Promise<T> {
     const ldap = this.client();
+    driverLog().debug({ url: this.options.url, bindDn: this.options.bindDn }, `LDAP: ${action}`);
     try {
       await ldap.bind(this.options.bindDn, this.options.bindPassword);
       return await work(ldap);

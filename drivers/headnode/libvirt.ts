@@ -1,3 +1,4 @@
+import { driverLog } from '../../config/driver-log';
 import { type CommandResult, type CommandRunner, LocalCommandRunner } from './command-runner';
 import { consoleOf, domainXml, nicsOf, stateOf } from './domain-xml';
 import { HeadnodeFailed, HeadnodeRejected, HypervisorUnreachable, type Headnode, type HeadnodeDriver, type HeadnodeSpec } from './headnode';
@@ -137,6 +138,7 @@ export class LibvirtHeadnodes implements HeadnodeDriver {
   }
 
   private run(program: string, args: string[], input?: string): Promise<CommandResult> {
+    driverLog().debug({ program, args }, `libvirt: ${program} ${args.join(' ')}`);
     return this.runner.run(program, args, { timeoutMs: this.options.timeoutMs, ...(input === undefined ? {} : { input }) }).catch((err: unknown) => {
       throw new HypervisorUnreachable(`${program}: ${err instanceof Error ? err.message : String(err)}`);
     });

@@ -1,3 +1,4 @@
+import { driverLog } from '../../config/driver-log';
 import { InvalidInput } from '../errors';
 import { BmcAuthFailed, BmcCommandFailed, BmcUnreachable } from './power';
 
@@ -40,6 +41,7 @@ export async function obmdRequest(call: ObmdCall): Promise<Response> {
   const headers: Record<string, string> = {};
   if (call.adminToken !== undefined) headers.authorization = `Basic ${Buffer.from(`admin:${call.adminToken}`).toString('base64')}`;
   if (call.body !== undefined) headers['content-type'] = 'application/json';
+  driverLog().debug({ obmd: url.origin, method: call.method, op: call.op }, `obmd: ${call.method} ${call.op} for ${call.host}`);
   let response: Response;
   try {
     response = await fetch(url, {

@@ -1,3 +1,4 @@
+import { driverLog } from '../../config/driver-log';
 import { InvalidInput } from '../errors';
 import type { CommandChannel, CommandOutcome } from './channel';
 import { SwitchRejected, SwitchUnreachable, type PortVlans, type SwitchDriver, type SwitchSession, type SwitchTarget } from './switch';
@@ -187,9 +188,11 @@ export class VendorSession implements SwitchSession {
 
   private async send(commands: string[], kind: 'change' | 'read'): Promise<CommandOutcome[]> {
     const refused = (output: string) => this.vendor.errorPatterns.some((p) => p.test(output));
+    driverLog().debug({ switch: this.sw, kind, commands }, `switch ${this.sw}: ${kind === 'change' ? 'configuring' : 'reading'} (${commands.length} commands)`);
     const outcomes = await this.channel.run(commands, kind, refused);
     const bad = outcomes.find((o) => o.failed);
     if (!bad) return outcomes;
+    driverLog().debug({ switch: this.sw, command: bad.command, interrupted: bad.interrupted ?? false }, `switch ${this.sw}: "${bad.command}" refused`);
     const back = this.vendor.configure.abort ?? this.vendor.configure.leave;
     if (kind === 'change' && back.length > 0) {
       // Back to exec mode so the session stays usable; the refusal is what the caller needs to hear.
