@@ -1,8 +1,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context, type Info } from '@temporalio/activity';
 import type { StepWrite } from '../db/booking-steps';
-import { waitForDatabase } from '../db/outage';
+import { isDatabaseUnavailable, waitForDatabase } from '../db/outage';
 import type { EventSink, ReadModelSink } from './deps';
+import { afterFailure } from './failure-budget';
 
 /** Which step (and which half of it) each step or undo activity is. */
 const STEPS: Record<string, { step: string; undo: boolean }> = {
@@ -21,6 +22,13 @@ const STEPS: Record<string, { step: string; undo: boolean }> = {
   createHeadnode: { step: 'headnode', undo: false },
   destroyHeadnode: { step: 'headnode', undo: true },
 };
+
+/**
+ * Activities that wait out a database outage inside each attempt (for up to OUTAGE_WAIT_MS) rather
+ * than spending their attempts on it: every recorded step and undo (its first write waits), and
+ * releaseAllocation (activities/booking.ts). Checked against their retry policies by a test.
+ */
+export const WAIT_OUT_OUTAGES_IN_ATTEMPT: ReadonlySet<string> = new Set([...Object.keys(STEPS), 'releaseAllocation']);
 
 /** Writes within one attempt: start, progress (at most this many), end. */
 const PER_ATTEMPT = 1000;
@@ -118,8 +126,11 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
     const error = failureOf(err);
     const status = cancelled ? (kind.undo ? 'undoing' : 'pending') : 'failed';
     await rec.write({ status, ...(kind.undo ? {} : { finishedAt: now() }), ...(cancelled ? {} : { error }) }, true).catch(() => undefined);
-    await rec.event(status, { attempt, ...(cancelled ? {} : { error }) }).catch(() => undefined);
-    throw err;
+    // A database that was away is the platform's fault, not the step's: its budget does not pay for it.
+    const platform = isDatabaseUnavailable(err);
+    await rec.event(status, { attempt, ...(cancelled ? {} : { error }), ...(platform ? { platform } : {}) }).catch(() => undefined);
+    // A step that has failed by itself as often as its budget allows fails for good (failure-budget.ts).
+    throw cancelled || kind.undo ? err : await afterFailure(sink, target, kind.step, info, err);
   }
 }
 

@@ -28,6 +28,7 @@ import {
   teardownSignal,
 } from './definitions';
 import { hostWorkflow } from './host';
+import { bookingStepOptions, bookingUndoOptions, bookkeepingOptions, localBookkeepingOptions, refusals } from './activity-options';
 import { admissionGate, refusalOf } from './admission';
 import { handleVpnPasswordReset } from './vpn-reset';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation, type Unfinished } from './saga';
@@ -35,36 +36,11 @@ import { planHost } from './plan';
 import { snapshotOf } from './snapshot';
 import { BOOKING_STEPS, HOST_STEPS, type HoldDecision, type Allocation, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-const refusals = ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'LeaseTooLong', 'BookingReleased', 'UnknownBooking'];
-// Bookkeeping is PostgreSQL's: it keeps trying through an outage of many minutes (the bound, not a
-// count of attempts, decides), so a booking waits for the database instead of failing.
-const bookkeeping = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, nonRetryableErrorTypes: refusals },
-});
-// Bookkeeping writes to PostgreSQL take milliseconds: as local activities they cost the history one
-// marker each instead of an activity's three events and the workflow task that follows. They too
-// wait out a database outage under a time bound.
-const localBookkeeping = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, nonRetryableErrorTypes: refusals },
-});
-// Attempts also pay for workers that died (a heartbeat timeout each): more of them, under a time bound.
-const bookingSteps = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'DirectoryAuthFailed', 'AccountTaken'] },
-});
-const undo = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '45m',
-  retry: { ...retry, maximumAttempts: 12 },
-});
+// Bounds and retry policies: workflows/activity-options.ts (issue 18: a test checks them against a 5-minute outage).
+const bookkeeping = wf.proxyActivities<Activities>(bookkeepingOptions);
+const localBookkeeping = wf.proxyLocalActivities<Activities>(localBookkeepingOptions);
+const bookingSteps = wf.proxyActivities<Activities>(bookingStepOptions);
+const undo = wf.proxyActivities<Activities>(bookingUndoOptions);
 
 class ReleaseBeforeActive extends Error {}
 
