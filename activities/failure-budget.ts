@@ -28,8 +28,7 @@ export async function afterFailure(sink: EventSink, target: { bookingId: string;
   const budget = FAILURE_BUDGET[step];
   if (budget === undefined || !sink.stepFailures) return err;
   if (err instanceof ApplicationFailure && err.nonRetryable) return err;
-  const count = sink.stepFailures;
-  const failures = await waitForDatabase(() => count({ ...target, step, sinceMs: info.scheduledTimestampMs }), { maxMs: COUNT_WAIT_MS }).catch(() => null);
+  const failures = await waitForDatabase(() => sink.stepFailures!({ ...target, step, sinceMs: info.scheduledTimestampMs }), { maxMs: COUNT_WAIT_MS }).catch(() => null);
   if (failures === null || failures < budget) return err;
   const details = err instanceof ApplicationFailure ? err.details ?? [] : [];
   return ApplicationFailure.create({

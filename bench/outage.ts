@@ -64,7 +64,16 @@ async function main(): Promise<void> {
     const handle = await startBooking(client, taskQueue, input);
     const status = () => handle.query(bookingStatusQuery);
     const step = (s: BookingStatus) => s.hosts[0]?.steps.find((r) => r.step === at);
-    await until(status, (s) => step(s)?.status === 'running', `${at} running`, 120_000);
+    // The host's step as the read model has it (the booking's query shows host steps once they end).
+    const running = async () => {
+      const row = await database.db.selectFrom('booking_host_steps').select('status').where('booking_id', '=', input.id).where('step', '=', at).executeTakeFirst();
+      return row?.status === 'running';
+    };
+    const deadline = Date.now() + 120_000;
+    while (!(await running())) {
+      if (Date.now() > deadline) throw new Error(`${at} never seen running`);
+      await sleep(100);
+    }
     await proxy.cut();
     log(`PostgreSQL cut off from the worker during ${at} (load ${load()})`);
     await sleep(outageMs);

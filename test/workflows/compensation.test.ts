@@ -5,6 +5,7 @@ import { listLeftovers } from '../../db/booking-leftovers';
 import { readBookingAllocation } from '../../db/allocations';
 import type { SimFault } from '../../sim/lab/faults';
 import { FAILURE_BUDGET } from '../../activities/failure-budget';
+import { listBookingEvents } from '../../db/booking-events';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, scheduledActivities, startBooking, updateRefusal, waitForState } from '../helpers/booking';
 
@@ -86,7 +87,9 @@ describe("a step's own failures, not its attempts, end it", () => {
     expect(status.state).toBe('failed');
     const imaging = status.hosts[0]!.steps.find((s) => s.step === 'imaging')!;
     expect(imaging.error?.type).toBe('SimTransientFault');
-    expect(imaging.attempt).toBe(FAILURE_BUDGET.imaging);
+    // Each attempt that failed is a step:failed event of the booking (the attempt in its detail).
+    const failed = (await listBookingEvents(env.database.db, input.id)).filter((e) => e.kind === 'step:failed' && e.step === 'imaging');
+    expect(failed.map((e) => e.detail.attempt)).toEqual(Array.from({ length: FAILURE_BUDGET.imaging ?? 0 }, (_, i) => i + 1));
     expect(env.simLab.residue()).toEqual([]);
   });
 });

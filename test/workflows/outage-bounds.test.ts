@@ -79,8 +79,8 @@ describe('a 5-minute database outage', () => {
 
     const local = localBookkeepingOptions;
     const localPolicy: Policy = {
-      scheduleToCloseS: msToNumber(local.scheduleToCloseTimeout!) / 1000,
-      startToCloseS: msToNumber(local.startToCloseTimeout!) / 1000,
+      scheduleToCloseS: msToNumber(local.scheduleToCloseTimeout ?? 0) / 1000,
+      startToCloseS: msToNumber(local.startToCloseTimeout ?? 0) / 1000,
       initialS: msToNumber(local.retry?.initialInterval ?? '1s') / 1000,
       coefficient: local.retry?.backoffCoefficient ?? 2,
       maximumS: msToNumber(local.retry?.maximumInterval ?? '100s') / 1000,
