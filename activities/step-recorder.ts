@@ -4,6 +4,7 @@ import type { StepWrite } from '../db/booking-steps';
 import { isDatabaseUnavailable, waitForDatabase } from '../db/outage';
 import type { EventSink, ReadModelSink } from './deps';
 import { afterFailure } from './failure-budget';
+import { HEARTBEAT_EVERY_MS } from './heartbeat';
 
 /** Which step (and which half of it) each step or undo activity is. */
 const STEPS: Record<string, { step: string; undo: boolean }> = {
@@ -56,12 +57,16 @@ class StepRun {
   private count = 0;
   private chain: Promise<void> = Promise.resolve();
   private lastPercent: number | null = null;
+  /** What the step heartbeats now: at first the earlier attempt's details, which a beat must carry over. */
+  details: unknown;
   constructor(
-    private readonly sink: ReadModelSink,
+    readonly sink: ReadModelSink,
     private readonly target: Target,
     private readonly step: string,
     private readonly info: Info,
-  ) {}
+  ) {
+    this.details = info.heartbeatDetails;
+  }
 
   write(change: Omit<StepWrite, 'bookingId' | 'host' | 'step' | 'ordinal'>, last = false): Promise<void> {
     const ordinal = this.info.currentAttemptScheduledTimestampMs * PER_ATTEMPT + (last ? PER_ATTEMPT - 1 : Math.min(this.count++, PER_ATTEMPT - 2));
@@ -89,6 +94,8 @@ const current = new AsyncLocalStorage<StepRun>();
 
 /** Imaging's heartbeats carry its percentage: the running step's record shows it. */
 export function noteProgress(details: unknown): void {
+  const run = current.getStore();
+  if (run) run.details = details;
   const percent = (details as { percent?: unknown } | null)?.percent;
   if (typeof percent === 'number') current.getStore()?.progress(percent);
 }
@@ -108,6 +115,19 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
   const kind = STEPS[name]!;
   if (!target) return run();
   const rec = new StepRun(sink, target, kind.step, info);
+  // The record's own writes wait out a database outage before and after the step's work: the step
+  // heartbeats meanwhile (with what it heartbeats anyway), so the wait is not a heartbeat timeout.
+  const ctx = Context.current();
+  const alive = setInterval(() => ctx.heartbeat(rec.details), HEARTBEAT_EVERY_MS);
+  try {
+    return await recordedRun(rec, kind, target, info, run, done);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+async function recordedRun<T>(rec: StepRun, kind: { step: string; undo: boolean }, target: Target, info: Info, run: () => Promise<T>, done?: (target: Target) => Promise<void>): Promise<T> {
+  const sink = rec.sink;
   const now = () => new Date().toISOString();
   const attempt = info.attempt;
   const started = kind.undo ? { status: 'undoing' } : { status: 'running', startedAt: now(), finishedAt: null, attempt, progress: null, error: null };

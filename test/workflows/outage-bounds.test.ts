@@ -27,8 +27,9 @@ const seconds = (d: { seconds?: unknown; nanos?: number | null } | null | undefi
 
 /**
  * Seconds of an outage the activity outlasts: attempts after attempt until the count or the
- * schedule-to-close bound ends it. An attempt that waits for the database inside itself lasts
- * min(start-to-close, OUTAGE_WAIT_MS) during an outage; any other is counted as failing at once.
+ * schedule-to-close bound ends it. An attempt that waits for the database inside itself (and
+ * heartbeats while it waits: activities/step-recorder.ts) lasts min(start-to-close, OUTAGE_WAIT_MS)
+ * during an outage; any other is counted as failing at once.
  */
 function outageCovered(p: Policy, waitsInAttempt: boolean): number {
   if (p.attempts === 0) return p.scheduleToCloseS || Infinity;
