@@ -37,6 +37,24 @@ export default tseslint.config(
     },
   },
   {
+    // Drivers speak device protocols and import only configuration (docs/architecture.md).
+    files: ['drivers/**/*.ts'],
+    rules: {
+      '@typescript-eslint/no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['**/db/*', '**/activities/*', '**/api/*', '**/workers/*', '**/workflows/*', '**/sim/*', '**/cli/*'],
+              allowTypeImports: false,
+              message: 'Drivers import only configuration: the database, activities and the API are layers above them.',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Frozen migrations describe the schema of their day, not today's Database type.
     files: ['db/migrations/**/*.ts'],
     rules: { '@typescript-eslint/no-explicit-any': 'off' },

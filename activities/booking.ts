@@ -2,6 +2,8 @@ import type { Allocation, Leftover } from '../workflows/types';
 import type { ActivityDeps, AllocationRequest } from './deps';
 import type { BookingEventInput } from '../db/booking-events';
 import { asStep } from './failures';
+import { waitForDatabase } from '../db/outage';
+import { heartbeating } from './heartbeat';
 import { Context } from '@temporalio/activity';
 import type { BookingSnapshot } from '../workflows/types';
 
@@ -19,8 +21,10 @@ export function createBookingActivities(deps: Pick<ActivityDeps, 'allocator' | '
     async extendAllocation({ bookingId, end }: { bookingId: string; end: string }): Promise<void> {
       await asStep(() => deps.allocator.extend(bookingId, end));
     },
+    /** An undo under a count of attempts: it waits out a database outage inside each attempt instead of spending them. */
     async releaseAllocation({ bookingId }: { bookingId: string }): Promise<void> {
-      await asStep(() => deps.allocator.release(bookingId));
+      // Heartbeating while it waits: its heartbeat timeout must not end the wait.
+      await heartbeating({}, () => asStep(() => waitForDatabase(() => deps.allocator.release(bookingId))));
     },
     /**
      * Append to the booking's read-side event list; the key makes a replayed append a no-op. With

@@ -100,6 +100,8 @@ export interface EventSink {
   step?(write: StepWrite): Promise<void>;
   /** The read model: how the booking's user reaches a host. */
   hostAccess?(access: HostAccess): Promise<void>;
+  /** Attempts of a step that failed since `sinceMs` (its first scheduling), as the step reported them. */
+  stepFailures?(q: { bookingId: string; host: string; step: string; sinceMs: number }): Promise<number>;
 }
 
 /** An event sink that keeps the read model too. */

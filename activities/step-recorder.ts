@@ -1,8 +1,10 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { Context, type Info } from '@temporalio/activity';
 import type { StepWrite } from '../db/booking-steps';
-import { waitForDatabase } from '../db/outage';
+import { isDatabaseUnavailable, waitForDatabase } from '../db/outage';
 import type { EventSink, ReadModelSink } from './deps';
+import { afterFailure } from './failure-budget';
+import { HEARTBEAT_EVERY_MS } from './heartbeat';
 
 /** Which step (and which half of it) each step or undo activity is. */
 const STEPS: Record<string, { step: string; undo: boolean }> = {
@@ -21,6 +23,13 @@ const STEPS: Record<string, { step: string; undo: boolean }> = {
   createHeadnode: { step: 'headnode', undo: false },
   destroyHeadnode: { step: 'headnode', undo: true },
 };
+
+/**
+ * Activities that wait out a database outage inside each attempt (for up to OUTAGE_WAIT_MS) rather
+ * than spending their attempts on it: every recorded step and undo (its first write waits), and
+ * releaseAllocation (activities/booking.ts). Checked against their retry policies by a test.
+ */
+export const WAIT_OUT_OUTAGES_IN_ATTEMPT: ReadonlySet<string> = new Set([...Object.keys(STEPS), 'releaseAllocation']);
 
 /** Writes within one attempt: start, progress (at most this many), end. */
 const PER_ATTEMPT = 1000;
@@ -49,12 +58,16 @@ class StepRun {
   private chain: Promise<void> = Promise.resolve();
   private lastPercent: number | null = null;
   private lastRebootSecond: number | null = null;
+  /** What the step heartbeats now: at first the earlier attempt's details, which a beat must carry over. */
+  details: unknown;
   constructor(
-    private readonly sink: ReadModelSink,
+    readonly sink: ReadModelSink,
     private readonly target: Target,
     private readonly step: string,
     private readonly info: Info,
-  ) {}
+  ) {
+    this.details = info.heartbeatDetails;
+  }
 
   write(change: Omit<StepWrite, 'bookingId' | 'host' | 'step' | 'ordinal'>, last = false): Promise<void> {
     const ordinal = this.info.currentAttemptScheduledTimestampMs * PER_ATTEMPT + (last ? PER_ATTEMPT - 1 : Math.min(this.count++, PER_ATTEMPT - 2));
@@ -89,6 +102,8 @@ const current = new AsyncLocalStorage<StepRun>();
 
 /** Imaging's heartbeats carry its percentage, the network step's its reboot's wait: the running step's record shows them. */
 export function noteProgress(details: unknown): void {
+  const run = current.getStore();
+  if (run) run.details = details;
   const { percent, rebootWaitMs } = (details ?? {}) as { percent?: unknown; rebootWaitMs?: unknown };
   if (typeof percent === 'number') current.getStore()?.progress(percent);
   if (typeof rebootWaitMs === 'number') current.getStore()?.rebootWait(rebootWaitMs);
@@ -109,6 +124,19 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
   const kind = STEPS[name]!;
   if (!target) return run();
   const rec = new StepRun(sink, target, kind.step, info);
+  // The record's own writes wait out a database outage before and after the step's work: the step
+  // heartbeats meanwhile (with what it heartbeats anyway), so the wait is not a heartbeat timeout.
+  const ctx = Context.current();
+  const alive = setInterval(() => ctx.heartbeat(rec.details), HEARTBEAT_EVERY_MS);
+  try {
+    return await recordedRun(rec, kind, target, info, run, done);
+  } finally {
+    clearInterval(alive);
+  }
+}
+
+async function recordedRun<T>(rec: StepRun, kind: { step: string; undo: boolean }, target: Target, info: Info, run: () => Promise<T>, done?: (target: Target) => Promise<void>): Promise<T> {
+  const sink = rec.sink;
   const now = () => new Date().toISOString();
   const attempt = info.attempt;
   const started = kind.undo ? { status: 'undoing' } : { status: 'running', startedAt: now(), finishedAt: null, attempt, progress: null, rebootWaitMs: null, error: null };
@@ -127,8 +155,11 @@ async function recorded<T>(sink: ReadModelSink, name: string, arg: unknown, run:
     const error = failureOf(err);
     const status = cancelled ? (kind.undo ? 'undoing' : 'pending') : 'failed';
     await rec.write({ status, ...(kind.undo ? {} : { finishedAt: now() }), ...(cancelled ? {} : { error }) }, true).catch(() => undefined);
-    await rec.event(status, { attempt, ...(cancelled ? {} : { error }) }).catch(() => undefined);
-    throw err;
+    // A database that was away is the platform's fault, not the step's: its budget does not pay for it.
+    const platform = isDatabaseUnavailable(err);
+    await rec.event(status, { attempt, ...(cancelled ? {} : { error }), ...(platform ? { platform } : {}) }).catch(() => undefined);
+    // A step that has failed by itself as often as its budget allows fails for good (failure-budget.ts).
+    throw cancelled || kind.undo ? err : await afterFailure(sink, target, kind.step, info, err);
   }
 }
 

@@ -1,6 +1,7 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { hasZodFastifySchemaValidationErrors } from 'fastify-type-provider-zod';
 import { isDatabaseUnavailable } from '../db/outage';
+import { ChangeNotRecorded, RETRY_AFTER_S, unrecordedBody } from './audit';
 
 /** gRPC UNAVAILABLE and DEADLINE_EXCEEDED: Temporal did not answer (down, restarting, unreachable). */
 function isTemporalUnavailable(err: unknown): boolean {
@@ -30,6 +31,10 @@ export function installErrorHandler(app: FastifyInstance): void {
     if (err instanceof ApiError) {
       if (err.status === 503) reply.header('retry-after', '5');
       return reply.status(err.status).send(errorBody(err.type, err.message, err.details));
+    }
+    if (err instanceof ChangeNotRecorded) {
+      request.log.error({ err: { message: (err.cause as Error | undefined)?.message } }, 'audit record failed: change rolled back');
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send(unrecordedBody(request));
     }
     if (hasZodFastifySchemaValidationErrors(err)) {
       const issues = err.validation.map((v) => ({

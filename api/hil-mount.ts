@@ -7,8 +7,6 @@ import type { NodeConsoles } from './consoles';
 import { runHeadnodeCall, runObmCall } from './device-calls';
 import type { PowerDriver } from '../drivers/power/power';
 import { hilRoutes, type HilDeps } from './hil/index';
-import { callerOf } from './hil/auth';
-import { installAudit } from './audit';
 import { runPowerCall } from './power-actions';
 
 export const HIL_PREFIX = '/v0';
@@ -63,17 +61,6 @@ export async function mountHil(
   };
   await app.register(
     async (v0) => {
-      installAudit(v0, {
-        db: deps.db,
-        actorOf: (request) => {
-          try {
-            const caller = callerOf(request);
-            return { actor: caller.name, actorKind: caller.isAdmin ? 'admin' : 'user' };
-          } catch {
-            return undefined;
-          }
-        },
-      });
       await hilRoutes(v0, hilDeps);
     },
     { prefix: HIL_PREFIX },

@@ -59,8 +59,10 @@ function rowOf(e: Omit<AuditEntry, 'status'> & { status: number | null }) {
   };
 }
 
-export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<void> {
-  await db.insertInto('api_audit').values(rowOf(e)).execute();
+/** One finished entry; `db` may be the transaction of the change it records. Returns its id. */
+export async function recordAudit(db: Kysely<Database>, e: AuditEntry): Promise<string> {
+  const row = await db.insertInto('api_audit').values(rowOf(e)).returning('id').executeTakeFirstOrThrow();
+  return row.id;
 }
 
 /** Written ahead of a change: a pending row, completed by finishAudit once the answer is known. Returns its id. */

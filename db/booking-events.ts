@@ -1,4 +1,4 @@
-import type { Kysely } from 'kysely';
+import { sql, type Kysely } from 'kysely';
 import type { Database } from './database';
 import type { BookingEvent } from './tables/booking-events';
 
@@ -36,4 +36,24 @@ export async function listBookingEvents(db: Kysely<Database>, bookingId: string,
     .orderBy('id')
     .limit(limit)
     .execute();
+}
+
+/**
+ * How many attempts of one step failed (as the step itself reported, `step:failed` events) since
+ * `sinceMs`, the step's first scheduling. Attempts lost to a worker that died report nothing;
+ * those that failed for want of the database are marked `platform` and left out.
+ */
+export async function countStepFailures(db: Kysely<Database>, q: { bookingId: string; host: string; step: string; sinceMs: number }): Promise<number> {
+  const rows = await db
+    .selectFrom('booking_events')
+    .select('event_key')
+    .where('booking_id', '=', q.bookingId)
+    .where('kind', '=', 'step:failed')
+    .where('step', '=', q.step)
+    .where((eb) => (q.host ? eb('host', '=', q.host) : eb('host', 'is', null)))
+    // Attempts that failed because the database was away are not the step's failures.
+    .where(sql<boolean>`coalesce(detail->>'platform', '') <> 'true'`)
+    .execute();
+  // The key ends with the attempt's scheduled time (activities/step-recorder.ts).
+  return rows.filter((r) => Number(r.event_key.slice(r.event_key.lastIndexOf(':') + 1)) >= q.sinceMs).length;
 }

@@ -15,6 +15,12 @@ export function isDatabaseUnavailable(err: unknown): boolean {
   return MESSAGES.some((m) => m.test(err.message));
 }
 
+/**
+ * How long a step waits for an unreachable database inside one attempt (4 minutes: inside a device
+ * step's bound, so the step waits out an outage instead of spending an attempt on it).
+ */
+export const OUTAGE_WAIT_MS = 240_000;
+
 export interface OutageWait {
   /** Longest to wait for the database to come back before giving up with its last error. */
   maxMs?: number;
@@ -23,12 +29,11 @@ export interface OutageWait {
 }
 
 /**
- * Runs `work`, trying again while the database is unreachable, for up to `maxMs` (4 minutes by
- * default: inside a device step's 5-minute bound, so the step waits out an outage instead of
- * spending an attempt on it). Any other error is thrown at once.
+ * Runs `work`, trying again while the database is unreachable, for up to `maxMs` (OUTAGE_WAIT_MS
+ * by default). Any other error is thrown at once.
  */
 export async function waitForDatabase<T>(work: () => Promise<T>, options: OutageWait = {}): Promise<T> {
-  const deadline = Date.now() + (options.maxMs ?? 240_000);
+  const deadline = Date.now() + (options.maxMs ?? OUTAGE_WAIT_MS);
   let pause = options.firstPauseMs ?? 250;
   for (;;) {
     try {

@@ -11,7 +11,7 @@ import { createWorker, taskQueueOf } from './worker';
 import { databaseEvents, sealedOrSimulated } from './sim-deps';
 import { databaseAllocator, databaseConsoleLogs, databaseCredentials, databaseNetworkActions, inventoryOf } from './inventory-deps';
 import { Client, Connection } from '@temporalio/client';
-import { withSwitchLock } from '../drivers/switch/lock';
+import { withSwitchLock } from '../activities/switch-lock';
 import { listPendingNetworkActions } from '../db/network-actions';
 import { startNetworkAction } from '../api/network-actions';
 import { buildDrivers, isSimulatedLab } from './drivers';

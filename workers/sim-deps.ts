@@ -3,7 +3,7 @@ import type { Lab } from '../config/lab';
 import type { ActivityDeps, Allocator, ConsoleLogStore, CredentialStore, EventSink, NetworkActionStore, Timing } from '../activities/deps';
 import type { HeadnodeDriver } from '../drivers/headnode/headnode';
 import type { Database } from '../db/database';
-import { appendBookingEvent } from '../db/booking-events';
+import { appendBookingEvent, countStepFailures } from '../db/booking-events';
 import { recordLeftovers } from '../db/booking-leftovers';
 import { writeBookingSnapshot } from '../db/booking-views';
 import { recordHostAccess, recordStep } from '../db/booking-steps';
@@ -45,6 +45,7 @@ export function databaseEvents(db: Kysely<Database>): EventSink {
     view: (bookingId, runId, snapshot) => writeBookingSnapshot(db, bookingId, runId, snapshot),
     step: (write) => recordStep(db, write),
     hostAccess: (access) => recordHostAccess(db, access),
+    stepFailures: (q) => countStepFailures(db, q),
   };
 }
 

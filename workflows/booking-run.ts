@@ -4,39 +4,15 @@ import { BookingStateKey, type HostSnapshot } from './definitions';
 import type { hostWorkflow } from './host';
 import type { Unfinished } from './saga';
 import { snapshotOf } from './snapshot';
+import { bookingStepOptions, bookingUndoOptions, bookkeepingOptions, localBookkeepingOptions, refusals } from './activity-options';
 import { BOOKING_STEPS, HOST_STEPS, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-/** The allocator's refusals: a booking that meets one ends holding nothing, never retried. */
-export const refusals = ['InvalidInput', 'UnknownHost', 'HostUnavailable', 'NoFreeHost', 'NoFreeVlan', 'VlanUnavailable', 'LeaseTooLong', 'BookingReleased', 'UnknownBooking'];
-// Bookkeeping is PostgreSQL's: it keeps trying through an outage of many minutes (the bound, not a
-// count of attempts, decides), so a booking waits for the database instead of failing.
-export const bookkeeping = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, nonRetryableErrorTypes: refusals },
-});
-// Bookkeeping writes to PostgreSQL take milliseconds: as local activities they cost the history one
-// marker each instead of an activity's three events and the workflow task that follows. They too
-// wait out a database outage under a time bound.
-const localBookkeeping = wf.proxyLocalActivities<Activities>({
-  startToCloseTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, nonRetryableErrorTypes: refusals },
-});
-// Attempts also pay for workers that died (a heartbeat timeout each): more of them, under a time bound.
-export const bookingSteps = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes: ['InvalidInput', 'DirectoryAuthFailed', 'AccountTaken'] },
-});
-export const undo = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '45m',
-  retry: { ...retry, maximumAttempts: 12 },
-});
+// Bounds and retry policies: workflows/activity-options.ts (a test checks them against a 5-minute outage).
+export { refusals };
+export const bookkeeping = wf.proxyActivities<Activities>(bookkeepingOptions);
+const localBookkeeping = wf.proxyLocalActivities<Activities>(localBookkeepingOptions);
+export const bookingSteps = wf.proxyActivities<Activities>(bookingStepOptions);
+export const undo = wf.proxyActivities<Activities>(bookingUndoOptions);
 
 /** One host child of the booking (a host tried again has a second one). */
 export interface Child {

@@ -1,56 +1,23 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostReimagedSignal, hostStatusQuery, reimageSignal, retryCleanupSignal, teardownSignal } from './definitions';
+import { hostConfigOptions, hostImagingOptions, hostPowerOptions, hostSwitchOptions, hostUndoOptions } from './activity-options';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation } from './saga';
 import { HOST_STEPS, REIMAGE_STEPS, type HoldDecision, type HostUndone, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
-// Each step has the bounds of its device: seconds for a BMC or a switch, an hour for imaging.
-// Every step and undo heartbeats every few seconds (activities/heartbeat.ts), so a worker that
-// died is noticed after a heartbeat timeout, not after the whole start-to-close bound.
-const retry = { initialInterval: '1s', backoffCoefficient: 2, maximumInterval: '30s' };
-const nonRetryableErrorTypes = ['InvalidInput', 'BmcAuthFailed', 'SwitchAuthFailed', 'HostAuthFailed', 'FogAuthFailed', 'FogHostNotFound', 'HostKeyMismatch'];
+// The bounds and retry policies of each step and undo: workflows/activity-options.ts.
+const power = wf.proxyActivities<Activities>(hostPowerOptions);
+const imaging = wf.proxyActivities<Activities>(hostImagingOptions);
+const switching = wf.proxyActivities<Activities>(hostSwitchOptions);
+const hostConfig = wf.proxyActivities<Activities>(hostConfigOptions);
+const undo = wf.proxyActivities<Activities>(hostUndoOptions);
 
-// Attempts are counted generously under a schedule-to-close bound: a worker that died costs its
-// step an attempt (a heartbeat timeout), which is no fault of the host. Non-retryable types stay so.
-const power = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '2m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '20m',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes },
-});
-// Imaging resumes the deploy it finds running (activities/imaging.ts), so a restart costs no deploy.
-const imaging = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '90m',
-  heartbeatTimeout: '1m',
-  scheduleToCloseTimeout: '4h',
-  retry: { ...retry, maximumAttempts: 5, nonRetryableErrorTypes },
-});
-const switching = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '5m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '30m',
-  retry: { ...retry, maximumAttempts: 10, nonRetryableErrorTypes },
-});
-const hostConfig = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '30m',
-  heartbeatTimeout: '1m',
-  scheduleToCloseTimeout: '2h',
-  retry: { ...retry, maximumAttempts: 6, nonRetryableErrorTypes },
-});
-// Undos keep trying longer: what they fail to remove becomes an operator's chore.
 /**
  * Which undos may run at the same time: first those that need the host's OS up and reachable
  * (its keys, its network files), then the devices around it: the switch ports, the imaging
  * server's task and the power (the imaging step, which power-cycles, has ended by then).
  */
 const UNDO_GROUPS: Record<HostStep, string> = { access: 'host-os', network: 'host-os', switch: 'devices', imaging: 'devices', power: 'devices' };
-
-const undo = wf.proxyActivities<Activities>({
-  startToCloseTimeout: '10m',
-  heartbeatTimeout: '30s',
-  scheduleToCloseTimeout: '45m',
-  retry: { ...retry, maximumAttempts: 12, nonRetryableErrorTypes },
-});
 
 /**
  * One host of a booking: its five steps in order, each with its undo registered first; then it

@@ -1,5 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply } from 'fastify';
 import { isInventoryError } from '../../db/errors';
+import { isDatabaseUnavailable } from '../../db/outage';
+import { ChangeNotRecorded, RETRY_AFTER_S, unrecordedBody } from '../audit';
 import { isDeviceError } from '../../drivers/errors';
 
 // HIL's statuses by error type (hil/errors.py); anything else a client could not fix is a 500.
@@ -28,6 +30,11 @@ export function sendHilError(reply: FastifyReply, type: string, msg: string, sta
  */
 export function installHilErrors(app: FastifyInstance): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
+    // Nothing was changed: the database that records every change (or holds it) was not there.
+    if (err instanceof ChangeNotRecorded || isDatabaseUnavailable(err)) {
+      request.log.error({ msg: ((err.cause as Error | undefined) ?? err).message }, 'database unavailable: HIL call refused');
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send(unrecordedBody(request));
+    }
     if (isInventoryError(err)) {
       const status = STATUS[err.type] ?? 500;
       if (status >= 500) request.log.error({ type: err.type, msg: err.message }, 'HIL call failed');

@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { BadArgumentError } from '../../db/errors';
-import { installHilAuth } from './auth';
+import { callerOf, installHilAuth } from './auth';
+import { installAudit } from '../audit';
 import type { HilDeps } from './deps';
 import { installHilErrors } from './errors';
 import { consoleRoutes } from './routes/console';
@@ -36,11 +37,23 @@ function acceptJsonWhateverTheType(app: FastifyInstance): void {
 /**
  * The HaaS/HIL admin API (hil-api.md), to be registered under the prefix `/v0`:
  * `app.register(hilRoutes, { prefix: '/v0', ...deps })`. Errors are HIL's
- * `{"type", "msg"}`; every call needs Basic or bearer authentication.
+ * `{"type", "msg"}`; every call needs Basic or bearer authentication; every change is audited.
  */
 export async function hilRoutes(app: FastifyInstance, deps: HilDeps): Promise<void> {
   installHilErrors(app);
   installHilAuth(app, deps);
+  // Every change is audited; those made in PostgreSQL in their own transaction (api/audit.ts).
+  installAudit(app, {
+    db: deps.db,
+    actorOf: (request) => {
+      try {
+        const caller = callerOf(request);
+        return { actor: caller.name, actorKind: caller.isAdmin ? 'admin' : 'user' };
+      } catch {
+        return undefined;
+      }
+    },
+  });
   acceptJsonWhateverTheType(app);
   projectRoutes(app, deps);
   nodeRoutes(app, deps);

@@ -1,25 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
+import { describe, expect, it } from 'vitest';
 import { bookingWorkflowId } from '../../workflows/definitions';
-import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { useApiFixture } from '../helpers/api-fixture';
 
 // Admission is synchronous (Update-with-Start): the answer to the create says whether the hosts
 // and VLANs are held. A refusal names the range that is taken and leaves nothing behind.
 
-const token = 'test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
-let env: LabWorker;
-let api: FastifyInstance;
-
-beforeAll(async () => {
-  env = await startLabWorker();
-  api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
-});
-afterAll(async () => {
-  await api?.close();
-  await env?.close();
-});
+const fx = useApiFixture();
+const { auth } = fx;
 
 const hour = 3_600_000;
 function booking(id: string, host: string, start: number, end: number) {
@@ -33,15 +20,15 @@ function booking(id: string, host: string, start: number, end: number) {
     hosts: [{ name: host, image: 'ubuntu-22.04', interfaces: { eno1: [{ network: 'public', tagged: false }] } }],
   };
 }
-const post = (payload: object) => api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
+const post = (payload: object) => fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
 const running = async (id: string) => {
   try {
-    return (await env.client.workflow.getHandle(bookingWorkflowId(id)).describe()).status.name === 'RUNNING';
+    return (await fx.env.client.workflow.getHandle(bookingWorkflowId(id)).describe()).status.name === 'RUNNING';
   } catch {
     return false;
   }
 };
-const bookingRows = (ids: string[]) => env.database.db.selectFrom('bookings').select('id').where('id', 'in', ids).execute();
+const bookingRows = (ids: string[]) => fx.env.database.db.selectFrom('bookings').select('id').where('id', 'in', ids).execute();
 
 describe('admission', () => {
   it('refuses a host another booking holds with 409 and its range, leaves no run and no row, and takes the same id again later', async () => {
@@ -64,11 +51,11 @@ describe('admission', () => {
     });
     expect(await running(refused)).toBe(false);
     expect(await bookingRows([refused])).toEqual([]);
-    expect(await env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', refused).execute()).toEqual([]);
+    expect(await fx.env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', refused).execute()).toEqual([]);
 
     // Once the holder is gone, the refused id books.
-    expect((await api.inject({ method: 'DELETE', url: `/v1/bookings/${holder}`, headers: auth })).statusCode).toBe(202);
-    await expect.poll(async () => (await env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', holder).execute()).length, { timeout: 20_000 }).toBe(0);
+    expect((await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${holder}`, headers: auth })).statusCode).toBe(202);
+    await expect.poll(async () => (await fx.env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', holder).execute()).length, { timeout: 20_000 }).toBe(0);
     const again = await post(overlap);
     expect(again.statusCode, again.body).toBe(201);
     expect(again.json()).toMatchObject({ id: refused, state: 'scheduled', hosts: ['sim-02'] });
@@ -77,7 +64,7 @@ describe('admission', () => {
     const other = await post({ ...overlap, hosts: [{ ...overlap.hosts[0]!, name: 'sim-04' }] });
     expect(other.statusCode).toBe(409);
     expect(other.json<{ error: { type: string } }>().error.type).toBe('BookingIdConflict');
-    await api.inject({ method: 'DELETE', url: `/v1/bookings/${refused}`, headers: auth });
+    await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${refused}`, headers: auth });
   });
 
   it('20 creates of the same host and window at once: one 201, nineteen 409, one booking held', async () => {
@@ -91,7 +78,7 @@ describe('admission', () => {
     }
     const winner = ids[answers.findIndex((a) => a.statusCode === 201)]!;
     expect((await bookingRows(ids)).map((r) => r.id)).toEqual([winner]);
-    const held = await env.database.db
+    const held = await fx.env.database.db
       .selectFrom('host_allocations')
       .innerJoin('hosts', 'hosts.id', 'host_allocations.host_id')
       .select('booking_id')
@@ -101,8 +88,8 @@ describe('admission', () => {
     for (const id of ids) if (id !== winner) expect(await running(id)).toBe(false);
 
     // A booking that starts later says so until its start.
-    const view = await api.inject({ method: 'GET', url: `/v1/bookings/${winner}`, headers: auth });
+    const view = await fx.api.inject({ method: 'GET', url: `/v1/bookings/${winner}`, headers: auth });
     expect(view.json<{ state: string }>().state).toBe('scheduled');
-    await api.inject({ method: 'DELETE', url: `/v1/bookings/${winner}`, headers: auth });
+    await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${winner}`, headers: auth });
   });
 });

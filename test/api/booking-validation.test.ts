@@ -1,29 +1,14 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { WorkflowNotFoundError } from '@temporalio/client';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
 import { bookingWorkflowId } from '../../workflows/definitions';
-import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { useApiFixture, withForeignFlavorImage } from '../helpers/api-fixture';
 
 // Every value that would reach a device is refused at the door, naming its field, before any
 // workflow starts or any host is held: the drivers' own checks, run by the API.
 
-const token = 'test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
+const fx = useApiFixture({ lab: withForeignFlavorImage });
+const { auth } = fx;
 const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u alice@laptop';
-let env: LabWorker;
-let api: FastifyInstance;
-
-beforeAll(async () => {
-  env = await startLabWorker();
-  // An image only another flavor's hosts run.
-  const lab = { ...env.lab, images: [...env.lab.images, { name: 'gpu-ubuntu', imagingId: '9', osFamily: 'netplan' as const, flavors: ['gpu.large'] }] };
-  api = await buildServer({ temporal: env.client, db: env.database.db, lab, taskQueue: env.taskQueue, apiToken: token });
-});
-afterAll(async () => {
-  await api?.close();
-  await env?.close();
-});
 
 function host(overrides: Record<string, unknown> = {}) {
   return { name: 'sim-01', image: 'ubuntu-22.04', hostname: 'pod-1', interfaces: { eno1: [{ network: 'public', tagged: false }] }, ...overrides };
@@ -58,17 +43,17 @@ const cases: [string, Record<string, unknown>, string][] = [
 describe('POST /v1/bookings refuses what a device would refuse', () => {
   it.each(cases)('%s: 400 naming the field, no workflow, no allocation', async (_what, payload, field) => {
     const id = `v-${field.replaceAll('.', '-')}-${Date.now()}`;
-    const res = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, id } });
+    const res = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, id } });
     expect(res.statusCode, res.body).toBe(400);
     const err = res.json<{ error: { type: string; message: string } }>().error;
     expect(err.type).toBe('InvalidRequest');
     expect(err.message.startsWith(`${field}: `), err.message).toBe(true);
     // A refused key is never echoed: it may be a private key pasted by mistake.
     expect(err.message).not.toContain('AAAAC3');
-    await expect(env.client.workflow.getHandle(bookingWorkflowId(id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
-    const rows = await env.database.db.selectFrom('bookings').select('id').where('id', '=', id).execute();
+    await expect(fx.env.client.workflow.getHandle(bookingWorkflowId(id)).describe()).rejects.toBeInstanceOf(WorkflowNotFoundError);
+    const rows = await fx.env.database.db.selectFrom('bookings').select('id').where('id', '=', id).execute();
     expect(rows).toEqual([]);
-    const held = await env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', id).execute();
+    const held = await fx.env.database.db.selectFrom('host_allocations').select('id').where('booking_id', '=', id).execute();
     expect(held).toEqual([]);
   });
 });

@@ -1,22 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
-import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from '../helpers/api-fixture';
 
-const token = 'test-token-0123456789abcdef';
-let env: LabWorker;
-let api: FastifyInstance;
-
-beforeAll(async () => {
-  env = await startLabWorker();
-  api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
-});
-afterAll(async () => {
-  await api?.close();
-  await env?.close();
-});
-
-const auth = { authorization: `Bearer ${token}` };
+const fx = useApiFixture();
+const { auth } = fx;
 
 function body(overrides: Record<string, unknown> = {}) {
   return {
@@ -37,7 +23,7 @@ function body(overrides: Record<string, unknown> = {}) {
 async function waitFor(id: string, state: string) {
   const deadline = Date.now() + 60_000;
   for (;;) {
-    const res = await api.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: auth });
+    const res = await fx.api.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: auth });
     const b = res.json<{ state: string }>();
     if (b.state === state) return b as Record<string, unknown> & { state: string };
     if (Date.now() > deadline) throw new Error(`booking ${id} stayed ${b.state}`);
@@ -47,18 +33,18 @@ async function waitFor(id: string, state: string) {
 
 describe('the booking API', () => {
   it('answers /healthz without a token, and 401 elsewhere without one', async () => {
-    expect((await api.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
-    const res = await api.inject({ method: 'GET', url: '/v1/bookings/x' });
+    expect((await fx.api.inject({ method: 'GET', url: '/healthz' })).json()).toEqual({ status: 'ok' });
+    const res = await fx.api.inject({ method: 'GET', url: '/v1/bookings/x' });
     expect(res.statusCode).toBe(401);
     expect(res.json()).toEqual({ error: { type: 'Unauthenticated', message: expect.stringContaining('bearer') as string } });
-    const wrong = await api.inject({ method: 'GET', url: '/v1/bookings/x', headers: { authorization: 'Bearer nope' } });
+    const wrong = await fx.api.inject({ method: 'GET', url: '/v1/bookings/x', headers: { authorization: 'Bearer nope' } });
     expect(wrong.statusCode).toBe(401);
   });
 
   it('creates a booking (201 with its hosts and VLANs), resubmission returns the same booking, GET shows it active, DELETE releases it', async () => {
     const id = `api-${Date.now()}`;
     const payload = body({ id });
-    const first = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
+    const first = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
     expect(first.statusCode).toBe(201);
     const admitted = first.json<{ hosts: string[]; networks: { name: string; vlan: number }[] }>();
     expect(admitted).toEqual({
@@ -72,15 +58,15 @@ describe('the booking API', () => {
       links: { self: `/v1/bookings/${id}`, events: `/v1/bookings/${id}/events` },
     });
 
-    const again = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
+    const again = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload });
     expect(again.statusCode).toBe(201);
     expect(again.json<{ id: string; hosts: string[]; networks: unknown }>()).toMatchObject({ id, hosts: admitted.hosts, networks: admitted.networks });
-    const listed = env.client.workflow.list({ query: `BookingId = "${id}"` });
+    const listed = fx.env.client.workflow.list({ query: `BookingId = "${id}"` });
     let runs = 0;
     for await (const _ of listed) runs++;
     expect(runs).toBe(1);
 
-    const conflict = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, owner: 'bob' } });
+    const conflict = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, owner: 'bob' } });
     expect(conflict.statusCode).toBe(409);
     expect(conflict.json<{ error: { type: string } }>().error.type).toBe('BookingIdConflict');
 
@@ -104,11 +90,11 @@ describe('the booking API', () => {
     expect(active.networks.map((n) => n.vlan).every((v) => v >= 1000 && v <= 1099)).toBe(true);
     expect(active.headnode.name).toBe(`laas-${id}-headnode`);
 
-    const del = await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
+    const del = await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
     expect(del.statusCode).toBe(202);
     await waitFor(id, 'released');
-    expect(env.simLab.residue()).toEqual([]);
-    const closed = await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
+    expect(fx.env.simLab.residue()).toEqual([]);
+    const closed = await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
     expect(closed.statusCode).toBe(409);
   });
 
@@ -128,26 +114,26 @@ describe('the booking API', () => {
       [body({ surprise: true }), ''],
     ];
     for (const [payload, field] of cases) {
-      const res = await api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, id: `bad-${field || 'x'}` } });
+      const res = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: auth, payload: { ...payload, id: `bad-${field || 'x'}` } });
       expect(res.statusCode, JSON.stringify(payload)).toBe(400);
       const err = res.json<{ error: { type: string; message: string } }>().error;
       expect(err.type).toBe('InvalidRequest');
       expect(err.message.startsWith(`${field}`), err.message).toBe(true);
     }
-    const started = env.client.workflow.list({ query: `BookingId STARTS_WITH "bad-"` });
+    const started = fx.env.client.workflow.list({ query: `BookingId STARTS_WITH "bad-"` });
     for await (const _ of started) throw new Error('a rejected request started a booking');
   });
 
   it('takes a bodiless DELETE with a JSON content type, and names broken JSON', async () => {
-    const res = await api.inject({ method: 'DELETE', url: '/v1/bookings/nothing-here', headers: { ...auth, 'content-type': 'application/json' } });
+    const res = await fx.api.inject({ method: 'DELETE', url: '/v1/bookings/nothing-here', headers: { ...auth, 'content-type': 'application/json' } });
     expect(res.json()).toEqual({ error: { type: 'BookingNotFound', message: 'no booking nothing-here' } });
-    const broken = await api.inject({ method: 'POST', url: '/v1/bookings', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"project": ' });
+    const broken = await fx.api.inject({ method: 'POST', url: '/v1/bookings', headers: { ...auth, 'content-type': 'application/json' }, payload: '{"project": ' });
     expect(broken.statusCode).toBe(400);
     expect(broken.json<{ error: { message: string } }>().error.message).toMatch(/^body is not valid JSON/);
   });
 
   it('answers 404 for an unknown booking', async () => {
-    const res = await api.inject({ method: 'GET', url: '/v1/bookings/does-not-exist', headers: auth });
+    const res = await fx.api.inject({ method: 'GET', url: '/v1/bookings/does-not-exist', headers: auth });
     expect(res.statusCode).toBe(404);
     expect(res.json()).toEqual({ error: { type: 'BookingNotFound', message: 'no booking does-not-exist' } });
   });

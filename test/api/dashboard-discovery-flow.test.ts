@@ -3,27 +3,14 @@
  * free windows from the discovery routes alone, books what is free, and follows the booking
  * until it is active, then reads where its host is, how to log in, and its per-host step events.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
-import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { describe, expect, it } from 'vitest';
+import { useApiFixture } from '../helpers/api-fixture';
 
-const token = 'test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
-let env: LabWorker;
-let api: FastifyInstance;
-
-beforeAll(async () => {
-  env = await startLabWorker();
-  api = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token });
-});
-afterAll(async () => {
-  await api?.close();
-  await env?.close();
-});
+const fx = useApiFixture();
+const { auth } = fx;
 
 async function call<T>(method: 'GET' | 'POST' | 'DELETE', url: string, payload?: object): Promise<{ status: number; body: T }> {
-  const res = await api.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
+  const res = await fx.api.inject({ method, url, headers: auth, ...(payload ? { payload } : {}) });
   return { status: res.statusCode, body: res.json<T>() };
 }
 const get = async <T>(url: string) => (await call<T>('GET', url)).body;

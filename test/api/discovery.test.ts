@@ -1,29 +1,15 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { FastifyInstance } from 'fastify';
-import { buildServer } from '../../api/server';
+import { describe, expect, it } from 'vitest';
 import { setHostState } from '../../db/hosts';
-import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { useApiFixture, withForeignFlavorImage } from '../helpers/api-fixture';
 
 // What a dashboard reads to offer the lab: hosts, flavors, images, free windows, the lab's limits,
 // answered from the inventory and the allocation tables.
 
-const token = 'test-token-0123456789abcdef';
-const auth = { authorization: `Bearer ${token}` };
-let env: LabWorker;
-let api: FastifyInstance;
-
-beforeAll(async () => {
-  env = await startLabWorker();
-  const lab = { ...env.lab, images: [...env.lab.images, { name: 'gpu-ubuntu', imagingId: '9', osFamily: 'netplan' as const, flavors: ['gpu.large'] }] };
-  api = await buildServer({ temporal: env.client, db: env.database.db, lab, taskQueue: env.taskQueue, apiToken: token });
-});
-afterAll(async () => {
-  await api?.close();
-  await env?.close();
-});
+const fx = useApiFixture({ lab: withForeignFlavorImage });
+const { auth } = fx;
 
 const get = async <T>(url: string) => {
-  const res = await api.inject({ method: 'GET', url, headers: auth });
+  const res = await fx.api.inject({ method: 'GET', url, headers: auth });
   expect(res.statusCode, res.body).toBe(200);
   return res.json<T>();
 };
@@ -50,14 +36,14 @@ describe('discovery routes', () => {
   it('shows who holds a host until when, and the free windows and hosts around it', async () => {
     const start = Date.now() + 10 * hour;
     const id = `disc-${Date.now()}`;
-    const created = await api.inject({
+    const created = await fx.api.inject({
       method: 'POST',
       url: '/v1/bookings',
       headers: auth,
       payload: { id, project: 'demo', owner: 'alice', start: iso(start), end: iso(start + 2 * hour), networks: [{ name: 'n' }], hosts: [{ name: 'sim-02', image: 'rocky-9', interfaces: { eno1: [{ network: 'n' }] } }] },
     });
     expect(created.statusCode, created.body).toBe(201);
-    await setHostState(env.database.db, 'sim-04', 'maintenance');
+    await setHostState(fx.env.database.db, 'sim-04', 'maintenance');
 
     const { hosts } = await get<{ hosts: { name: string; state: string; heldBy: unknown[] }[] }>('/v1/hosts');
     expect(hosts.find((h) => h.name === 'sim-02')!.heldBy).toEqual([{ bookingId: id, project: 'demo', start: iso(start), end: iso(start + 2 * hour) }]);
@@ -78,11 +64,11 @@ describe('discovery routes', () => {
 
     const one = await get<{ hosts: { name: string }[] }>(`/v1/availability?from=${encodeURIComponent(iso(from))}&to=${encodeURIComponent(iso(to))}&host=sim-02`);
     expect(one.hosts.map((h) => h.name)).toEqual(['sim-02']);
-    const bad = await api.inject({ method: 'GET', url: `/v1/availability?from=${encodeURIComponent(iso(to))}&to=${encodeURIComponent(iso(from))}`, headers: auth });
+    const bad = await fx.api.inject({ method: 'GET', url: `/v1/availability?from=${encodeURIComponent(iso(to))}&to=${encodeURIComponent(iso(from))}`, headers: auth });
     expect(bad.statusCode).toBe(400);
     expect(bad.json<{ error: { message: string } }>().error.message).toMatch(/^to: must be after from/);
 
-    await setHostState(env.database.db, 'sim-04', 'available');
-    await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
+    await setHostState(fx.env.database.db, 'sim-04', 'available');
+    await fx.api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: auth });
   });
 });

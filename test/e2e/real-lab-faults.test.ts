@@ -12,6 +12,7 @@ import { retried, untilActivity } from './real-lab-support/activities-in-flight'
 import { openRealLab, realBooking, realLabUnavailable, temporalClient, type RealLabSession } from './real-lab-support/lab-session';
 import { bootIdOf, Freezer, peerPids, untilLoginAfterReboot } from './real-lab-support/peer-faults';
 import { PERMANENT_FAULTS } from './real-lab-support/permanent-faults';
+import { FAILURE_BUDGET } from '../../activities/failure-budget';
 import { directoryView, residueOf } from './real-lab-support/residue';
 import { WorkerProcess } from './real-lab-support/worker-control';
 
@@ -67,6 +68,7 @@ describe.skipIf(unavailable !== '')(`faults in real peers${unavailable ? ` (skip
       const s = session!;
       await f.inject(s, HOST);
       let fixed = false;
+      const deploysBefore = s.lab.fog.tasks(HOST).filter((t) => t.typeID === 1).length;
       try {
         const { input, handle } = await book();
         if (f.leftover) {
@@ -90,6 +92,8 @@ describe.skipIf(unavailable !== '')(`faults in real peers${unavailable ? ` (skip
           expect(ended.state, JSON.stringify(ended.leftovers)).toBe('failed');
           expect(ended.error?.type, JSON.stringify(ended.error)).toBe(f.failure);
           expect(ended.leftovers).toEqual([]);
+          // Imaging fails for good after its own budget of failures (2 deploys), not after all its attempts.
+          if (f.step === 'imaging') expect(s.lab.fog.tasks(HOST).filter((t) => t.typeID === 1).length - deploysBefore).toBe(FAILURE_BUDGET.imaging);
         }
         expect(await residueOf(s.lab, s.database.db, scopeOf(input))).toEqual([]);
         if (f.step === 'vpn') {

@@ -1,4 +1,4 @@
-import { inject } from 'vitest';
+import { afterAll, beforeAll, inject } from 'vitest';
 import { Client, Connection } from '@temporalio/client';
 import type { DataConverter } from '@temporalio/common';
 import type { Logger } from 'pino';
@@ -109,6 +109,23 @@ export async function startLabWorker(options: LabWorkerOptions = {}): Promise<La
       await connection.close();
       await nativeConnection.close();
       await database.drop();
+    },
+  };
+}
+
+/** A lab worker (startLabWorker) for a test file's tests: started before them, closed after them. */
+export function useLabWorker(options: Parameters<typeof startLabWorker>[0] = {}): { readonly env: LabWorker } {
+  let env: LabWorker | undefined;
+  beforeAll(async () => {
+    env = await startLabWorker(options);
+  });
+  afterAll(async () => {
+    await env?.close();
+  });
+  return {
+    get env() {
+      if (!env) throw new Error('the lab worker is used before its beforeAll ran');
+      return env;
     },
   };
 }

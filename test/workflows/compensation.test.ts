@@ -4,6 +4,8 @@ import { hostWorkflowId, releaseSignal, retryCleanupUpdate } from '../../workflo
 import { listLeftovers } from '../../db/booking-leftovers';
 import { readBookingAllocation } from '../../db/allocations';
 import type { SimFault } from '../../sim/lab/faults';
+import { FAILURE_BUDGET } from '../../activities/failure-budget';
+import { listBookingEvents } from '../../db/booking-events';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
 import { sampleBooking, scheduledActivities, startBooking, updateRefusal, waitForState } from '../helpers/booking';
 
@@ -74,6 +76,23 @@ describe('a transient fault at each step', () => {
     expect(retried.attempt).toBe(2);
     await handle.signal(releaseSignal, { reason: 'test' });
     expect((await handle.result()).state).toBe('released');
+    expect(env.simLab.residue()).toEqual([]);
+  });
+});
+
+describe("a step's own failures, not its attempts, end it", () => {
+  it('imaging that keeps failing with a retryable error fails for good after its budget of 2, not after its 5 attempts', async () => {
+    const input = sampleBooking(['sim-03'], { headnode: undefined });
+    // Retryable every time: only the budget of real failures (activities/failure-budget.ts) stops it.
+    env.simLab.faults.inject({ at: 'imaging.deploy', target: 'sim-03', kind: 'transient', times: 50 });
+    const handle = await startBooking(env.client, env.taskQueue, input);
+    const status = await waitForState(handle, ['failed', 'needs_cleanup', 'active']);
+    expect(status.state).toBe('failed');
+    const imaging = status.hosts[0]!.steps.find((s) => s.step === 'imaging')!;
+    expect(imaging.error?.type).toBe('SimTransientFault');
+    // Each attempt that failed is a step:failed event of the booking (the attempt in its detail).
+    const failed = (await listBookingEvents(env.database.db, input.id)).filter((e) => e.kind === 'step:failed' && e.step === 'imaging');
+    expect(failed.map((e) => e.detail.attempt)).toEqual(Array.from({ length: FAILURE_BUDGET.imaging ?? 0 }, (_, i) => i + 1));
     expect(env.simLab.residue()).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import type { HeadnodeCall, HeadnodeOutcome } from '../../../workflows/hil-devic
 import { callerOf, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 
 /** HIL's headnodes on the lab's hypervisor, which only the lab's worker reaches. */
 export interface HilHeadnodes {
@@ -49,11 +50,11 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
   app.get('/headnode_images', async (request) => (callerOf(request), images()));
   app.get('/headnode_images/', async (request) => (callerOf(request), images()));
 
-  app.put<HnParams>('/headnode/:headnode', async (request, reply) => {
+  app.put<HnParams>('/headnode/:headnode', AUDIT_IN_CHANGE, async (request, reply) => {
     const { project, base_img } = parseBody(createBody, request.body);
     requireProjectAccess(callerOf(request), (await getProject(db, project)).name);
     if (!(await images()).includes(base_img)) throw new BadArgumentError('Provided image is not a valid image.', { what: 'base_img' });
-    await createHeadnode(db, request.params.headnode, project, base_img);
+    await auditedChange(request, (trx) => createHeadnode(trx, request.params.headnode, project, base_img));
     return reply.send();
   });
 
@@ -95,30 +96,30 @@ export function headnodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     return reply.send();
   });
 
-  app.put<HnicParams>('/headnode/:headnode/hnic/:hnic', async (request, reply) => {
+  app.put<HnicParams>('/headnode/:headnode/hnic/:hnic', AUDIT_IN_CHANGE, async (request, reply) => {
     parseBody(emptyBody, request.body);
     await member(request, request.params.headnode);
-    await createHnic(db, request.params.headnode, request.params.hnic);
+    await auditedChange(request, (trx) => createHnic(trx, request.params.headnode, request.params.hnic));
     return reply.send();
   });
 
-  app.delete<HnicParams>('/headnode/:headnode/hnic/:hnic', async (request, reply) => {
+  app.delete<HnicParams>('/headnode/:headnode/hnic/:hnic', AUDIT_IN_CHANGE, async (request, reply) => {
     await member(request, request.params.headnode);
-    await deleteHnic(db, request.params.headnode, request.params.hnic);
+    await auditedChange(request, (trx) => deleteHnic(trx, request.params.headnode, request.params.hnic));
     return reply.send();
   });
 
-  app.post<HnicParams>('/headnode/:headnode/hnic/:hnic/connect_network', async (request, reply) => {
+  app.post<HnicParams>('/headnode/:headnode/hnic/:hnic/connect_network', AUDIT_IN_CHANGE, async (request, reply) => {
     const { network } = parseBody(connectBody, request.body);
     await member(request, request.params.headnode);
-    await connectHnic(db, request.params.headnode, request.params.hnic, network);
+    await auditedChange(request, (trx) => connectHnic(trx, request.params.headnode, request.params.hnic, network));
     return reply.send();
   });
 
-  app.post<HnicParams>('/headnode/:headnode/hnic/:hnic/detach_network', async (request, reply) => {
+  app.post<HnicParams>('/headnode/:headnode/hnic/:hnic/detach_network', AUDIT_IN_CHANGE, async (request, reply) => {
     parseBody(emptyBody, request.body);
     await member(request, request.params.headnode);
-    await detachHnic(db, request.params.headnode, request.params.hnic);
+    await auditedChange(request, (trx) => detachHnic(trx, request.params.headnode, request.params.hnic));
     return reply.send();
   });
 }

@@ -7,6 +7,7 @@ import { getProject } from '../../../db/projects';
 import { callerOf, haveProjectAccess, requireAdmin, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 
 type NetworkParams = { Params: { network: string } };
 type AccessParams = { Params: { network: string; project: string } };
@@ -33,23 +34,25 @@ export function networkRoutes(app: FastifyInstance, deps: HilDeps): void {
     return Object.fromEntries(visible.map((n) => [n.name, { network_id: String(n.vlan), projects: n.public ? null : n.access }]));
   });
 
-  app.put<NetworkParams>('/network/:network', async (request, reply) => {
+  app.put<NetworkParams>('/network/:network', AUDIT_IN_CHANGE, async (request, reply) => {
     const caller = callerOf(request);
     const body = parseBody(createBody, request.body);
     const access = (Array.isArray(body.access) ? body.access : [body.access]).filter((p) => p !== '');
     const netId = body.net_id === '' ? null : Number(body.net_id);
-    if (await db.selectFrom('networks').select('id').where('name', '=', request.params.network).executeTakeFirst()) {
-      throw new DuplicateError(`Network ${request.params.network} already exists.`);
-    }
-    if (body.owner === 'admin') {
-      requireAdmin(caller);
-    } else {
-      await getProject(db, body.owner);
-      requireProjectAccess(caller, body.owner);
-      if (access.length !== 1 || access[0] !== body.owner) throw new BadArgumentError('Project-owned networks must be accessible by the owner.');
-      if (netId !== null) throw new BadArgumentError('Project-owned networks must use network ID allocation');
-    }
-    await createNetwork(db, { lab: deps.lab, name: request.params.network, owner: body.owner === 'admin' ? null : body.owner, access, vlan: netId });
+    await auditedChange(request, async (trx) => {
+      if (await trx.selectFrom('networks').select('id').where('name', '=', request.params.network).executeTakeFirst()) {
+        throw new DuplicateError(`Network ${request.params.network} already exists.`);
+      }
+      if (body.owner === 'admin') {
+        requireAdmin(caller);
+      } else {
+        await getProject(trx, body.owner);
+        requireProjectAccess(caller, body.owner);
+        if (access.length !== 1 || access[0] !== body.owner) throw new BadArgumentError('Project-owned networks must be accessible by the owner.');
+        if (netId !== null) throw new BadArgumentError('Project-owned networks must use network ID allocation');
+      }
+      await createNetwork(trx, { lab: deps.lab, name: request.params.network, owner: body.owner === 'admin' ? null : body.owner, access, vlan: netId });
+    });
     return reply.send();
   });
 
@@ -72,9 +75,11 @@ export function networkRoutes(app: FastifyInstance, deps: HilDeps): void {
     };
   });
 
-  app.delete<NetworkParams>('/network/:network', async (request, reply) => {
-    await requireNoHeadnodes(db, { network: request.params.network });
-    await deleteNetwork(db, request.params.network, (owner) => requireProjectAccess(callerOf(request), owner));
+  app.delete<NetworkParams>('/network/:network', AUDIT_IN_CHANGE, async (request, reply) => {
+    await auditedChange(request, async (trx) => {
+      await requireNoHeadnodes(trx, { network: request.params.network });
+      await deleteNetwork(trx, request.params.network, (owner) => requireProjectAccess(callerOf(request), owner));
+    });
     return reply.send();
   });
 
@@ -97,19 +102,21 @@ export function networkRoutes(app: FastifyInstance, deps: HilDeps): void {
     return nodes;
   });
 
-  app.put<AccessParams>('/network/:network/access/:project', async (request, reply) => {
-    await grantNetworkAccess(db, request.params.network, request.params.project, (owner) => requireProjectAccess(callerOf(request), owner));
+  app.put<AccessParams>('/network/:network/access/:project', AUDIT_IN_CHANGE, async (request, reply) => {
+    await auditedChange(request, (trx) => grantNetworkAccess(trx, request.params.network, request.params.project, (owner) => requireProjectAccess(callerOf(request), owner)));
     return reply.send();
   });
 
-  app.delete<AccessParams>('/network/:network/access/:project', async (request, reply) => {
+  app.delete<AccessParams>('/network/:network/access/:project', AUDIT_IN_CHANGE, async (request, reply) => {
     const caller = callerOf(request);
     const project = request.params.project;
-    await revokeNetworkAccess(db, request.params.network, project, ({ owner, access }) => {
-      // HIL: an administrator, the owner, or the project giving up its own access.
-      if (caller.isAdmin || (owner !== null && haveProjectAccess(caller, owner)) || (access.includes(project) && haveProjectAccess(caller, project))) return;
-      throw new AuthorizationError('You are not authorized to remove the specified project from this network.');
-    });
+    await auditedChange(request, (trx) =>
+      revokeNetworkAccess(trx, request.params.network, project, ({ owner, access }) => {
+        // HIL: an administrator, the owner, or the project giving up its own access.
+        if (caller.isAdmin || (owner !== null && haveProjectAccess(caller, owner)) || (access.includes(project) && haveProjectAccess(caller, project))) return;
+        throw new AuthorizationError('You are not authorized to remove the specified project from this network.');
+      }),
+    );
     return reply.send();
   });
 }

@@ -6,10 +6,10 @@ import { hostProject } from '../../../db/holdings';
 import { deleteHost, deleteHostMetadata, getHost, listHostNames, registerHost, setHostMetadata, showHost, type BmcType } from '../../../db/hosts';
 import { getNetworkAction, requestConnectNetwork, requestDetachNetwork } from '../../../db/network-actions';
 import { deleteNic, registerNic } from '../../../db/nics';
-import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
 import { parseBody, parseValidated } from '../body';
 import type { HilDeps } from '../deps';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 import { obmdAddress, obmdCredentialName, sealObmd, setObmEnabled } from '../obm';
 
 type NodeParams = { Params: { node: string } };
@@ -49,12 +49,12 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     return listHostNames(db, request.params.which === 'free' ? 'free' : 'all');
   });
 
-  app.put<NodeParams>('/node/:node', async (request, reply) => {
+  app.put<NodeParams>('/node/:node', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const raw = request.body as Record<string, unknown> | undefined;
     const body = raw && typeof raw === 'object' && 'obmd' in raw ? parseValidated(obmdBody, raw) : parseBody(ipmiBody, raw);
     const name = request.params.node;
-    await transact(db, async (trx) => {
+    await auditedChange(request, async (trx) => {
       if ('obmd' in body) {
         const where = obmdAddress(body.obmd.uri);
         const credential = obmdCredentialName(name);
@@ -96,10 +96,10 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     };
   });
 
-  app.delete<NodeParams>('/node/:node', async (request, reply) => {
+  app.delete<NodeParams>('/node/:node', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const captured = await deps.consoles?.has(request.params.node);
-    await transact(db, async (trx) => {
+    await auditedChange(request, async (trx) => {
       const { bmcCredential } = await deleteHost(trx, request.params.node);
       if (bmcCredential && [bmcCredentialName(request.params.node), obmdCredentialName(request.params.node)].includes(bmcCredential)) await deleteCredential(trx, bmcCredential);
     });
@@ -108,16 +108,16 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     return reply.send();
   });
 
-  app.put<NicParams>('/node/:node/nic/:nic', async (request, reply) => {
+  app.put<NicParams>('/node/:node/nic/:nic', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const { macaddr } = parseBody(nicBody, request.body);
-    await registerNic(db, request.params.node, request.params.nic, { mac: macaddr });
+    await auditedChange(request, (trx) => registerNic(trx, request.params.node, request.params.nic, { mac: macaddr }));
     return reply.send();
   });
 
-  app.delete<NicParams>('/node/:node/nic/:nic', async (request, reply) => {
+  app.delete<NicParams>('/node/:node/nic/:nic', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await deleteNic(db, request.params.node, request.params.nic);
+    await auditedChange(request, (trx) => deleteNic(trx, request.params.node, request.params.nic));
     return reply.send();
   });
 
@@ -131,18 +131,23 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     return reply.status(202).send({ status_id: statusId });
   };
 
-  app.post<NicParams>('/node/:node/nic/:nic/connect_network', async (request, reply) => {
+  // The action is recorded with its audit row first; the workflow that carries it out starts after the commit.
+  app.post<NicParams>('/node/:node/nic/:nic/connect_network', AUDIT_IN_CHANGE, async (request, reply) => {
     const body = parseBody(connectBody, request.body);
-    const id = await requestConnectNetwork(db, { node: request.params.node, nic: request.params.nic, network: body.network, channel: body.channel }, (project) =>
-      requireProjectAccess(callerOf(request), project),
+    const id = await auditedChange(
+      request,
+      (trx) => requestConnectNetwork(trx, { node: request.params.node, nic: request.params.nic, network: body.network, channel: body.channel }, (project) => requireProjectAccess(callerOf(request), project)),
+      202,
     );
     return accepted(request, reply, id);
   });
 
-  app.post<NicParams>('/node/:node/nic/:nic/detach_network', async (request, reply) => {
+  app.post<NicParams>('/node/:node/nic/:nic/detach_network', AUDIT_IN_CHANGE, async (request, reply) => {
     const body = parseBody(detachBody, request.body);
-    const id = await requestDetachNetwork(db, { node: request.params.node, nic: request.params.nic, network: body.network }, (project) =>
-      requireProjectAccess(callerOf(request), project),
+    const id = await auditedChange(
+      request,
+      (trx) => requestDetachNetwork(trx, { node: request.params.node, nic: request.params.nic, network: body.network }, (project) => requireProjectAccess(callerOf(request), project)),
+      202,
     );
     return accepted(request, reply, id);
   });
@@ -152,16 +157,16 @@ export function nodeRoutes(app: FastifyInstance, deps: HilDeps): void {
     return getNetworkAction(db, request.params.id);
   });
 
-  app.put<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', async (request, reply) => {
+  app.put<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const { value } = parseBody(metadataBody, request.body);
-    await setHostMetadata(db, request.params.node, request.params.label, value);
+    await auditedChange(request, (trx) => setHostMetadata(trx, request.params.node, request.params.label, value));
     return reply.send();
   });
 
-  app.delete<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', async (request, reply) => {
+  app.delete<{ Params: { node: string; label: string } }>('/node/:node/metadata/:label', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await deleteHostMetadata(db, request.params.node, request.params.label);
+    await auditedChange(request, (trx) => deleteHostMetadata(trx, request.params.node, request.params.label));
     return reply.send();
   });
 }

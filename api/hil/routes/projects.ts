@@ -7,6 +7,7 @@ import { callerOf, requireAdmin, requireProjectAccess } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
 import { requireObmDisabled } from '../obm';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 
 type ProjectParams = { Params: { project: string } };
 const nodeBody = z.object({ node: z.string().min(1) }).strict();
@@ -19,33 +20,37 @@ export function projectRoutes(app: FastifyInstance, deps: HilDeps): void {
     return listProjects(db);
   });
 
-  app.put<ProjectParams>('/project/:project', async (request, reply) => {
+  app.put<ProjectParams>('/project/:project', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await createProject(db, request.params.project);
+    await auditedChange(request, (trx) => createProject(trx, request.params.project));
     return reply.send();
   });
 
-  app.delete<ProjectParams>('/project/:project', async (request, reply) => {
+  app.delete<ProjectParams>('/project/:project', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await requireNoHeadnodes(db, { project: request.params.project });
-    await deleteProject(db, request.params.project);
+    await auditedChange(request, async (trx) => {
+      await requireNoHeadnodes(trx, { project: request.params.project });
+      await deleteProject(trx, request.params.project);
+    });
     return reply.send();
   });
 
-  app.post<ProjectParams>('/project/:project/connect_node', async (request, reply) => {
+  app.post<ProjectParams>('/project/:project/connect_node', AUDIT_IN_CHANGE, async (request, reply) => {
     const { node } = parseBody(nodeBody, request.body);
     // Issue 18: a member's hold ends at the lab's maximum lease (renewed by connecting again); an administrator's is open-ended.
     const caller = callerOf(request);
-    await connectNode(db, request.params.project, node, (project) => requireProjectAccess(caller, project), { bounded: !caller.isAdmin });
+    await auditedChange(request, (trx) => connectNode(trx, request.params.project, node, (project) => requireProjectAccess(caller, project), { bounded: !caller.isAdmin }));
     return reply.send();
   });
 
-  app.post<ProjectParams>('/project/:project/detach_node', async (request, reply) => {
+  app.post<ProjectParams>('/project/:project/detach_node', AUDIT_IN_CHANGE, async (request, reply) => {
     const { node } = parseBody(nodeBody, request.body);
-    const host = await getHost(db, node);
-    await detachNode(db, request.params.project, node, (project) => {
-      requireProjectAccess(callerOf(request), project);
-      requireObmDisabled(host);
+    await auditedChange(request, async (trx) => {
+      const host = await getHost(trx, node);
+      await detachNode(trx, request.params.project, node, (project) => {
+        requireProjectAccess(callerOf(request), project);
+        requireObmDisabled(host);
+      });
     });
     // A node leaves its project with no console capture and no console history (HIL 0.3).
     await deps.consoles?.stop(node);

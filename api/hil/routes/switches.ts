@@ -4,11 +4,11 @@ import { deleteCredential, setCredential } from '../../../db/credentials';
 import { BadArgumentError, NotFoundError } from '../../../db/errors';
 import { requestPortRevert } from '../../../db/network-actions';
 import { connectNic, deletePort, deleteSwitch, detachNic, getSwitch, listPorts, listSwitches, registerPort, registerSwitch, showPort, switchType } from '../../../db/switches';
-import { transact } from '../../../db/transact';
 import { callerOf, requireAdmin } from '../auth';
 import { parseBody } from '../body';
 import { hilSwitchReach } from '../switch-fields';
 import type { HilDeps } from '../deps';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 import { switchDrivers } from '../../../drivers/switch/drivers';
 
 type SwitchParams = { Params: { switch: string } };
@@ -41,7 +41,7 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     return (await listSwitches(db)).map((s) => s.name);
   });
 
-  app.put<SwitchParams>('/switch/:switch', async (request, reply) => {
+  app.put<SwitchParams>('/switch/:switch', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const { type, hostname, address, port, username, password, ...rest } = parseBody(registerBody, request.body);
     const resolved = switchType(type);
@@ -57,7 +57,7 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     const options: Record<string, string> = { ...reach.options };
     for (const [k, v] of Object.entries(rest)) (SECRET_FIELD.test(k) ? secrets : options)[k] = String(v);
     const credential = username || password || Object.keys(secrets).length ? switchCredentialName(request.params.switch) : null;
-    await transact(db, async (trx) => {
+    await auditedChange(request, async (trx) => {
       await registerSwitch(trx, { lab: deps.lab, name: request.params.switch, type: resolved, address: where, port: reach.port ?? port ?? null, options, credential });
       if (credential) await setCredential(trx, deps.keyring, credential, { ...secrets, username: username ?? '', password: password ?? '' });
     });
@@ -70,9 +70,9 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     return { name: sw.name, ports: (await listPorts(db, sw.name)).map((label) => ({ label })), capabilities: CAPABILITIES[sw.type] ?? [] };
   });
 
-  app.delete<SwitchParams>('/switch/:switch', async (request, reply) => {
+  app.delete<SwitchParams>('/switch/:switch', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await transact(db, async (trx) => {
+    await auditedChange(request, async (trx) => {
       const { credential } = await deleteSwitch(trx, request.params.switch);
       if (credential === switchCredentialName(request.params.switch)) await deleteCredential(trx, credential);
     });
@@ -80,7 +80,7 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
   });
 
   // Port labels contain slashes (Ethernet1/34), so the port is the rest of the path; POSTs end in an action.
-  app.put<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+  app.put<PortParams>('/switch/:switch/port/*', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const label = request.params['*'];
     if (deps.validatePort) {
@@ -91,13 +91,13 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
         throw new BadArgumentError(`port ${JSON.stringify(label)} is not valid on a ${sw.type} switch: ${(err as Error).message}`, { what: 'port' });
       }
     }
-    await registerPort(db, request.params.switch, label);
+    await auditedChange(request, (trx) => registerPort(trx, request.params.switch, label));
     return reply.send();
   });
 
-  app.delete<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+  app.delete<PortParams>('/switch/:switch/port/*', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await deletePort(db, request.params.switch, request.params['*']);
+    await auditedChange(request, (trx) => deletePort(trx, request.params.switch, request.params['*']));
     return reply.send();
   });
 
@@ -106,22 +106,23 @@ export function switchRoutes(app: FastifyInstance, deps: HilDeps): void {
     return showPort(db, request.params.switch, request.params['*']);
   });
 
-  app.post<PortParams>('/switch/:switch/port/*', async (request, reply) => {
+  app.post<PortParams>('/switch/:switch/port/*', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const rest = request.params['*'];
     const slash = rest.lastIndexOf('/');
     const [label, action] = slash > 0 ? [rest.slice(0, slash), rest.slice(slash + 1)] : ['', rest];
     if (action === 'connect_nic') {
       const body = parseBody(connectBody, request.body);
-      await connectNic(db, request.params.switch, label, body.node, body.nic);
+      await auditedChange(request, (trx) => connectNic(trx, request.params.switch, label, body.node, body.nic));
       return reply.send();
     }
     if (action === 'detach_nic') {
-      await detachNic(db, request.params.switch, label);
+      await auditedChange(request, (trx) => detachNic(trx, request.params.switch, label));
       return reply.send();
     }
     if (action === 'revert') {
-      const id = await requestPortRevert(db, request.params.switch, label);
+      // Recorded with its audit row first; the workflow that carries it out starts after the commit.
+      const id = await auditedChange(request, (trx) => requestPortRevert(trx, request.params.switch, label), 202);
       await deps.onNetworkAction?.(id);
       return reply.status(202).send({ status_id: id });
     }

@@ -5,6 +5,7 @@ import { addUserToProject, createUser, deleteUser, listUsers, removeUserFromProj
 import { callerOf, requireAdmin } from '../auth';
 import { parseBody } from '../body';
 import type { HilDeps } from '../deps';
+import { AUDIT_IN_CHANGE, auditedChange } from '../../audit';
 
 type UserParams = { Params: { user: string } };
 const createBody = z.object({ password: z.string().min(1), is_admin: z.boolean().optional() }).strict();
@@ -24,38 +25,40 @@ export function userRoutes(app: FastifyInstance, deps: HilDeps): void {
   // HIL itself served the list at the singular path.
   app.get('/auth/basic/user', list);
 
-  app.put<UserParams>('/auth/basic/user/:user', async (request, reply) => {
+  app.put<UserParams>('/auth/basic/user/:user', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
     const body = parseBody(createBody, request.body);
     // The development administrator's name is taken by the built-in account.
     if (request.params.user === 'admin' && deps.adminPassword) throw new DuplicateError('User admin already exists.');
-    await createUser(db, request.params.user, body.password, body.is_admin ?? false);
+    await auditedChange(request, (trx) => createUser(trx, request.params.user, body.password, body.is_admin ?? false));
     return reply.send();
   });
 
-  app.delete<UserParams>('/auth/basic/user/:user', async (request, reply) => {
+  app.delete<UserParams>('/auth/basic/user/:user', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await deleteUser(db, request.params.user);
+    await auditedChange(request, (trx) => deleteUser(trx, request.params.user));
     return reply.send();
   });
 
-  app.patch<UserParams>('/auth/basic/user/:user', async (request, reply) => {
+  app.patch<UserParams>('/auth/basic/user/:user', AUDIT_IN_CHANGE, async (request, reply) => {
     const caller = callerOf(request);
     requireAdmin(caller);
     const body = parseBody(patchBody, request.body);
-    await setUserAdmin(db, request.params.user, body.is_admin, caller.name);
+    await auditedChange(request, (trx) => setUserAdmin(trx, request.params.user, body.is_admin, caller.name));
     return reply.send();
   });
 
-  app.post<UserParams>('/auth/basic/user/:user/add_project', async (request, reply) => {
+  app.post<UserParams>('/auth/basic/user/:user/add_project', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await addUserToProject(db, request.params.user, parseBody(projectBody, request.body).project);
+    const { project } = parseBody(projectBody, request.body);
+    await auditedChange(request, (trx) => addUserToProject(trx, request.params.user, project));
     return reply.send();
   });
 
-  app.post<UserParams>('/auth/basic/user/:user/remove_project', async (request, reply) => {
+  app.post<UserParams>('/auth/basic/user/:user/remove_project', AUDIT_IN_CHANGE, async (request, reply) => {
     requireAdmin(callerOf(request));
-    await removeUserFromProject(db, request.params.user, parseBody(projectBody, request.body).project);
+    const { project } = parseBody(projectBody, request.body);
+    await auditedChange(request, (trx) => removeUserFromProject(trx, request.params.user, project));
     return reply.send();
   });
 }

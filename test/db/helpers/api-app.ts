@@ -20,7 +20,7 @@ export const noTemporal = new Proxy({}, {
 }) as Client;
 
 /** The whole API (/v1 and HIL's /v0) on a temp database, with a member user alice of project demo. */
-export async function buildApiApp(t: TempDatabase, temporal: Client = noTemporal): Promise<{ api: FastifyInstance; aliceToken: string }> {
+export async function buildApiApp(t: TempDatabase, temporal: Client = noTemporal, lab?: Lab): Promise<{ api: FastifyInstance; aliceToken: string }> {
   await ensureLab(t.db, 'sim');
   await createProject(t.db, 'demo');
   await createUser(t.db, 'alice', null);
@@ -29,7 +29,7 @@ export async function buildApiApp(t: TempDatabase, temporal: Client = noTemporal
   const api = await buildServer({
     temporal,
     db: t.db,
-    lab: { name: 'sim', hosts: [], images: [], switches: [], maxLeaseHours: 24, holdTimeoutMinutes: 240, failurePolicy: 'compensate', vlanPool: { from: 1000, to: 1099 } } as unknown as Lab,
+    lab: lab ?? ({ name: 'sim', hosts: [], images: [], switches: [], maxLeaseHours: 24, holdTimeoutMinutes: 240, failurePolicy: 'compensate', vlanPool: { from: 1000, to: 1099 } } as unknown as Lab),
     taskQueue: 'unused',
     apiToken: API_ADMIN_TOKEN,
     hil: { keyring: parseKeyring(newKeyEntry('k1')), adminPassword: HIL_ADMIN_PASSWORD },

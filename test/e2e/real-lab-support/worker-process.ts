@@ -14,7 +14,7 @@ import { loadLab } from '../../../config/load-lab';
 import { dataConverterFromEnv } from '../../../config/payload-codec';
 import { loadSettings } from '../../../config/settings';
 import { connect, resilientPool } from '../../../db/connection';
-import { withSwitchLock } from '../../../drivers/switch/lock';
+import { withSwitchLock } from '../../../activities/switch-lock';
 import { keyringFromEnv } from '../../../db/crypto';
 import { createWorker, taskQueueOf } from '../../../workers/worker';
 import { PAUSE_STEPS, pauseAfterFirstChange, type PauseStep } from './pause-points';

@@ -2,8 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { hostname } from 'node:os';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Pool } from 'pg';
-import { isDatabaseUnavailable } from '../../db/outage';
-import { SwitchBusy } from './switch';
+import { isDatabaseUnavailable } from '../db/outage';
+import { SwitchBusy } from '../drivers/switch/switch';
 
 export interface SwitchLockOptions {
   /** How long to wait for another change to the same switch to finish. */

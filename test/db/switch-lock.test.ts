@@ -3,9 +3,9 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resilientPool } from '../../db/connection';
-import { withSwitchLock } from '../../drivers/switch/lock';
+import { withSwitchLock } from '../../activities/switch-lock';
 import { SwitchBusy } from '../../drivers/switch/switch';
-import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
+import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
 import { TcpProxy } from '../helpers/tcp-proxy';
 
 // Two pools stand for two worker processes: each has its own database connections.
