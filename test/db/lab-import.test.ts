@@ -107,7 +107,7 @@ describe('lab import', () => {
   it('refuses an invalid lab file whole, listing every problem with its path', () => {
     expect(problemsOf(() => readLabFile(fixture('lab-invalid.yaml'), 'lab-invalid.yaml'))).toEqual([
       'vlanPool: vlanPool.from must not exceed vlanPool.to',
-      'switches.1.type: Invalid option: expected one of "nxos"|"nxapi"|"os10"|"ovs"|"sim"',
+      'switches.1.type: Invalid option: expected one of "nxos"|"nxapi"|"os10"|"ovs"|"sim"|"delln3000"|"powerconnect55xx"|"dellnos9"|"brocade"',
       'hosts.1.nics.0.port: a port name like Ethernet1/34: letters, digits and "/", ".", "_", ":" or "-"',
       'hosts.2.nics: Too small: expected array to have >=1 items',
       'switches.1.name: switch tor-1 is also at switches.0.name',
