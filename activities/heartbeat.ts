@@ -29,7 +29,8 @@ export interface Heartbeat {
 export async function heartbeating<T>(timing: Pick<Timing, 'heartbeatMs'>, work: (beat: Heartbeat) => Promise<T>, details?: unknown): Promise<T> {
   const ctx = Context.current();
   let current = details;
-  const send = (): void => ctx.heartbeat(current);
+  // A local activity (bookkeeping the workflow runs locally) has no heartbeats: the server does not know it.
+  const send = ctx.info.isLocal ? (): void => undefined : (): void => ctx.heartbeat(current);
   const beat: Heartbeat = {
     record(next) {
       current = next;

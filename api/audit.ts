@@ -41,6 +41,8 @@ export interface AuditOptions {
   actorOf(request: FastifyRequest): AuditActor | undefined;
   /** Request fields that say what changed; never keys, passwords or tokens. */
   detailOf?(request: FastifyRequest): Record<string, unknown>;
+  /** The body of the 503 for a change refused because it could not be recorded (default: the API's or HIL's shape). */
+  unavailableBody?(request: FastifyRequest): string | object;
 }
 
 const MUTATING = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
@@ -166,7 +168,9 @@ export function installAudit(app: FastifyInstance, options: AuditOptions): void 
       pending.set(request, await beginAudit(options.db, entryOf(request, undefined)));
     } catch (err) {
       request.log.error({ err: { message: (err as Error).message } }, 'audit record failed: change refused');
-      return reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send(unavailable(request));
+      const body = options.unavailableBody?.(request) ?? unavailable(request);
+      if (typeof body === 'string') reply.type('text/plain');
+      return reply.status(503).header('retry-after', String(RETRY_AFTER_S)).send(body);
     }
   });
   app.addHook('onSend', async (request, reply, payload) => {

@@ -1,9 +1,10 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyRequest } from 'fastify';
 import type { Client } from '@temporalio/client';
 import type { Kysely } from 'kysely';
 import type { Lab } from '../../config/lab';
 import type { Database } from '../../db/database';
 import { ApiError } from '../errors';
+import { installAudit } from '../audit';
 import { refusal } from './access';
 import { LiblaasError, LiblaasJsonError, servedProjects, type LiblaasContext, type LiblaasOptions } from './context';
 import { readCatalog } from './catalog';
@@ -50,6 +51,14 @@ export async function mountLiblaas(app: FastifyInstance, deps: LiblaasDeps): Pro
       });
       scope.setNotFoundHandler((_request, reply) => reply.status(404).type('text/plain').send(''));
       const routes = scope as unknown as FastifyInstance;
+      // Every change the dashboard asks for is recorded like /v1's: written ahead of the workflow it
+      // starts; refused with 503 (plain text, which the dashboard shows) when it cannot be recorded.
+      installAudit(routes, {
+        db: deps.db,
+        actorOf: () => ({ actor: 'liblaas', actorKind: 'dashboard' }),
+        detailOf: liblaasDetail,
+        unavailableBody: () => 'Error handling request: the database that records every change is unavailable; nothing was changed, try again',
+      });
       bookingRoutes(routes, ctx);
       catalogRoutes(routes, ctx);
       userRoutes(routes, ctx);
@@ -60,4 +69,18 @@ export async function mountLiblaas(app: FastifyInstance, deps: LiblaasDeps): Pro
     },
     { prefix },
   );
+}
+
+/** What a liblaas change asked for, from its body and the booking metadata in it; never keys or passwords. */
+function liblaasDetail(request: FastifyRequest): Record<string, unknown> {
+  const body = (typeof request.body === 'object' && request.body !== null ? request.body : {}) as Record<string, unknown>;
+  const meta = (typeof body.metadata === 'object' && body.metadata !== null ? body.metadata : {}) as Record<string, unknown>;
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of [...Object.entries(body), ...Object.entries(meta)]) {
+    if (['template_id', 'owner', 'project', 'purpose', 'lab', 'booking_id', 'length', 'image', 'flavor', 'hostname', 'origin'].includes(key) && (typeof value === 'string' || typeof value === 'number')) {
+      out[key] = typeof value === 'string' ? value.slice(0, 200) : value;
+    }
+  }
+  if (Array.isArray(body.allowed_users)) out.allowed_users = body.allowed_users.length;
+  return out;
 }

@@ -111,6 +111,50 @@ describe('admission', () => {
   });
 });
 
+describe('every change is audited', () => {
+  it('records each create with what the dashboard asked; one that cannot be recorded is refused with 503 in plain text and nothing is made', async () => {
+    const db = t.env.database.db;
+    await sql`CREATE FUNCTION refuse_liblaas_audit() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN
+        IF NEW.path LIKE '%/booking/create' THEN RAISE EXCEPTION 'audit refused by the test'; END IF;
+        RETURN NEW;
+      END $$`.execute(db);
+    await sql`CREATE TRIGGER refuse_liblaas_audit BEFORE INSERT ON api_audit FOR EACH ROW EXECUTE FUNCTION refuse_liblaas_audit()`.execute(db);
+    try {
+      const refused = await fetch(`${t.base}booking/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ origin: 'anuket', template_id: singleId, allowed_users: ['frank'], global_cifile: '', metadata: { owner: 'frank', lab: 'anuket', project: 'anuket', purpose: 'audit', length: 1 } }),
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('5');
+      expect(refused.headers.get('content-type')).toMatch(/^text\/plain/);
+      expect(await refused.text()).toMatch(/^Error handling request: the database that records every change is unavailable/);
+      await nothingLeft();
+    } finally {
+      await sql`DROP TRIGGER refuse_liblaas_audit ON api_audit`.execute(db);
+      await sql`DROP FUNCTION refuse_liblaas_audit()`.execute(db);
+    }
+    const made = await dash.book(frank, form(singleId));
+    const row = await db
+      .selectFrom('api_audit')
+      .selectAll()
+      .where('path', 'like', '%/booking/create')
+      .where('outcome', '=', 'ok')
+      .orderBy('at', 'desc')
+      .executeTakeFirstOrThrow();
+    expect(row).toMatchObject({ actor: 'liblaas', actor_kind: 'dashboard', method: 'POST', status: 200 });
+    expect(row.detail).toMatchObject({ template_id: singleId, owner: 'frank', length: 2 });
+    await until('ready', async () => (await poll(dash, made.bookingId)).ready);
+    const b = dash.booking(made.bookingId);
+    expect(await endBooking(dash, b)).toBe(true);
+    await until('released', async () => ((await dash.api.bookingStatus(b.aggregateId)) as { state: string }).state === 'released');
+    // The end is on record too.
+    const ends = await db.selectFrom('api_audit').select(['status', 'actor']).where('path', 'like', `%/booking/${b.aggregateId}/end`).execute();
+    expect(ends).toContainEqual({ status: 200, actor: 'liblaas' });
+  });
+});
+
 describe('the checklist', () => {
   it('never lists no templates for a served project: a new user of another project sees its public ones', async () => {
     const other = new SimDashboard(t.base, 'lfedge');
