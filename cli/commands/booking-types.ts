@@ -1,4 +1,4 @@
-// What the API answers about bookings (shared/design/booking-api.md), as far as the CLI reads it.
+// What the API answers about bookings (docs/booking-api.md), as far as the CLI reads it.
 // Kept here rather than imported from api/: the CLI talks to a server that may be older or newer.
 
 export type BookingState = 'provisioning' | 'held' | 'active' | 'releasing' | 'released' | 'failed' | 'needs_cleanup';

@@ -156,7 +156,7 @@ export function register(program: Command, ctx: CliContext): void {
 
   bookings
     .command('create')
-    .description('book hosts as a JSON or YAML file describes (shared/design/booking-api.md); - reads stdin')
+    .description('book hosts as a JSON or YAML file describes (docs/booking-api.md); - reads stdin')
     .requiredOption('-f, --file <file>', 'the booking request')
     .option('--watch', 'then follow it until it settles')
     .option('--json', 'JSON output')
