@@ -33,6 +33,14 @@ export function cacheSizeFromHeap(heapLimitBytes = getHeapStatistics().heap_size
   return Math.max(8, Math.floor((heapLimitBytes * CACHE_SHARE) / CACHED_WORKFLOW_BYTES));
 }
 
+/**
+ * Activities one worker runs at once. A step mostly waits on a device (imaging waits for the
+ * imaging server for minutes, holding its slot), so the SDK's default of 100 would let a worker
+ * image only 100 hosts at a time: a 200-host booking would image in two waves. Each waiting
+ * activity costs a promise and a timer, so a thousand (a large lab's every host) is cheap.
+ */
+export const DEFAULT_ACTIVITY_SLOTS = 1000;
+
 export interface WorkerOptions {
   connection: NativeConnection;
   namespace: string;
@@ -44,6 +52,8 @@ export interface WorkerOptions {
   dataConverter?: DataConverter;
   /** Workflows kept in the cache; sized from the heap when absent (cacheSizeFromHeap). */
   maxCachedWorkflows?: number;
+  /** Activities run at once (DEFAULT_ACTIVITY_SLOTS when absent). */
+  maxConcurrentActivities?: number;
   /** Where each step's start, finish, retry and undo is logged (workers/logging.ts). */
   log?: Logger;
   /** Where each device step's duration, failure and retry is counted (workers/metrics.ts). */
@@ -64,6 +74,7 @@ export async function createWorker(options: WorkerOptions): Promise<Worker> {
     defaultHeartbeatThrottleInterval: '2s',
     maxHeartbeatThrottleInterval: '5s',
     maxCachedWorkflows: options.maxCachedWorkflows ?? cacheSizeFromHeap(),
+    maxConcurrentActivityTaskExecutions: options.maxConcurrentActivities ?? DEFAULT_ACTIVITY_SLOTS,
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     ...(options.tracing ? { plugins: [options.tracing.plugin] } : {}),
     interceptors: {
