@@ -70,6 +70,19 @@ function tolerantJson(app: FastifyInstance): void {
 }
 
 /**
+ * One log line per answered request: method, URL, status, duration. Dashboards poll their bookings
+ * many times a second, so reads that succeed are logged at debug; changes and every error at info.
+ */
+function logRequests(app: FastifyInstance): void {
+  app.addHook('onResponse', (request, reply, done) => {
+    const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
+    if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400) request.log.debug(line, 'request');
+    else request.log.info(line, 'request');
+    done();
+  });
+}
+
+/**
  * The HTTP API: `/healthz` open; `/v1` (the booking API) behind bearer tokens with project
  * scoping and an audit of every change; `/v0` (HIL) and `/codec` with their own authentication.
  */
@@ -80,7 +93,10 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     ...frameworkRefusals,
     // Credentials and tokens must never reach the log.
     ...(deps.logger ? { logger: { ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: ['req.headers.authorization'] } } : {}),
+    // One line per request, when it is answered (logRequests); not two.
+    disableRequestLogging: true,
   }).withTypeProvider<ZodTypeProvider>();
+  if (deps.logger) logRequests(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const routes: string[] = [];
