@@ -1,7 +1,7 @@
 // History size: events in a booking's workflow history and in each host child's, for 1-, 2- and
 // 20-host bookings (more with --hosts), provisioned to active and released, on zero-latency devices.
 // Usage: npx tsx bench/history.ts [--hosts 1,2,20] [--workflows <dir of another checkout's workflows/index.ts>] [--dump <dir>]
-// --dump writes each history as one line per event (id, type, activity/signal/marker name) to study them.
+// --dump writes each history as one line per event (id, time since its first event, type, activity/signal/marker name) to study them.
 // --workflows measures other workflow code (e.g. main's, for "before") with today's activities.
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -31,6 +31,7 @@ async function bundle(): Promise<{ path: string; remove(): void }> {
 }
 
 interface JsonEvent {
+  eventTime?: string;
   eventId: string;
   eventType: string;
   activityTaskScheduledEventAttributes?: { activityType: { name: string } };
@@ -40,14 +41,16 @@ interface JsonEvent {
 }
 
 /** One line an event: its id, its type, and the activity, signal or marker it is about. */
-function describeEvent(e: JsonEvent): string {
+function describeEvent(e: JsonEvent, i: number, all: JsonEvent[]): string {
   const what =
     e.activityTaskScheduledEventAttributes?.activityType.name ??
     e.workflowExecutionSignaledEventAttributes?.signalName ??
     e.signalExternalWorkflowExecutionInitiatedEventAttributes?.signalName ??
     e.markerRecordedEventAttributes?.markerName ??
     '';
-  return `${e.eventId} ${e.eventType.replace('EVENT_TYPE_', '')} ${what}`.trim();
+  // Milliseconds since the history's first event: where a booking's time goes between its events.
+  const ms = e.eventTime && all[0]?.eventTime ? Date.parse(e.eventTime) - Date.parse(all[0].eventTime) : NaN;
+  return `${e.eventId} +${ms}ms ${e.eventType.replace('EVENT_TYPE_', '')} ${what}`.trim();
 }
 
 async function main(): Promise<void> {

@@ -8,8 +8,8 @@ import { createWorker } from '../workers/worker';
 import { simLabDeps } from '../workers/sim-deps';
 import { bookingWorkflow } from '../workflows/booking';
 import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../workflows/definitions';
-import { benchBooking } from './lib/booking';
-import { benchLab } from './lib/bench-lab';
+import { benchBooking, warmUp } from './lib/booking';
+import { benchHostName, benchLab } from './lib/bench-lab';
 import { bookingLevelTimeMs, deviceTimeMs, IMAGING_POLL_MS, PROFILE, PROFILE_HOSTS } from './lib/latency-profile';
 import { benchServer, bundleToFile, load, machine, option } from './lib/setup';
 
@@ -21,30 +21,33 @@ const s = (ms: number) => (ms / 1000).toFixed(2);
 
 async function run(address: string, bundlePath: string, n: number): Promise<void> {
   const states = new Map<string, (at: number) => void>();
+  const input = benchBooking(`overhead-${n}-${Date.now()}`, PROFILE_HOSTS, 'alice');
   // In memory: the run measures orchestration, not PostgreSQL.
   const events: EventSink = {
     append: (e) => {
-      if (e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
+      if (e.bookingId === input.id && e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
       return Promise.resolve();
     },
     leftovers: () => Promise.resolve(),
   };
   const reached = (state: string) => new Promise<number>((resolve) => states.set(state, resolve));
-  const { deps, simLab } = simLabDeps(benchLab(PROFILE_HOSTS.length), events, { ...PROFILE, timing: { imagingPollMs: IMAGING_POLL_MS } });
+  const { deps, simLab } = simLabDeps(benchLab(PROFILE_HOSTS.length + 1), events, { ...PROFILE, timing: { imagingPollMs: IMAGING_POLL_MS } });
   const connection = await NativeConnection.connect({ address });
   const taskQueue = `bench-overhead-${n}`;
   const worker = await createWorker({ connection, namespace: 'default', taskQueue, deps, workflowBundle: { codePath: bundlePath } });
   const running = worker.run();
   const clientConnection = await Connection.connect({ address });
   const client = new Client({ connection: clientConnection });
+  // A host of its own (the lab's 21st) for the warm-up booking; its operations are not counted.
+  await warmUp(client, taskQueue, benchHostName(PROFILE_HOSTS.length));
   const loadBefore = load();
 
-  const input = benchBooking(`overhead-${n}-${Date.now()}`, PROFILE_HOSTS, 'alice');
   const active = reached('active');
+  const journalFrom = simLab.journal.length;
   const t0 = Date.now();
   const handle = await client.workflow.start(bookingWorkflow, { workflowId: bookingWorkflowId(input.id), taskQueue, args: [input] });
   const wall = (await active) - t0;
-  const provisioning = [...simLab.journal];
+  const provisioning = simLab.journal.slice(journalFrom);
   const status = await handle.query(bookingStatusQuery);
 
   const hosts = PROFILE_HOSTS.map((name) => {
@@ -57,22 +60,28 @@ async function run(address: string, bundlePath: string, n: number): Promise<void
   const bookingLevel = bookingLevelTimeMs(simLab, provisioning);
   const lastReady = Math.max(...hosts.map((h) => h.ready));
   const lags = hosts.map((h) => h.ready - h.started - h.device);
-  if (process.argv.includes('--table')) console.table(hosts);
+  if (process.argv.includes('--table')) {
+    console.table(hosts);
+    // The slowest host step by step: when each step ran (ms from the start) and the gap before it.
+    const steps = status.hosts.find((h) => h.name === slowest.name)!.steps;
+    console.log(provisioning.filter((e) => e.target === slowest.name).map((e) => e.at).join(', '));
+    console.table(steps.map((x, i) => ({ step: x.step, start: Date.parse(x.startedAt!) - t0, end: Date.parse(x.finishedAt!) - t0, gapBefore: i ? Date.parse(x.startedAt!) - Date.parse(steps[i - 1]!.finishedAt!) : Date.parse(x.startedAt!) - t0 })));
+  }
 
   const released = reached('released');
   const releaseAt = Date.now();
   await handle.signal(releaseSignal, { reason: 'bench' });
   await handle.result();
   const teardownWall = (await released) - releaseAt;
-  const teardown = simLab.journal.slice(provisioning.length);
+  const teardown = simLab.journal.slice(journalFrom + provisioning.length);
   const slowestTeardown = Math.max(...PROFILE_HOSTS.map((h) => deviceTimeMs(simLab, h, teardown)));
   const teardownFloor = slowestTeardown + bookingLevelTimeMs(simLab, teardown);
 
   console.log(
     [
       `run ${n}: start→active ${s(wall)} s; slowest host ${slowest.name} needs ${s(slowest.device)} s of device time → ratio ${(wall / slowest.device).toFixed(2)}`,
-      `  with the booking-level steps that follow every host (VPN account, headnode: ${s(bookingLevel)} s) the floor is ${s(slowest.device + bookingLevel)} s → ratio ${(wall / (slowest.device + bookingLevel)).toFixed(2)}`,
-      `  first step of the first host at ${s(Math.min(...hosts.map((h) => h.started)))} s, of the last host at ${s(Math.max(...hosts.map((h) => h.started)))} s (children start one after another); ` +
+      `  if the booking-level steps (VPN account, headnode: ${s(bookingLevel)} s; made alongside the hosts since i17-booking-steps-with-hosts) followed every host, the floor would be ${s(slowest.device + bookingLevel)} s → ratio ${(wall / (slowest.device + bookingLevel)).toFixed(2)}`,
+      `  first step of the first host at ${s(Math.min(...hosts.map((h) => h.started)))} s, of the last host at ${s(Math.max(...hosts.map((h) => h.started)))} s; ` +
         `slowest host's first step at ${s(slowest.started)} s, ready at ${s(slowest.ready)} s`,
       `  per host, ready − own first step − device time: median ${s(lags.sort((a, b) => a - b)[10]!)} s, max ${s(lags[lags.length - 1]!)} s; ` +
         `last host ready at ${s(lastReady)} s, active ${s(wall - lastReady)} s later (${provisioning.length} device operations)`,

@@ -1,3 +1,6 @@
+import type { Client } from '@temporalio/client';
+import { bookingWorkflow } from '../../workflows/booking';
+import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../../workflows/definitions';
 import type { BookingInput } from '../../workflows/types';
 
 const KEY = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIGm4zAgkH9vYq2rfsmoUdLZHAlTcwLrSvwVSZqu3vU0u bench@laptop';
@@ -25,4 +28,17 @@ export function benchBooking(id: string, hosts: string[], vpnUser: string, lease
     access: { sshKeys: [KEY], vpnUsers: [vpnUser] },
     headnode: { image: 'headnode-base', networks: ['private'] },
   };
+}
+
+/**
+ * One small booking run to active and released before a measurement, on a host of its own: a
+ * worker's first workflow task builds its workflow sandbox (≈ 0.2 s here), a one-off cost of a
+ * worker's start that a long-running worker has paid long before a booking arrives.
+ */
+export async function warmUp(client: Client, taskQueue: string, host: string): Promise<void> {
+  const input = benchBooking(`warm-up-${Date.now()}`, [host], 'warm-up');
+  const handle = await client.workflow.start(bookingWorkflow, { workflowId: bookingWorkflowId(input.id), taskQueue, args: [input] });
+  while ((await handle.query(bookingStatusQuery)).state !== 'active') await new Promise((r) => setTimeout(r, 50));
+  await handle.signal(releaseSignal, { reason: 'warm-up done' });
+  await handle.result();
 }

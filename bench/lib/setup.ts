@@ -2,19 +2,29 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { freePort, startDevServer, temporalCli, type DevServer } from '../../scripts/lib/dev-server';
+import { freePort, PRODUCT_DYNAMIC_CONFIG, startDevServer, temporalCli, type DevServer } from '../../scripts/lib/dev-server';
 import { bundleWorkflows } from '../../workers/worker';
 
 export const root = join(import.meta.dirname, '..', '..');
 
 /**
- * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run.
- * `--eager-activities` turns on the server's eager activity dispatch (an activity scheduled by a
- * workflow task goes back with that task's answer, to the same worker, without a poll).
+ * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run, configured
+ * as `npm start` configures its own (PRODUCT_DYNAMIC_CONFIG). `--sa-refresh` puts back the CLI's
+ * default of re-reading the search attributes at every use (how the server ran before, for
+ * comparisons); `--eager-activities` turns on the server's eager activity dispatch (an activity
+ * scheduled by a workflow task goes back with that task's answer, to the same worker, without a poll).
  */
 export async function benchServer(): Promise<DevServer> {
   const eager = process.argv.includes('--eager-activities');
-  return startDevServer({ cli: temporalCli(root), port: await freePort(), ...(eager ? { dynamicConfig: { 'system.enableActivityEagerExecution': true } } : {}) });
+  const refresh = process.argv.includes('--sa-refresh');
+  return startDevServer({
+    cli: temporalCli(root),
+    port: await freePort(),
+    dynamicConfig: {
+      ...(refresh ? {} : PRODUCT_DYNAMIC_CONFIG),
+      ...(eager ? { 'system.enableActivityEagerExecution': true } : {}),
+    },
+  });
 }
 
 /** The workflows bundled once to a temp file, so each worker starts without bundling. */

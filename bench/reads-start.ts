@@ -1,0 +1,147 @@
+// Reads against a running `npm start`: books --bookings one-host bookings through POST /v1/bookings
+// (future windows, so they wait as real workflows without touching a device), freezes the worker
+// (SIGSTOP: no worker can answer anything), then reads with autocannon: GET /v1/bookings/:id at
+// 200 req/s and GET /v1/bookings filtered and paged at 100 req/s. The worker is resumed, and every
+// booking's state in the read model (the API) is compared with Temporal's (a query to the
+// workflow). At the end the bookings are released (--keep leaves them).
+//
+// Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
+//   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
+// and in another:
+//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 50] [--api http://127.0.0.1:8080]
+import { execFileSync } from 'node:child_process';
+import autocannon from 'autocannon';
+import { Client, Connection } from '@temporalio/client';
+import { dataConverterFromEnv } from '../config/payload-codec';
+import { bookingStatusQuery, bookingWorkflowId } from '../workflows/definitions';
+import { load, machine, option } from './lib/setup';
+
+const api = option('api', process.env.LAAS_API_URL ?? 'http://127.0.0.1:8080');
+const token = process.env.LAAS_API_TOKEN ?? 'laas-dev-token-change-me';
+const total = Number(option('bookings', '1000'));
+const seconds = Number(option('seconds', '20'));
+const connections = Number(option('connections', '50'));
+const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
+const HOSTS = ['sim-01', 'sim-02', 'sim-03', 'sim-04'];
+const run = `r${Date.now().toString(36)}`;
+
+/** Booking i: one host, a one-hour window of its own on that host, starting tomorrow. */
+function body(i: number, base: number) {
+  const start = base + Math.floor(i / HOSTS.length) * 2 * 3_600_000;
+  return {
+    id: `${run}-${String(i).padStart(4, '0')}`,
+    project: `p${i % 10}`,
+    owner: `u${i % 50}`,
+    start: new Date(start).toISOString(),
+    end: new Date(start + 3_600_000).toISOString(),
+    networks: [{ name: 'public', public: true }],
+    hosts: [{ name: HOSTS[i % HOSTS.length], image: 'ubuntu-22.04', interfaces: { eno1: [{ network: 'public' }] } }],
+  };
+}
+
+async function book(): Promise<string[]> {
+  const base = Math.ceil(Date.now() / 3_600_000) * 3_600_000 + 24 * 3_600_000;
+  const ids: string[] = [];
+  let next = 0;
+  const lane = async () => {
+    while (next < total) {
+      const b = body(next++, base);
+      const res = await fetch(`${api}/v1/bookings`, { method: 'POST', headers: auth, body: JSON.stringify(b) });
+      if (res.status >= 300) throw new Error(`POST ${b.id}: ${res.status} ${await res.text()}`);
+      ids.push(b.id);
+    }
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+  return ids.sort();
+}
+
+function workerPid(): number {
+  const out = execFileSync('pgrep', ['-f', 'workers/main.ts'], { encoding: 'utf8' }).trim().split('\n').map(Number);
+  if (out.length !== 1 || !out[0]) throw new Error(`expected one worker process (workers/main.ts), found ${out.length}`);
+  return out[0];
+}
+
+async function measure(title: string, rate: number, options: Partial<autocannon.Options>): Promise<void> {
+  const r = await autocannon({ url: api, connections, duration: seconds, overallRate: rate, headers: auth, ...options });
+  console.log(
+    `${title}: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+  );
+}
+
+/** Paths of the first five pages of each project's scheduled bookings, 20 a page. */
+async function listPages(): Promise<string[]> {
+  const paths: string[] = [];
+  for (let p = 0; p < 10; p++) {
+    let cursor: string | undefined;
+    for (let k = 0; k < 5; k++) {
+      const path = `/v1/bookings?project=p${p}&state=scheduled&limit=20${cursor ? `&cursor=${cursor}` : ''}`;
+      paths.push(path);
+      const res = (await (await fetch(`${api}${path}`, { headers: auth })).json()) as { nextCursor?: string | null };
+      if (!res.nextCursor) break;
+      cursor = res.nextCursor;
+    }
+  }
+  return paths;
+}
+
+async function compare(ids: string[]): Promise<void> {
+  const { dataConverter } = dataConverterFromEnv(process.env, () => undefined);
+  const connection = await Connection.connect({ address: process.env.TEMPORAL_ADDRESS ?? '127.0.0.1:7233' });
+  const client = new Client({ connection, namespace: process.env.TEMPORAL_NAMESPACE ?? 'default', dataConverter });
+  const differ: string[] = [];
+  try {
+    for (let i = 0; i < ids.length; i += 20) {
+      await Promise.all(
+        ids.slice(i, i + 20).map(async (id) => {
+          const read = ((await (await fetch(`${api}/v1/bookings/${id}`, { headers: auth })).json()) as { state: string }).state;
+          const temporal = (await client.workflow.getHandle(bookingWorkflowId(id)).query(bookingStatusQuery)).state;
+          if (read !== temporal) differ.push(`${id}: read model ${read}, Temporal ${temporal}`);
+        }),
+      );
+    }
+  } finally {
+    await connection.close();
+  }
+  console.log(`read model vs Temporal: ${ids.length - differ.length} of ${ids.length} agree${differ.length ? `; differ: ${differ.slice(0, 10).join('; ')}` : ''}`);
+}
+
+async function release(ids: string[]): Promise<void> {
+  let next = 0;
+  const lane = async () => {
+    while (next < ids.length) await fetch(`${api}/v1/bookings/${ids[next++]}`, { method: 'DELETE', headers: auth });
+  };
+  await Promise.all(Array.from({ length: 8 }, lane));
+}
+
+async function main(): Promise<void> {
+  console.log(machine());
+  const t0 = Date.now();
+  const ids = await book();
+  console.log(`${ids.length} bookings made through POST /v1/bookings in ${((Date.now() - t0) / 1000).toFixed(1)} s (run ${run})`);
+  const listed = (await (await fetch(`${api}/v1/bookings?limit=1`, { headers: auth })).json()) as { bookings: unknown[] };
+  console.log(`the API lists bookings (${listed.bookings.length} on a page of 1); load average ${load()}`);
+  const pid = workerPid();
+  process.kill(pid, 'SIGSTOP');
+  console.log(`worker ${pid} stopped (SIGSTOP) for the reads`);
+  try {
+    let n = 0;
+    await measure('GET /v1/bookings/:id', 200, { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/bookings/${ids[n++ % ids.length]}` }) }] });
+    // Filtered and paged: the first five pages of each project's scheduled bookings, cursors taken from the API beforehand.
+    const pages = await listPages();
+    let page = 0;
+    await measure(`GET /v1/bookings?project=…&state=scheduled&limit=20[&cursor=…] (${pages.length} pages in turn)`, 100, {
+      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pages[page++ % pages.length]! }) }],
+    });
+    await measure('GET /v1/bookings?limit=50 (newest first)', 100, { requests: [{ method: 'GET', path: '/v1/bookings?limit=50' }] });
+  } finally {
+    process.kill(pid, 'SIGCONT');
+    console.log(`worker ${pid} resumed; load average ${load()}`);
+  }
+  await compare(ids);
+  if (!process.argv.includes('--keep')) {
+    await release(ids);
+    console.log('bookings released');
+  }
+}
+
+await main();
