@@ -3,7 +3,7 @@ import { mkdirSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
 import { loadSettings } from '../config/settings';
 import { loadLab } from '../config/load-lab';
-import { freePort, PRODUCT_DYNAMIC_CONFIG, startDevServer, temporalCli, type DevServer } from './lib/dev-server';
+import { freePort, startDevServer, temporalCli, type DevServer } from './lib/dev-server';
 import { Supervised } from './lib/supervise';
 import { portInUse, refuseBusyPorts } from './lib/ports';
 import { prepareDatabase } from './db-migrate';
@@ -129,14 +129,7 @@ async function main(): Promise<void> {
   const temporal = new Supervised({
     name: 'the Temporal dev server',
     start: async () => {
-      devServer = await startDevServer({
-        cli,
-        port: Number(port),
-        uiPort: Number(port) + 1000,
-        dbFile: join(dataDir, 'temporal.db'),
-        uiCodecEndpoint: `${api}${CODEC_PREFIX}`,
-        dynamicConfig: PRODUCT_DYNAMIC_CONFIG,
-      });
+      devServer = await startDevServer({ cli, port: Number(port), uiPort: Number(port) + 1000, dbFile: join(dataDir, 'temporal.db'), uiCodecEndpoint: `${api}${CODEC_PREFIX}` });
       return devServer.process;
     },
     say,

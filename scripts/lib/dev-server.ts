@@ -27,15 +27,6 @@ export function temporalCli(root: string): string {
 }
 
 /**
- * The dynamic configuration `npm start` gives its dev server. The CLI's dev server re-reads the
- * search attributes from its database at every use (so that attributes created while it runs are
- * seen at once); a production server caches them. laas's attributes are all created when the
- * server starts (`--search-attribute`), so the cache is safe here, and it spares the server a read
- * at every upsert (each state change of every booking; bench/RESULTS.md has the figures).
- */
-export const PRODUCT_DYNAMIC_CONFIG = { 'system.forceSearchAttributesCacheRefreshOnRead': false } as const;
-
-/**
  * Start `temporal server start-dev` with laas's search attributes and wait until its frontend
  * answers. `dbFile` keeps state across restarts (SQLite); without it the server is in memory.
  */
