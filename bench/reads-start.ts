@@ -5,10 +5,15 @@
 // booking's state in the read model (the API) is compared with Temporal's (a query to the
 // workflow). At the end the bookings are released (--keep leaves them).
 //
+// autocannon keeps a rate by letting each connection send its share of a second's requests back to
+// back, then wait for the next second: every second begins with one request in flight per
+// connection at once. So --connections is the size of that burst, and the latency percentiles grow
+// with it (RESULTS.md gives 10 and 50).
+//
 // Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
 //   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
 // and in another:
-//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 50] [--api http://127.0.0.1:8080]
+//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10] [--api http://127.0.0.1:8080]
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
@@ -20,7 +25,7 @@ const api = option('api', process.env.LAAS_API_URL ?? 'http://127.0.0.1:8080');
 const token = process.env.LAAS_API_TOKEN ?? 'laas-dev-token-change-me';
 const total = Number(option('bookings', '1000'));
 const seconds = Number(option('seconds', '20'));
-const connections = Number(option('connections', '50'));
+const connections = Number(option('connections', '10'));
 const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const HOSTS = ['sim-01', 'sim-02', 'sim-03', 'sim-04'];
 const run = `r${Date.now().toString(36)}`;

@@ -2,27 +2,27 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { freePort, PRODUCT_DYNAMIC_CONFIG, startDevServer, temporalCli, type DevServer } from '../../scripts/lib/dev-server';
+import { freePort, startDevServer, temporalCli, type DevServer } from '../../scripts/lib/dev-server';
 import { bundleWorkflows } from '../../workers/worker';
 
 export const root = join(import.meta.dirname, '..', '..');
 
 /**
- * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run, configured
- * as `npm start` configures its own (PRODUCT_DYNAMIC_CONFIG). `--sa-refresh` puts back the CLI's
- * default of re-reading the search attributes at every use (how the server ran before, for
- * comparisons); `--eager-activities` turns on the server's eager activity dispatch (an activity
- * scheduled by a workflow task goes back with that task's answer, to the same worker, without a poll).
+ * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run.
+ * `--eager-activities` turns on the server's eager activity dispatch (an activity scheduled by a
+ * workflow task goes back with that task's answer, to the same worker, without a poll);
+ * `--no-sa-refresh` lets it cache the search attributes as a production server does (the CLI's dev
+ * server re-reads them at every use).
  */
 export async function benchServer(): Promise<DevServer> {
   const eager = process.argv.includes('--eager-activities');
-  const refresh = process.argv.includes('--sa-refresh');
+  const noRefresh = process.argv.includes('--no-sa-refresh');
   return startDevServer({
     cli: temporalCli(root),
     port: await freePort(),
     dynamicConfig: {
-      ...(refresh ? {} : PRODUCT_DYNAMIC_CONFIG),
       ...(eager ? { 'system.enableActivityEagerExecution': true } : {}),
+      ...(noRefresh ? { 'system.forceSearchAttributesCacheRefreshOnRead': false } : {}),
     },
   });
 }
