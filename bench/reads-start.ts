@@ -13,7 +13,7 @@
 // Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
 //   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
 // and in another:
-//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10] [--api http://127.0.0.1:8080]
+//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10] [--settle 15] [--api http://127.0.0.1:8080]
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
@@ -26,6 +26,7 @@ const token = process.env.LAAS_API_TOKEN ?? 'laas-dev-token-change-me';
 const total = Number(option('bookings', '1000'));
 const seconds = Number(option('seconds', '20'));
 const connections = Number(option('connections', '10'));
+const settleMs = Number(option('settle', '15')) * 1000;
 const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const HOSTS = ['sim-01', 'sim-02', 'sim-03', 'sim-04'];
 const run = `r${Date.now().toString(36)}`;
@@ -124,7 +125,9 @@ async function main(): Promise<void> {
   const ids = await book();
   console.log(`${ids.length} bookings made through POST /v1/bookings in ${((Date.now() - t0) / 1000).toFixed(1)} s (run ${run})`);
   const listed = (await (await fetch(`${api}/v1/bookings?limit=1`, { headers: auth })).json()) as { bookings: unknown[] };
-  console.log(`the API lists bookings (${listed.bookings.length} on a page of 1); load average ${load()}`);
+  console.log(`the API lists bookings (${listed.bookings.length} on a page of 1); load average ${load()}; reads begin in ${settleMs / 1000} s`);
+  // The creations' own work (workflow tasks, read-model writes) ends before the reads begin.
+  await new Promise((r) => setTimeout(r, settleMs));
   const pid = workerPid();
   process.kill(pid, 'SIGSTOP');
   console.log(`worker ${pid} stopped (SIGSTOP) for the reads`);
