@@ -1,4 +1,4 @@
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { serializerCompiler, validatorCompiler, type ZodTypeProvider } from 'fastify-type-provider-zod';
 import type { Client } from '@temporalio/client';
 import type { PayloadCodec } from '@temporalio/common';
@@ -72,14 +72,19 @@ function tolerantJson(app: FastifyInstance): void {
 /**
  * One log line per answered request: method, URL, status, duration. Dashboards poll their bookings
  * many times a second, so reads that succeed are logged at debug; changes and every error at info.
+ * Fastify's other request logs (errors its handler met, streams that broke) stay as they are.
  */
-function logRequests(app: FastifyInstance): void {
-  app.addHook('onResponse', (request, reply, done) => {
+class OneLineRequestLog extends LogController {
+  override incomingRequest(): void {
+    // Said once, when the request is answered.
+  }
+
+  override requestCompleted(error: Error | null | undefined, request: FastifyRequest, reply: FastifyReply): void {
     const line = { method: request.method, url: request.url, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime * 10) / 10 };
-    if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400) request.log.debug(line, 'request');
-    else request.log.info(line, 'request');
-    done();
-  });
+    if (error) reply.log.error({ ...line, err: error }, 'request errored');
+    else if ((request.method === 'GET' || request.method === 'HEAD') && reply.statusCode < 400) reply.log.debug(line, 'request');
+    else reply.log.info(line, 'request');
+  }
 }
 
 /**
@@ -93,10 +98,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     ...frameworkRefusals,
     // Credentials and tokens must never reach the log.
     ...(deps.logger ? { logger: { ...(typeof deps.logger === 'object' ? deps.logger : {}), redact: ['req.headers.authorization'] } } : {}),
-    // One line per request, when it is answered (logRequests); not two.
-    disableRequestLogging: true,
+    // One line per request, when it is answered; errors are still logged as Fastify logs them.
+    logController: new OneLineRequestLog(),
   }).withTypeProvider<ZodTypeProvider>();
-  if (deps.logger) logRequests(app);
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
   const routes: string[] = [];
