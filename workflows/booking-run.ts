@@ -72,8 +72,6 @@ export class BookingRun {
    * the hosts' teardown.
    */
   fewerEvents = false;
-  /** Patch i17-booking-steps-with-hosts (implies i17-booking-fewer-events): the VPN accounts and the headnode are made while the hosts are. */
-  bookingStepsWithHosts = false;
   private memoWritten = false;
   private eventSeq = 0;
 

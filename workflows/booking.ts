@@ -15,16 +15,15 @@ const leaseAlertMessage = (end: string) =>
   `the booking reached its safety bound (${end}) and is kept: only a release ends it. Its allocation ended then, so hosts and VLANs may be promised to later bookings: extend or release it`;
 
 /**
- * A booking: allocate, provision every host in parallel (one child each) and, alongside them, the
- * booking-level VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
+ * A booking: allocate, provision every host in parallel (one child each), then the booking-level
+ * VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
  * lease end or failure; keep what could not be undone until an operator has it retried.
  */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingStatus> {
   const run = new BookingRun(input);
   const { status } = run;
   // First of all: a booking with this patch took every earlier patch's path (BookingRun.patched).
-  run.bookingStepsWithHosts = wf.patched('i17-booking-steps-with-hosts');
-  run.fewerEvents = run.bookingStepsWithHosts || wf.patched('i17-booking-fewer-events');
+  run.fewerEvents = wf.patched('i17-booking-fewer-events');
 
   // Registered before the first await: the admission Update arrives with the start.
   const gate = run.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
@@ -75,7 +74,6 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
 
   const undos: Compensation[] = [];
   let failure: { type: string; message: string } | null = null;
-  let bookingLevel: Watched | undefined;
   try {
     undos.push({
       step: 'allocation',
@@ -109,15 +107,11 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     // Registered before the children start: tearing hosts down is idempotent per host.
     undos.push({ step: 'hosts', undo: () => teardownHosts(run), ...(run.fewerEvents ? { group: BOOKING_UNDOS } : {}) });
     const hosts = hostChildren(run, allocation);
-    // The VPN accounts and the headnode need only the booking's VLANs: they are made while the
-    // hosts are, in the same workflow task that starts them (bookings from before the patch make
-    // them once every host is ready).
-    if (run.bookingStepsWithHosts) bookingLevel = watched(bookingLevelSteps(run, allocation, undos));
     await hosts.startAll();
 
     // Provisioning: watch for every host ready, a failure, a release, or hosts held for an operator.
     for (;;) {
-      const settled = () => hosts.allReady() || run.failedHosts.size > 0 || run.releaseRequested || (bookingLevel?.failed ?? false);
+      const settled = () => hosts.allReady() || run.failedHosts.size > 0 || run.releaseRequested;
       const heldChanged = () => (run.heldHosts().length > 0) !== (status.state === 'held');
       await wf.condition(() => hosts.failedChildren.length > 0 || settled() || heldChanged());
       if (hosts.failedChildren.length > 0 && run.failedHosts.size === 0 && !run.releaseRequested) {
@@ -130,7 +124,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (run.failedHosts.size > 0) throw hostFailure(run);
     if (run.releaseRequested) throw new ReleaseBeforeActive();
 
-    await (bookingLevel ? bookingLevel.done : bookingLevelSteps(run, allocation, undos));
+    await bookingLevelSteps(run, allocation, undos);
 
     await run.setState('active');
     // The lease: a durable timer to the end, restarted when the booking is extended.
@@ -150,8 +144,6 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (run.failedHosts.size > 0) throw hostFailure(run);
     await run.setState('releasing', { reason: run.releaseRequested ? 'released' : 'lease ended' });
   } catch (err) {
-    // Undone only once they have ended: an account made after its undo ran would be left behind.
-    if (bookingLevel) await wf.CancellationScope.nonCancellable(() => bookingLevel!.done.catch(() => undefined));
     if (err instanceof ReleaseBeforeActive || isCancellation(err)) {
       await wf.CancellationScope.nonCancellable(() => run.setState('releasing', { reason: 'released while provisioning' }));
     } else {
@@ -191,20 +183,6 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
   });
 }
 
-interface Watched {
-  readonly done: Promise<void>;
-  readonly failed: boolean;
-}
-
-/** A promise whose failure a condition can see before anyone awaits it. */
-function watched(done: Promise<void>): Watched {
-  const w = { done, failed: false };
-  done.catch(() => {
-    w.failed = true;
-  });
-  return w;
-}
-
 /** The first host failure names the booking's failure; its type is the step's own. */
 function hostFailure(run: BookingRun): wf.ApplicationFailure {
   const [first] = run.failedHosts.values();
@@ -228,9 +206,8 @@ async function runBookingStep<T extends { attempt: number }>(run: BookingRun, st
 const BOOKING_UNDOS = 'booking';
 
 /**
- * The booking's VPN accounts and its headnode, each undo registered first: while the hosts are
- * made since i17-booking-steps-with-hosts, once every host is ready before it (one after the
- * other before i17-booking-fewer-events, together since).
+ * Once every host is ready: the booking's VPN accounts and its headnode (one after the other in
+ * bookings from before i17-booking-fewer-events, together since), each undo registered first.
  */
 async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos: Compensation[]): Promise<void> {
   const { input, status } = run;

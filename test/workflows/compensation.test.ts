@@ -45,9 +45,8 @@ describe('a permanent fault at each step', () => {
 
     const status = await waitForState(handle, ['failed']);
     const failedAt = hostSteps.indexOf(step);
+    const started = failedAt < 0 ? 5 : failedAt + 1;
     const sim02 = await scheduledActivities(env.client, hostWorkflowId(input.id, 'sim-02'));
-    // The headnode is made while the hosts are: its failure stops them wherever they were.
-    const started = failedAt >= 0 ? failedAt + 1 : sim02.filter((a) => HOST_DO.includes(a)).length;
     // Undo registered before each step: the failed step is undone too.
     expect(sim02).toEqual([...HOST_DO.slice(0, started), ...HOST_UNDO.slice(0, started).reverse()]);
     if (failedAt >= 0) {
@@ -57,8 +56,6 @@ describe('a permanent fault at each step', () => {
       // undo first); the allocation is given back last, by a local activity (not in this list).
       const booking = (await scheduledActivities(env.client, handle.workflowId)).filter((a) => a !== 'recordBookingEvent');
       expect(booking.slice(-4)).toEqual(['createVpnAccounts', 'createHeadnode', 'destroyHeadnode', 'removeVpnAccounts']);
-      // Whatever the hosts had begun is undone too.
-      expect(sim02.length).toBe(2 * started);
       expect((await readBookingAllocation(env.database.db, input.id))?.released).toBe(true);
     }
     expect(status.state).toBe('failed');
