@@ -146,7 +146,8 @@ describe('the lab console', () => {
     const mine = `cons-mine-${suffix}`;
     const theirs = `cons-theirs-${suffix}`;
     await book(mine, 'sim-03', { project: projectA, end: new Date(Date.now() + 48 * 3_600_000).toISOString() });
-    await book(theirs, 'sim-04', { project: projectB });
+    // No VPN user: alice's account belongs to one booking at a time, and hers must be this test's.
+    await book(theirs, 'sim-04', { project: projectB, access: { sshKeys: [], vpnUsers: [] } });
     const page = await signIn(aliceToken);
     expect(await page.textContent('[data-testid=who]')).toContain(projectA);
     await page.locator(`[data-testid=timeline] a[data-booking="${mine}"]`).waitFor({ timeout: 30_000 });
