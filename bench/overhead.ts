@@ -80,7 +80,7 @@ async function run(address: string, bundlePath: string, n: number): Promise<void
   console.log(
     [
       `run ${n}: start→active ${s(wall)} s; slowest host ${slowest.name} needs ${s(slowest.device)} s of device time → ratio ${(wall / slowest.device).toFixed(2)}`,
-      `  if the booking-level steps (VPN account, headnode: ${s(bookingLevel)} s; made alongside the hosts since i17-booking-steps-with-hosts) followed every host, the floor would be ${s(slowest.device + bookingLevel)} s → ratio ${(wall / (slowest.device + bookingLevel)).toFixed(2)}`,
+      `  with the booking-level steps that follow every host (VPN account, headnode: ${s(bookingLevel)} s) the floor is ${s(slowest.device + bookingLevel)} s → ratio ${(wall / (slowest.device + bookingLevel)).toFixed(2)}`,
       `  first step of the first host at ${s(Math.min(...hosts.map((h) => h.started)))} s, of the last host at ${s(Math.max(...hosts.map((h) => h.started)))} s; ` +
         `slowest host's first step at ${s(slowest.started)} s, ready at ${s(slowest.ready)} s`,
       `  per host, ready − own first step − device time: median ${s(lags.sort((a, b) => a - b)[10]!)} s, max ${s(lags[lags.length - 1]!)} s; ` +
