@@ -3,12 +3,11 @@
 // Usage: npx tsx bench/overhead.ts [--repeat 2]
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { EventSink } from '../activities/deps';
 import { createWorker } from '../workers/worker';
 import { simLabDeps } from '../workers/sim-deps';
 import { bookingWorkflow } from '../workflows/booking';
 import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../workflows/definitions';
-import { benchBooking, warmUp } from './lib/booking';
+import { benchBooking, stateSink, warmUp } from './lib/booking';
 import { benchHostName, benchLab } from './lib/bench-lab';
 import { bookingLevelTimeMs, deviceTimeMs, IMAGING_POLL_MS, PROFILE, PROFILE_HOSTS } from './lib/latency-profile';
 import { benchServer, bundleToFile, load, machine, option } from './lib/setup';
@@ -20,17 +19,8 @@ const repeat = Number(option('repeat', '2'));
 const s = (ms: number) => (ms / 1000).toFixed(2);
 
 async function run(address: string, bundlePath: string, n: number): Promise<void> {
-  const states = new Map<string, (at: number) => void>();
   const input = benchBooking(`overhead-${n}-${Date.now()}`, PROFILE_HOSTS, 'alice');
-  // In memory: the run measures orchestration, not PostgreSQL.
-  const events: EventSink = {
-    append: (e) => {
-      if (e.bookingId === input.id && e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
-      return Promise.resolve();
-    },
-    leftovers: () => Promise.resolve(),
-  };
-  const reached = (state: string) => new Promise<number>((resolve) => states.set(state, resolve));
+  const { events, reached } = stateSink(input.id);
   const { deps, simLab } = simLabDeps(benchLab(PROFILE_HOSTS.length + 1), events, { ...PROFILE, timing: { imagingPollMs: IMAGING_POLL_MS } });
   const connection = await NativeConnection.connect({ address });
   const taskQueue = `bench-overhead-${n}`;

@@ -9,12 +9,11 @@
 // Usage: npx tsx bench/scale.ts [--hosts 200] [--latency 200] [--imaging 3000] [--imaging-poll 200]
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
-import type { EventSink } from '../activities/deps';
 import { createWorker } from '../workers/worker';
 import { simLabDeps } from '../workers/sim-deps';
 import { bookingWorkflow } from '../workflows/booking';
 import { bookingWorkflowId, hostWorkflowId, releaseSignal } from '../workflows/definitions';
-import { benchBooking, warmUp } from './lib/booking';
+import { benchBooking, stateSink, warmUp } from './lib/booking';
 import { benchHostName, benchLab } from './lib/bench-lab';
 import { bookingLevelTimeMs, deviceTimeMs, IMAGING_POLL_MS } from './lib/latency-profile';
 import { benchServer, bundleToFile, cpuSeconds, load, machine, option } from './lib/setup';
@@ -36,18 +35,9 @@ async function main(): Promise<void> {
   console.log(machine());
   console.log(`${hostCount} hosts, every device operation ${latencyMs} ms, imaging ${imagingMs} ms, imaging poll ${imagingPollMs} ms`);
   const [server, bundle] = await Promise.all([benchServer(), bundleToFile()]);
-  const states = new Map<string, (at: number) => void>();
   const hosts = Array.from({ length: hostCount }, (_, i) => benchHostName(i));
   const input = benchBooking(`scale-${hostCount}-${Date.now()}`, hosts, 'alice');
-  // In memory: the run measures orchestration, not PostgreSQL.
-  const events: EventSink = {
-    append: (e) => {
-      if (e.bookingId === input.id && e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
-      return Promise.resolve();
-    },
-    leftovers: () => Promise.resolve(),
-  };
-  const reached = (state: string) => new Promise<number>((resolve) => states.set(state, resolve));
+  const { events, reached } = stateSink(input.id);
   const { deps, simLab } = simLabDeps(benchLab(hostCount + 1), events, { latencyMs, imagingMs, timing: { imagingPollMs } });
   const connection = await NativeConnection.connect({ address: server.address });
   const taskQueue = 'bench-scale';

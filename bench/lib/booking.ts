@@ -1,4 +1,5 @@
 import type { Client } from '@temporalio/client';
+import type { EventSink } from '../../activities/deps';
 import { bookingWorkflow } from '../../workflows/booking';
 import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../../workflows/definitions';
 import type { BookingInput } from '../../workflows/types';
@@ -41,4 +42,20 @@ export async function warmUp(client: Client, taskQueue: string, host: string): P
   while ((await handle.query(bookingStatusQuery)).state !== 'active') await new Promise((r) => setTimeout(r, 50));
   await handle.signal(releaseSignal, { reason: 'warm-up done' });
   await handle.result();
+}
+
+/**
+ * An in-memory event sink (the bench measures orchestration, not PostgreSQL) that tells when one
+ * booking reaches a state: `reached(state)` resolves with the time it did.
+ */
+export function stateSink(bookingId: string): { events: EventSink; reached: (state: string) => Promise<number> } {
+  const states = new Map<string, (at: number) => void>();
+  const events: EventSink = {
+    append: (e) => {
+      if (e.bookingId === bookingId && e.kind.startsWith('state:')) states.get(e.kind.slice('state:'.length))?.(Date.now());
+      return Promise.resolve();
+    },
+    leftovers: () => Promise.resolve(),
+  };
+  return { events, reached: (state) => new Promise<number>((resolve) => states.set(state, resolve)) };
 }
