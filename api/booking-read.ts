@@ -2,15 +2,18 @@ import type { Client } from '@temporalio/client';
 import type { FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
-import { bookingViewRow, clearCredentialsPending, getBookingView, type BookingViewJson } from '../db/booking-views';
+import { bookingViewRow, clearCredentialsPending, readBooking, type BookingRead, type BookingViewJson } from '../db/booking-views';
 import { inScope, type Principal } from './auth/principal';
 import { bookingNotFound, visibleBooking } from './booking-facts';
 import { claimCredentials, receivesCredentials } from './credentials';
+import type { BookingReadCache } from './booking-read-cache';
 
 export interface ReadDeps {
   temporal: Client;
   db: Kysely<Database>;
   lab: string;
+  /** Reads kept in memory until their booking changes; every read queries PostgreSQL without. */
+  cache?: BookingReadCache | undefined;
 }
 
 /**
@@ -19,14 +22,14 @@ export interface ReadDeps {
  * first bookkeeping activity has not run, or it started before the read model existed) is looked
  * up in Temporal's own record instead; null then means "ask Temporal for the rest too".
  */
-export async function visibleView(deps: ReadDeps, principal: Principal, id: string): Promise<BookingViewJson | null> {
-  const view = await getBookingView(deps.db, id);
-  if (!view) {
+export async function visibleView(deps: ReadDeps, principal: Principal, id: string): Promise<BookingRead | null> {
+  const read = deps.cache ? await deps.cache.read(id) : await readBooking(deps.db, id);
+  if (!read) {
     await visibleBooking(deps.temporal, deps.lab, principal, id);
     return null;
   }
-  if (view.lab !== deps.lab || !inScope(principal, view.project)) throw bookingNotFound(id);
-  return view;
+  if (read.view.lab !== deps.lab || !inScope(principal, read.view.project)) throw bookingNotFound(id);
+  return read;
 }
 
 /** Authorization only: the read model's row, or Temporal's record when the read model has none yet. */
@@ -43,10 +46,9 @@ export async function checkVisible(deps: ReadDeps, principal: Principal, id: str
  * Generated VPN passwords, when some wait for this caller: they stay in the workflow (claimed by
  * an Update, so this one read needs the worker); once handed over, the read model stops asking.
  */
-export async function withCredentials(deps: ReadDeps, request: FastifyRequest, principal: Principal, view: BookingViewJson): Promise<BookingViewJson> {
-  if (!view.access || !receivesCredentials(principal, view.owner)) return view;
-  const row = await bookingViewRow(deps.db, view.id);
-  if (!row?.credentials_pending) return view;
+export async function withCredentials(deps: ReadDeps, request: FastifyRequest, principal: Principal, read: BookingRead): Promise<BookingViewJson> {
+  const { view } = read;
+  if (!view.access || !read.credentialsPending || !receivesCredentials(principal, view.owner)) return view;
   let claimed: Record<string, string> | null;
   try {
     claimed = await claimCredentials(deps.temporal, deps.db, request, principal, view.id);
@@ -56,5 +58,6 @@ export async function withCredentials(deps: ReadDeps, request: FastifyRequest, p
     return view;
   }
   await clearCredentialsPending(deps.db, view.id);
+  deps.cache?.forget(view.id);
   return claimed ? { ...view, access: { ...view.access, vpnPasswords: claimed } } : view;
 }

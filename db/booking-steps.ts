@@ -1,7 +1,5 @@
 import type { Kysely } from 'kysely';
 import type { Database } from './database';
-import type { BookingHostStep } from './tables/booking-host-steps';
-import type { BookingViewHost } from './tables/booking-view-hosts';
 
 /** One write of a step's record; fields left undefined keep what the row has. */
 export interface StepWrite {
@@ -56,10 +54,6 @@ export async function recordStep(db: Kysely<Database>, w: StepWrite): Promise<vo
     .execute();
 }
 
-export async function stepsOf(db: Kysely<Database>, bookingId: string): Promise<BookingHostStep[]> {
-  return db.selectFrom('booking_host_steps').selectAll().where('booking_id', '=', bookingId).execute();
-}
-
 export interface HostAccess {
   bookingId: string;
   host: string;
@@ -77,8 +71,4 @@ export async function recordHostAccess(db: Kysely<Database>, a: HostAccess): Pro
     .values({ booking_id: a.bookingId, host: a.host, ...row })
     .onConflict((oc) => oc.columns(['booking_id', 'host']).doUpdateSet(row))
     .execute();
-}
-
-export async function hostAccessOf(db: Kysely<Database>, bookingId: string): Promise<BookingViewHost[]> {
-  return db.selectFrom('booking_view_hosts').selectAll().where('booking_id', '=', bookingId).execute();
 }

@@ -1,8 +1,8 @@
 import { sql, type Kysely } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { Database } from './database';
 import type { BookingViewRow } from './tables/booking-views';
 import type { BookingSnapshot } from '../workflows/types';
-import { hostAccessOf, stepsOf } from './booking-steps';
 import { presentView, type BookingViewJson } from './booking-view-shape';
 
 export type { BookingViewJson } from './booking-view-shape';
@@ -52,12 +52,35 @@ export async function bookingViewRow(db: Kysely<Database>, id: string): Promise<
   return db.selectFrom('booking_views').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
+/** A booking as the API reads it: the view's JSON and the row's facts that are not shown. */
+export interface BookingRead {
+  view: BookingViewJson;
+  /** Generated VPN passwords wait in the workflow for their owner's first read. */
+  credentialsPending: boolean;
+}
+
+/**
+ * The booking, its step records and its hosts' access in one query (one round trip): the reads of
+ * `GET /v1/bookings/:id` are the API's most frequent, a dashboard polling every booking it shows.
+ */
+export async function readBooking(db: Kysely<Database>, id: string): Promise<BookingRead | null> {
+  const row = await db
+    .selectFrom('booking_views as v')
+    .selectAll('v')
+    .select((eb) => [
+      jsonArrayFrom(eb.selectFrom('booking_host_steps as s').selectAll('s').whereRef('s.booking_id', '=', 'v.id')).as('steps'),
+      jsonArrayFrom(eb.selectFrom('booking_view_hosts as h').selectAll('h').whereRef('h.booking_id', '=', 'v.id')).as('access'),
+    ])
+    .where('v.id', '=', id)
+    .executeTakeFirst();
+  if (!row) return null;
+  const { steps, access, ...view } = row;
+  return { view: presentView(view, steps, access), credentialsPending: view.credentials_pending };
+}
+
 /** Exactly the JSON of `GET /v1/bookings/:id` (without VPN passwords), or null when the read model has no such booking. */
 export async function getBookingView(db: Kysely<Database>, id: string): Promise<BookingViewJson | null> {
-  const row = await bookingViewRow(db, id);
-  if (!row) return null;
-  const [steps, access] = await Promise.all([stepsOf(db, id), hostAccessOf(db, id)]);
-  return presentView(row, steps, access);
+  return (await readBooking(db, id))?.view ?? null;
 }
 
 export interface BookingViewFilter {

@@ -16,6 +16,7 @@ import { principalOf } from '../auth/authenticate';
 import { bookingNotFound } from '../booking-facts';
 import { claimCredentials, receivesCredentials } from '../credentials';
 import { visibleView, withCredentials } from '../booking-read';
+import type { BookingReadCache } from '../booking-read-cache';
 
 /** A reader that only looks (the lab console, a monitor) leaves the generated VPN passwords for their owner. */
 const readQuery = z
@@ -27,6 +28,8 @@ export interface BookingRouteDeps {
   db: Kysely<Database>;
   lab: Lab;
   taskQueue: string;
+  /** Reads kept in memory until their booking changes (api/booking-read-cache.ts). */
+  readCache?: BookingReadCache | undefined;
 }
 
 import { links } from './booking-create';
@@ -59,9 +62,9 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
       const { id } = request.params;
       const principal = principalOf(request);
       // The read model answers without Temporal; a booking it has not heard of yet, Temporal does.
-      const reads = { temporal: deps.temporal, db: deps.db, lab: deps.lab.name };
-      const view = await visibleView(reads, principal, id);
-      if (view) return request.query.credentials === 'leave' ? view : withCredentials(reads, request, principal, view);
+      const reads = { temporal: deps.temporal, db: deps.db, lab: deps.lab.name, cache: deps.readCache };
+      const read = await visibleView(reads, principal, id);
+      if (read) return request.query.credentials === 'leave' ? read.view : withCredentials(reads, request, principal, read);
       const status = await statusOf(id);
       const claims = request.query.credentials !== 'leave' && status.vpnPasswords !== undefined && receivesCredentials(principal, status.owner);
       const claimed = claims ? await claimCredentials(deps.temporal, deps.db, request, principal, id) : null;
@@ -85,8 +88,8 @@ export const bookingRoutes: FastifyPluginAsyncZod<BookingRouteDeps> = (app, deps
     async (request, reply) => {
       const { id } = request.params;
       // The read model knows the state without a query (which a closed booking answers by replay).
-      const view = await visibleView({ temporal: deps.temporal, db: deps.db, lab: deps.lab.name }, principalOf(request), id);
-      const state = view?.state ?? (await statusOf(id)).state;
+      const read = await visibleView({ temporal: deps.temporal, db: deps.db, lab: deps.lab.name }, principalOf(request), id);
+      const state = read?.view.state ?? (await statusOf(id)).state;
       if (['released', 'failed', 'needs_cleanup'].includes(state)) {
         throw new ApiError(409, 'BookingClosed', `booking ${id} is already ${state}`);
       }
