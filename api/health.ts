@@ -2,9 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { Client } from '@temporalio/client';
 import { sql, type Kysely } from 'kysely';
 import type { Database } from '../db/database';
-import { collectDefaultMetrics, Registry } from 'prom-client';
+import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { DependencyMonitor } from './dependencies';
 import { registerLabGauges } from './lab-metrics';
+import type { BookingReadCache } from './booking-read-cache';
 
 /** How long a readiness check may wait on a dependency before calling it down. */
 const CHECK_MS = 2_000;
@@ -29,10 +30,11 @@ async function within(what: string, work: Promise<unknown>): Promise<string> {
  * PostgreSQL answer, so requests can be served (a readiness probe takes it out of rotation when
  * not). `/metrics`: Prometheus text of the process and laas's gauges (api/lab-metrics.ts). All three open, outside `/v1`.
  */
-export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database>; monitor?: DependencyMonitor }): void {
+export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database>; monitor?: DependencyMonitor; readCache?: BookingReadCache }): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'laas_api_' });
   registerLabGauges(registry, deps.db);
+  if (deps.readCache) registerReadCacheCounter(registry, deps.readCache);
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     // With a monitor (npm start, production) its probes answer at once; without, a bounded check.
@@ -44,4 +46,18 @@ export function installHealth(app: FastifyInstance, deps: { temporal: Client; db
     return reply.status(ready ? 200 : 503).send({ status: ready ? 'ready' : 'unavailable', checks: { temporal, postgres } });
   });
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
+}
+
+/** The booking read cache's lookups: a hit ratio near zero says the dashboards' reads find changes (or the cache is not listening). */
+function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): void {
+  new Counter({
+    name: 'laas_api_booking_read_cache_lookups_total',
+    help: 'Reads of a booking or a booking list by result: hit (from memory), miss (queried), bypass (the cache is not listening)',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of ['booking', 'list'] as const) for (const [result, n] of Object.entries(cache.lookups[kind])) this.inc({ kind, result }, n);
+    },
+  });
 }

@@ -12,6 +12,7 @@ import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
 import { tracingFromEnv } from '../config/tracing';
 import { prettyLogs, prettyOptions } from '../config/log-format';
+import { BookingReadCache } from './booking-read-cache';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -24,8 +25,12 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const monitor = new DependencyMonitor(temporal, db, { onChange: (name, up) => console.warn(`api: ${name} ${up ? 'is back' : 'is unavailable: its routes answer 503'}`) }).start();
+  // Booking reads answered from memory until PostgreSQL notifies a change (LAAS_READ_CACHE=0: every read queries).
+  const readCache = settings.LAAS_READ_CACHE ? new BookingReadCache(db, settings.DATABASE_URL, { warn: (m) => console.warn(`api: ${m}`) }) : undefined;
+  await readCache?.start();
   const app = await buildServer({
     monitor,
+    ...(readCache ? { readCache } : {}),
     temporal,
     db,
     lab,
@@ -49,6 +54,7 @@ async function main(): Promise<void> {
   });
   const close = async () => {
     await app.close();
+    await readCache?.close();
     await connection.close();
     await db.destroy();
     process.exit(0);

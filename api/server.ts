@@ -29,6 +29,7 @@ import type { LiblaasOptions } from './liblaas/context';
 import { meRoutes } from './routes/me';
 import { serveConsole } from './console-static';
 import { installHealth } from './health';
+import type { BookingReadCache } from './booking-read-cache';
 
 export interface ApiDeps {
   temporal: Client;
@@ -45,6 +46,8 @@ export interface ApiDeps {
   monitor?: DependencyMonitor;
   /** The liblaas API for the LaaS 3.0 dashboard (docs/liblaas.md); not served when absent. */
   liblaas?: LiblaasOptions;
+  /** Booking reads kept in memory until PostgreSQL says their booking changed; every read queries without. */
+  readCache?: BookingReadCache;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string; transport?: { target: string; options: Record<string, unknown> }; formatters?: { level: (label: string) => Record<string, unknown> } };
 }
@@ -138,9 +141,9 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
         detailOf: bookingDetail,
       });
       await v1.register(openApiRoute);
-      await v1.register(bookingListRoutes, { db: deps.db, lab: deps.lab, cursorKey: cursorKey(deps.apiToken) });
+      await v1.register(bookingListRoutes, { db: deps.db, lab: deps.lab, cursorKey: cursorKey(deps.apiToken), cache: deps.readCache });
       await v1.register(bookingCreateRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
-      await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue });
+      await v1.register(bookingRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab, taskQueue: deps.taskQueue, readCache: deps.readCache });
       await v1.register(bookingActionRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(vpnPasswordRoutes, { temporal: deps.temporal, db: deps.db, lab: deps.lab.name });
       await v1.register(discoveryRoutes, { db: deps.db, lab: deps.lab });

@@ -35,6 +35,8 @@ export const settingsSchema = z.object({
   LAAS_LIBLAAS_PROJECTS: z.string().optional(),
   /** Webhook that receives expiry notices and extension requests as JSON (logged only when unset). */
   LAAS_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
+  /** The API keeps booking reads in memory until PostgreSQL notifies a change to them (api/booking-read-cache.ts); 0 or false: every read queries. */
+  LAAS_READ_CACHE: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
   /** Log level of the worker and API. */
   LAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Who may call the payload codec endpoint: `token` (bearer or session cookie) or `none` (npm start on loopback). */

@@ -11,12 +11,15 @@ import { projectScope } from '../auth/principal';
 import { decodeCursor, encodeCursor } from '../visibility-query';
 import { ApiError } from '../errors';
 import type { BookingState } from '../../workflows/types';
+import type { BookingReadCache } from '../booking-read-cache';
 
 export interface BookingListDeps {
   db: Kysely<Database>;
   lab: Lab;
   /** Seals the cursors (see visibility-query.ts). */
   cursorKey: Buffer;
+  /** Pages kept in memory until a booking changes (api/booking-read-cache.ts); every read queries without. */
+  cache?: BookingReadCache | undefined;
 }
 
 /** The filter as the cursor is sealed to: a cursor from another filter (or scope) is refused. */
@@ -66,7 +69,8 @@ export const bookingListRoutes: FastifyPluginAsyncZod<BookingListDeps> = (app, d
       };
       const key = filterKey(filter);
       const after = afterOf(decodeCursor(deps.cursorKey, key, q.cursor));
-      const page = await listBookingViews(deps.db, filter, { limit: q.limit, after });
+      const load = () => listBookingViews(deps.db, filter, { limit: q.limit, after });
+      const page = deps.cache ? await deps.cache.list(JSON.stringify([key, q.limit, after ?? null]), load) : await load();
       const next = page.next ? Buffer.from(JSON.stringify([page.next.createdAt, page.next.id])) : null;
       return {
         bookings: page.bookings.map((b) => ({ ...b, state: b.state as BookingState })),

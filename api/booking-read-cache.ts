@@ -1,0 +1,219 @@
+import pg from 'pg';
+import type { Kysely } from 'kysely';
+import type { Database } from '../db/database';
+import { readBooking, type BookingRead } from '../db/booking-views';
+
+/** The channel the read model's triggers notify (db/migrations/2026-12-07T0900-read-model-notify.ts). */
+export const READ_MODEL_CHANNEL = 'laas_booking_read';
+
+export interface ReadCacheOptions {
+  /** Bookings kept (least recently read dropped first). */
+  maxBookings?: number;
+  /** Lists kept (each a filter and page). */
+  maxLists?: number;
+  /** A kept read is dropped after this long even if no change was heard: a bound on any missed notification. */
+  maxAgeMs?: number;
+  /** After a lost listening connection, the wait before connecting again. */
+  reconnectMs?: number;
+  warn?: (message: string) => void;
+}
+
+interface Kept<T> {
+  value: T;
+  at: number;
+}
+
+/** Map insertion order as recency: a hit moves its key to the end, the oldest key is dropped first. */
+class Lru<T> {
+  private readonly entries = new Map<string, Kept<T>>();
+  constructor(
+    private readonly max: number,
+    private readonly maxAgeMs: number,
+  ) {}
+
+  get(key: string): T | undefined {
+    const kept = this.entries.get(key);
+    if (!kept) return undefined;
+    this.entries.delete(key);
+    if (Date.now() - kept.at > this.maxAgeMs) return undefined;
+    this.entries.set(key, kept);
+    return kept.value;
+  }
+
+  set(key: string, value: T): void {
+    this.entries.delete(key);
+    this.entries.set(key, { value, at: Date.now() });
+    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
+  }
+
+  delete(key: string): void {
+    this.entries.delete(key);
+  }
+
+  clear(): void {
+    this.entries.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+}
+
+/**
+ * Reads of the read model kept in the API's memory, each dropped as soon as PostgreSQL says its
+ * booking changed (LISTEN on the triggers' channel). Dashboards poll the same bookings and the same
+ * lists over and over, and most polls find nothing new: those answer from memory, without a query.
+ *
+ * Correctness first: while the listening connection is down (and until it is back and listening),
+ * nothing is kept and every read goes to PostgreSQL; a read that a change overtook while it was in
+ * flight is answered but not kept; and every kept read expires after `maxAgeMs` in any case.
+ * Concurrent reads of one booking share one query.
+ */
+export class BookingReadCache {
+  private readonly bookings: Lru<BookingRead>;
+  private readonly lists: Lru<unknown>;
+  /** Reads in flight, and whether a change to their booking was heard meanwhile. */
+  private readonly inFlight = new Map<string, { read: Promise<BookingRead | null>; overtaken: boolean }>();
+  /** Bumped by every change to any booking's view: a list read that started before it is not kept. */
+  private listGeneration = 0;
+  private listener: pg.Client | null = null;
+  private listening = false;
+  private closed = false;
+  private retry: NodeJS.Timeout | undefined;
+  /** Lookups by kind and result, for the API's /metrics: hit (from memory), miss (queried, kept), bypass (not listening). */
+  readonly lookups = { booking: { hit: 0, miss: 0, bypass: 0 }, list: { hit: 0, miss: 0, bypass: 0 } };
+
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly databaseUrl: string,
+    private readonly options: ReadCacheOptions = {},
+  ) {
+    const maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.bookings = new Lru(options.maxBookings ?? 10_000, maxAgeMs);
+    this.lists = new Lru(options.maxLists ?? 1_000, maxAgeMs);
+  }
+
+  /** Whether reads are kept now (the listening connection is up). */
+  get active(): boolean {
+    return this.listening;
+  }
+
+  /** Connects and listens; resolves once listening (or after the first failure, retrying in the background). */
+  async start(): Promise<void> {
+    await this.listen();
+  }
+
+  async close(): Promise<void> {
+    this.closed = true;
+    clearTimeout(this.retry);
+    this.stopKeeping();
+    const client = this.listener;
+    this.listener = null;
+    await client?.end().catch(() => undefined);
+  }
+
+  /** The booking as `readBooking` reads it, from memory when no change was heard since it was kept. */
+  async read(id: string): Promise<BookingRead | null> {
+    if (!this.listening) {
+      this.count('booking', 'bypass');
+      return readBooking(this.db, id);
+    }
+    const kept = this.bookings.get(id);
+    if (kept) {
+      this.count('booking', 'hit');
+      return kept;
+    }
+    this.count('booking', 'miss');
+    const pending = this.inFlight.get(id);
+    if (pending) return pending.read;
+    const flight = { read: readBooking(this.db, id), overtaken: false };
+    this.inFlight.set(id, flight);
+    try {
+      const read = await flight.read;
+      // Not kept: a booking not (yet) in the read model, or one that changed while it was read.
+      if (read && !flight.overtaken && this.listening) this.bookings.set(id, read);
+      return read;
+    } finally {
+      this.inFlight.delete(id);
+    }
+  }
+
+  /** A list (a filter and a page) through `load`, kept until any booking's view changes. */
+  async list<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.listening) {
+      this.count('list', 'bypass');
+      return load();
+    }
+    const kept = this.lists.get(key) as T | undefined;
+    if (kept !== undefined) {
+      this.count('list', 'hit');
+      return kept;
+    }
+    this.count('list', 'miss');
+    const generation = this.listGeneration;
+    const value = await load();
+    if (generation === this.listGeneration && this.listening) this.lists.set(key, value);
+    return value;
+  }
+
+  /** This process changed the booking itself: drop it now rather than when the notification comes. */
+  forget(id: string): void {
+    this.changed('view', id);
+  }
+
+  get size(): { bookings: number; lists: number } {
+    return { bookings: this.bookings.size, lists: this.lists.size };
+  }
+
+  private count(kind: 'booking' | 'list', result: 'hit' | 'miss' | 'bypass'): void {
+    this.lookups[kind][result]++;
+  }
+
+  private changed(kind: string, id: string): void {
+    this.bookings.delete(id);
+    const flight = this.inFlight.get(id);
+    if (flight) flight.overtaken = true;
+    if (kind === 'view') {
+      this.listGeneration++;
+      this.lists.clear();
+    }
+  }
+
+  /** Nothing kept can be trusted once a notification may have been missed. */
+  private stopKeeping(): void {
+    this.listening = false;
+    this.bookings.clear();
+    this.lists.clear();
+    this.listGeneration++;
+    for (const flight of this.inFlight.values()) flight.overtaken = true;
+  }
+
+  private async listen(): Promise<void> {
+    if (this.closed) return;
+    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 10_000, keepAlive: true });
+    const lost = (why: string) => {
+      if (this.listener !== client) return;
+      this.listener = null;
+      this.stopKeeping();
+      if (this.closed) return;
+      this.options.warn?.(`booking read cache: ${why}; reads go to PostgreSQL until it listens again`);
+      client.end().catch(() => undefined);
+      this.retry = setTimeout(() => void this.listen(), this.options.reconnectMs ?? 2_000);
+    };
+    client.on('error', (err) => lost(`listening connection lost (${err.message})`));
+    client.on('end', () => lost('listening connection ended'));
+    client.on('notification', (n) => {
+      if (n.channel !== READ_MODEL_CHANNEL || !n.payload) return;
+      const colon = n.payload.indexOf(':');
+      this.changed(n.payload.slice(0, colon), n.payload.slice(colon + 1));
+    });
+    this.listener = client;
+    try {
+      await client.connect();
+      await client.query(`LISTEN ${READ_MODEL_CHANNEL}`);
+      if (this.listener === client) this.listening = true;
+    } catch (err) {
+      lost(`cannot listen (${(err as Error).message})`);
+    }
+  }
+}

@@ -1,0 +1,142 @@
+/**
+ * The API's cache of booking reads: a read is answered from memory until PostgreSQL notifies a
+ * change to its booking (the read model's triggers), whoever wrote it; a list until any booking's
+ * view changes. Without the listening connection nothing is kept, and a read that a change
+ * overtook is not kept either.
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'kysely';
+import { BookingReadCache } from '../../api/booking-read-cache';
+import { listBookingViews, writeBookingSnapshot } from '../../db/booking-views';
+import { recordStep } from '../../db/booking-steps';
+import type { BookingSnapshot } from '../../workflows/types';
+import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
+
+let t: TempDatabase;
+let cache: BookingReadCache;
+
+beforeAll(async () => {
+  t = await createTempDatabase();
+  cache = new BookingReadCache(t.db, t.url, { reconnectMs: 100 });
+  await cache.start();
+});
+afterAll(async () => {
+  await cache?.close();
+  await t?.drop();
+});
+
+function snapshot(seq: number, state: BookingSnapshot['state']): BookingSnapshot {
+  return {
+    seq,
+    createdAt: '2026-12-05T01:00:00.000Z',
+    lab: 'sim',
+    project: 'demo',
+    owner: 'alice',
+    state,
+    start: '2026-12-05T01:00:00.000Z',
+    end: '2026-12-05T02:00:00.000Z',
+    networks: [{ name: 'public', vlan: 101 }],
+    hosts: [{ name: 'sim-01', hostname: 'sim-01', image: 'ubuntu-22.04' }],
+    bookingSteps: [],
+    credentialsPending: false,
+    leftovers: [],
+  };
+}
+
+async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 5_000): Promise<T> {
+  const end = Date.now() + ms;
+  for (;;) {
+    const v = await read();
+    if (done(v) || Date.now() > end) return v;
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+const imagingOf = async (id: string) => (await cache.read(id))?.view.hosts[0]?.steps.find((s) => s.step === 'imaging')?.status;
+
+describe('the booking read cache', () => {
+  it('answers a read from memory until PostgreSQL says the booking changed, whoever changed it', async () => {
+    await writeBookingSnapshot(t.db, 'c1', 'run', snapshot(1, 'provisioning'));
+    expect((await cache.read('c1'))?.view.state).toBe('provisioning');
+    const before = { ...cache.lookups.booking };
+    expect((await cache.read('c1'))?.view.state).toBe('provisioning');
+    expect(cache.lookups.booking.hit).toBe(before.hit + 1);
+
+    // A change the triggers do not announce is not seen: the read really comes from memory.
+    await sql`alter table booking_views disable trigger booking_views_notify`.execute(t.db);
+    try {
+      await sql`update booking_views set state = 'active' where id = 'c1'`.execute(t.db);
+      await new Promise((r) => setTimeout(r, 200));
+      expect((await cache.read('c1'))?.view.state).toBe('provisioning');
+    } finally {
+      await sql`alter table booking_views enable trigger booking_views_notify`.execute(t.db);
+    }
+
+    // A snapshot, a step record (as the worker writes them): each announced, each seen at the next read.
+    await writeBookingSnapshot(t.db, 'c1', 'run', snapshot(2, 'active'));
+    expect((await until(() => cache.read('c1'), (r) => r?.view.state === 'active'))?.view.state).toBe('active');
+    await recordStep(t.db, { bookingId: 'c1', host: 'sim-01', step: 'imaging', status: 'running', startedAt: '2026-12-05T01:00:01.000Z', ordinal: 1 });
+    expect(await until(() => imagingOf('c1'), (s) => s === 'running')).toBe('running');
+    await recordStep(t.db, { bookingId: 'c1', host: 'sim-01', step: 'imaging', status: 'done', finishedAt: '2026-12-05T01:00:09.000Z', ordinal: 2 });
+    expect(await until(() => imagingOf('c1'), (s) => s === 'done')).toBe('done');
+    expect(await cache.read('missing')).toBeNull();
+  });
+
+  it('keeps a list page until a booking view changes; a step record leaves it', async () => {
+    const filter = { lab: 'sim', scope: 'all' as const };
+    const load = () => listBookingViews(t.db, filter, { limit: 10 });
+    const ids = async () => (await cache.list('all', load)).bookings.map((b) => b.id);
+    await writeBookingSnapshot(t.db, 'l1', 'run', snapshot(1, 'scheduled'));
+    await until(ids, (v) => v.includes('l1'));
+    await new Promise((r) => setTimeout(r, 200)); // the snapshot's own notification may come after the read that saw it
+    await ids();
+    const hits = cache.lookups.list.hit;
+    await recordStep(t.db, { bookingId: 'l1', host: 'sim-01', step: 'power', status: 'running', ordinal: 1 });
+    await new Promise((r) => setTimeout(r, 200));
+    await ids();
+    expect(cache.lookups.list.hit).toBe(hits + 1);
+    await writeBookingSnapshot(t.db, 'l2', 'run', snapshot(1, 'scheduled'));
+    expect(await until(ids, (v) => v.includes('l2'))).toContain('l2');
+  });
+
+  it('does not keep a read that a change overtook while it was in flight', async () => {
+    await writeBookingSnapshot(t.db, 'o1', 'run', snapshot(1, 'scheduled'));
+    const reading = cache.read('o1');
+    cache.forget('o1'); // what a notification arriving now does
+    expect((await reading)?.view.state).toBe('scheduled');
+    const misses = cache.lookups.booking.miss;
+    await cache.read('o1');
+    expect(cache.lookups.booking.miss).toBe(misses + 1);
+  });
+
+  it('keeps nothing while its listening connection is lost, and listens again', async () => {
+    const said: string[] = [];
+    const own = new BookingReadCache(t.db, t.url, { reconnectMs: 1_500, warn: (m) => said.push(m) });
+    await own.start();
+    try {
+      await writeBookingSnapshot(t.db, 'd1', 'run', snapshot(1, 'scheduled'));
+      await own.read('d1');
+      const killed = await sql<{ n: number }>`
+        select count(pg_terminate_backend(pid))::int as n from pg_stat_activity
+        where datname = current_database() and query like 'LISTEN%' and pid <> pg_backend_pid()`.execute(t.db);
+      expect(killed.rows[0]!.n).toBeGreaterThanOrEqual(1);
+      expect(await until(() => Promise.resolve(own.active), (a) => !a, 1_000)).toBe(false);
+      expect(said.join('\n')).toMatch(/listening connection (lost|ended)/);
+      // While it is away, a change nobody announces is still read: nothing is kept.
+      await sql`alter table booking_views disable trigger booking_views_notify`.execute(t.db);
+      try {
+        await sql`update booking_views set state = 'provisioning' where id = 'd1'`.execute(t.db);
+        expect((await own.read('d1'))?.view.state).toBe('provisioning');
+        expect(own.lookups.booking.bypass).toBeGreaterThanOrEqual(1);
+      } finally {
+        await sql`alter table booking_views enable trigger booking_views_notify`.execute(t.db);
+      }
+      expect(await until(() => Promise.resolve(own.active), (a) => a)).toBe(true);
+      await own.read('d1');
+      await writeBookingSnapshot(t.db, 'd1', 'run', snapshot(2, 'active'));
+      expect((await until(() => own.read('d1'), (r) => r?.view.state === 'active'))?.view.state).toBe('active');
+    } finally {
+      await own.close();
+    }
+  });
+});
