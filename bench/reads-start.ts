@@ -13,7 +13,8 @@
 // Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
 //   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
 // and in another:
-//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10] [--settle 15] [--api http://127.0.0.1:8080]
+//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10[,50...]] [--settle 15] [--warmup 5] [--api http://127.0.0.1:8080]
+// (each connection count in turn, on the same bookings)
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
@@ -25,8 +26,9 @@ const api = option('api', process.env.LAAS_API_URL ?? 'http://127.0.0.1:8080');
 const token = process.env.LAAS_API_TOKEN ?? 'laas-dev-token-change-me';
 const total = Number(option('bookings', '1000'));
 const seconds = Number(option('seconds', '20'));
-const connections = Number(option('connections', '10'));
+const connectionCounts = option('connections', '10').split(',').map(Number);
 const settleMs = Number(option('settle', '15')) * 1000;
+const warmupSeconds = Number(option('warmup', '5'));
 const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 const HOSTS = ['sim-01', 'sim-02', 'sim-03', 'sim-04'];
 const run = `r${Date.now().toString(36)}`;
@@ -67,10 +69,12 @@ function workerPid(): number {
   return out[0];
 }
 
-async function measure(title: string, rate: number, options: Partial<autocannon.Options>): Promise<void> {
+async function measure(title: string, connections: number, rate: number, options: Partial<autocannon.Options>): Promise<void> {
+  // A server that has run for a while has compiled its hot paths: the first seconds of a fresh one are not what it answers in.
+  if (warmupSeconds > 0) await autocannon({ url: api, connections, duration: warmupSeconds, overallRate: rate, headers: auth, ...options });
   const r = await autocannon({ url: api, connections, duration: seconds, overallRate: rate, headers: auth, ...options });
   console.log(
-    `${title}: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+    `${title}, ${connections} connections: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
   );
 }
 
@@ -132,15 +136,17 @@ async function main(): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   console.log(`worker ${pid} stopped (SIGSTOP) for the reads`);
   try {
-    let n = 0;
-    await measure('GET /v1/bookings/:id', 200, { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/bookings/${ids[n++ % ids.length]}` }) }] });
     // Filtered and paged: the first five pages of each project's scheduled bookings, cursors taken from the API beforehand.
     const pages = await listPages();
-    let page = 0;
-    await measure(`GET /v1/bookings?project=…&state=scheduled&limit=20[&cursor=…] (${pages.length} pages in turn)`, 100, {
-      requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pages[page++ % pages.length]! }) }],
-    });
-    await measure('GET /v1/bookings?limit=50 (newest first)', 100, { requests: [{ method: 'GET', path: '/v1/bookings?limit=50' }] });
+    for (const connections of connectionCounts) {
+      let n = 0;
+      await measure('GET /v1/bookings/:id', connections, 200, { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/bookings/${ids[n++ % ids.length]}` }) }] });
+      let page = 0;
+      await measure(`GET /v1/bookings?project=…&state=scheduled&limit=20[&cursor=…] (${pages.length} pages in turn)`, connections, 100, {
+        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pages[page++ % pages.length]! }) }],
+      });
+      await measure('GET /v1/bookings?limit=50 (newest first)', connections, 100, { requests: [{ method: 'GET', path: '/v1/bookings?limit=50' }] });
+    }
   } finally {
     process.kill(pid, 'SIGCONT');
     console.log(`worker ${pid} resumed; load average ${load()}`);
