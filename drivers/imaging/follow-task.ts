@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { FogTaskFailed, FogUnreachable, type ImagingDriver, type ImagingTaskStatus } from './imaging';
 
 export interface FollowOptions {
-  /** Pause between two polls. */
+  /** Pause between two polls; shorter when the task's progress says it ends sooner (nextPollMs). */
   pollMs: number;
   /** Give up when the task has not completed after this long. */
   timeoutMs: number;
@@ -33,6 +33,32 @@ function failed(host: string, taskId: string, outcome: FollowFailure, detail: st
   return err;
 }
 
+/** The first and the latest in-progress readings of a task: its rate of progress. */
+export interface ProgressSeen {
+  firstAt: number;
+  firstPercent: number;
+  lastAt: number;
+  lastPercent: number;
+}
+
+/**
+ * The pause before the next poll: the poll interval, or less when the task's own progress says it
+ * ends sooner. FOG's percentage grows with the bytes written, so the rate since the first reading
+ * predicts the end; polling then, instead of up to a whole interval later, takes that wait (half
+ * an interval on average) off every host's imaging. Past the predicted end the task is polled at a
+ * quarter of the interval for one more interval, then at the interval again: a task that ends
+ * later than predicted costs at most four extra polls.
+ */
+export function nextPollMs(pollMs: number, seen: ProgressSeen | undefined, now: number): number {
+  if (!seen || seen.lastPercent <= seen.firstPercent || seen.lastPercent >= 100 || seen.lastAt <= seen.firstAt) return pollMs;
+  const quick = Math.max(1, Math.floor(pollMs / 4));
+  const percentPerMs = (seen.lastPercent - seen.firstPercent) / (seen.lastAt - seen.firstAt);
+  const untilEnd = seen.lastAt + (100 - seen.lastPercent) / percentPerMs - now;
+  if (untilEnd >= pollMs) return pollMs;
+  if (untilEnd > 0) return Math.max(quick, Math.ceil(untilEnd));
+  return -untilEnd < pollMs ? quick : pollMs;
+}
+
 const where = (s: ImagingTaskStatus | undefined): string => (s ? `${s.state} at ${s.percent}%` : 'never read');
 
 /**
@@ -48,6 +74,7 @@ export async function followTask(driver: ImagingDriver, taskId: string, options:
   let last: ImagingTaskStatus | undefined;
   let lastMoved = started;
   let errors = 0;
+  let seen: ProgressSeen | undefined;
 
   for (;;) {
     signal?.throwIfAborted();
@@ -66,6 +93,10 @@ export async function followTask(driver: ImagingDriver, taskId: string, options:
       const before = last;
       if (!before || status.state !== before.state || status.percent !== before.percent) lastMoved = Date.now();
       last = status;
+      if (status.state === 'in-progress') {
+        const at = Date.now();
+        seen = seen ? { ...seen, lastAt: at, lastPercent: status.percent } : { firstAt: at, firstPercent: status.percent, lastAt: at, lastPercent: status.percent };
+      }
       await onProgress?.(status);
       if (status.state === 'complete') return status;
       if (status.state === 'cancelled') {
@@ -78,7 +109,7 @@ export async function followTask(driver: ImagingDriver, taskId: string, options:
         throw failed(host, taskId, 'stalled', `task ${taskId} made no progress for ${stallMs} ms (stuck ${where(status)})`);
       }
     }
-    const pause = Math.min(pollMs, Math.max(0, deadline - Date.now()));
+    const pause = Math.min(nextPollMs(pollMs, seen, Date.now()), Math.max(0, deadline - Date.now()));
     try {
       await sleep(pause, undefined, signal ? { signal } : undefined);
     } catch (err) {
