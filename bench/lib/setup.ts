@@ -9,19 +9,20 @@ export const root = join(import.meta.dirname, '..', '..');
 
 /**
  * A fresh in-memory Temporal dev server on a free port: nothing left from an earlier run.
- * `--eager-activities` turns on the server's eager activity dispatch (an activity scheduled by a
- * workflow task goes back with that task's answer, to the same worker, without a poll);
+ * The server dispatches activities eagerly, as every dev server of laas does (LAAS_DYNAMIC_CONFIG):
+ * an activity scheduled by a workflow task goes back with that task's answer, to the same worker,
+ * without a poll; `--no-eager-activities` turns that off (what a server with the default settings does);
  * `--no-sa-refresh` lets it cache the search attributes as a production server does (the CLI's dev
  * server re-reads them at every use).
  */
 export async function benchServer(): Promise<DevServer> {
-  const eager = process.argv.includes('--eager-activities');
+  const eager = !process.argv.includes('--no-eager-activities');
   const noRefresh = process.argv.includes('--no-sa-refresh');
   return startDevServer({
     cli: temporalCli(root),
     port: await freePort(),
     dynamicConfig: {
-      ...(eager ? { 'system.enableActivityEagerExecution': true } : {}),
+      'system.enableActivityEagerExecution': eager,
       ...(noRefresh ? { 'system.forceSearchAttributesCacheRefreshOnRead': false } : {}),
     },
   });
