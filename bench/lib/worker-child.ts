@@ -43,7 +43,7 @@ export interface WorkerChild {
 /** Start ./worker-process under tsx and wait until its worker polls. */
 export async function startWorkerChild(config: WorkerChildConfig): Promise<WorkerChild> {
   const child: ChildProcess = fork(join(import.meta.dirname, 'worker-process.ts'), [JSON.stringify(config)], {
-    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : [])],
+    execArgv: ['--import', 'tsx', '--expose-gc', ...(process.env.BENCH_WORKER_NODE_ARGS?.split(' ').filter(Boolean) ?? []), ...(process.env.BENCH_WORKER_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_WORKER_PROF}`] : [])],
     stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
   });
   const states = new EventEmitter();
