@@ -82,6 +82,8 @@ export class BookingReadCache {
   private retry: NodeJS.Timeout | undefined;
   /** Lookups by kind and result, for the API's /metrics: hit (from memory), miss (queried, kept), bypass (not listening). */
   readonly lookups = { booking: { hit: 0, miss: 0, bypass: 0 }, list: { hit: 0, miss: 0, bypass: 0 } };
+  /** The last notification heard ("<table>:<booking id>"): PostgreSQL delivers them in commit order. */
+  lastHeard = '';
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -205,6 +207,7 @@ export class BookingReadCache {
     client.on('notification', (n) => {
       if (n.channel !== READ_MODEL_CHANNEL || !n.payload) return;
       const colon = n.payload.indexOf(':');
+      this.lastHeard = n.payload;
       this.changed(n.payload.slice(0, colon), n.payload.slice(colon + 1));
     });
     this.listener = client;

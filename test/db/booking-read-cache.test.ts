@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'kysely';
-import { BookingReadCache } from '../../api/booking-read-cache';
+import { BookingReadCache, READ_MODEL_CHANNEL } from '../../api/booking-read-cache';
 import { listBookingViews, writeBookingSnapshot } from '../../db/booking-views';
 import { recordStep } from '../../db/booking-steps';
 import type { BookingSnapshot } from '../../workflows/types';
@@ -52,11 +52,24 @@ async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 5_
   }
 }
 
+let marks = 0;
+/**
+ * Writes, then waits until the cache has heard of it: a notification comes a moment after its
+ * commit. PostgreSQL delivers a channel's notifications in commit order, so once a mark sent after
+ * the write is heard, so is the write (and every earlier one).
+ */
+async function written(write: () => Promise<unknown>): Promise<void> {
+  await write();
+  const mark = `mark:${++marks}`;
+  await sql`select pg_notify(${READ_MODEL_CHANNEL}, ${mark})`.execute(t.db);
+  expect(await until(() => Promise.resolve(cache.lastHeard), (heard) => heard === mark)).toBe(mark);
+}
+
 const imagingOf = async (id: string) => (await cache.read(id))?.view.hosts[0]?.steps.find((s) => s.step === 'imaging')?.status;
 
 describe('the booking read cache', () => {
   it('answers a read from memory until PostgreSQL says the booking changed, whoever changed it', async () => {
-    await writeBookingSnapshot(t.db, 'c1', 'run', snapshot(1, 'provisioning'));
+    await written(() => writeBookingSnapshot(t.db, 'c1', 'run', snapshot(1, 'provisioning')));
     expect((await cache.read('c1'))?.view.state).toBe('provisioning');
     const before = { ...cache.lookups.booking };
     expect((await cache.read('c1'))?.view.state).toBe('provisioning');
@@ -86,13 +99,10 @@ describe('the booking read cache', () => {
     const filter = { lab: 'sim', scope: 'all' as const };
     const load = () => listBookingViews(t.db, filter, { limit: 10 });
     const ids = async () => (await cache.list('all', load)).bookings.map((b) => b.id);
-    await writeBookingSnapshot(t.db, 'l1', 'run', snapshot(1, 'scheduled'));
-    await until(ids, (v) => v.includes('l1'));
-    await new Promise((r) => setTimeout(r, 200)); // the snapshot's own notification may come after the read that saw it
-    await ids();
+    await written(() => writeBookingSnapshot(t.db, 'l1', 'run', snapshot(1, 'scheduled')));
+    expect(await ids()).toContain('l1');
     const hits = cache.lookups.list.hit;
-    await recordStep(t.db, { bookingId: 'l1', host: 'sim-01', step: 'power', status: 'running', ordinal: 1 });
-    await new Promise((r) => setTimeout(r, 200));
+    await written(() => recordStep(t.db, { bookingId: 'l1', host: 'sim-01', step: 'power', status: 'running', ordinal: 1 }));
     await ids();
     expect(cache.lookups.list.hit).toBe(hits + 1);
     await writeBookingSnapshot(t.db, 'l2', 'run', snapshot(1, 'scheduled'));
