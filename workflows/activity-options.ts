@@ -1,3 +1,4 @@
+import { ActivityCancellationType } from '@temporalio/common';
 import type { ActivityOptions, LocalActivityOptions } from '@temporalio/workflow';
 
 // The bounds and retry policies of a booking's activities, in one place so that a test can check
@@ -76,3 +77,14 @@ export const hostUndoOptions: ActivityOptions = {
   scheduleToCloseTimeout: '45m',
   retry: { ...retry, maximumAttempts: 12, nonRetryableErrorTypes: hostRefusals },
 };
+
+/**
+ * The same options for a step whose undo must not overtake it: a cancelled step counts as
+ * cancelled only once its activity has stopped (its heartbeat carried the cancellation and it
+ * gave up, it finished, or it timed out), so the undo that follows is the last to touch the device.
+ * With the SDK's default (TRY_CANCEL) the workflow moved on at once, while the step's device call
+ * could still land after its undo.
+ */
+export function waitingForCancellation(options: ActivityOptions): ActivityOptions {
+  return { ...options, cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED };
+}

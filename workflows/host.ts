@@ -1,7 +1,7 @@
 import * as wf from '@temporalio/workflow';
 import type { Activities } from '../activities';
 import { holdDecisionSignal, hostLeftoversSignal, hostProgressSignal, hostReadySignal, hostReimagedSignal, hostStatusQuery, reimageSignal, retryCleanupSignal, teardownSignal } from './definitions';
-import { hostConfigOptions, hostImagingOptions, hostPowerOptions, hostSwitchOptions, hostUndoOptions } from './activity-options';
+import { hostConfigOptions, hostImagingOptions, hostPowerOptions, hostSwitchOptions, hostUndoOptions, waitingForCancellation } from './activity-options';
 import { failureOf, isCancellation, isInputError, unwind, type Compensation } from './saga';
 import { HOST_STEPS, REIMAGE_STEPS, type HoldDecision, type HostUndone, type HostInput, type HostStatus, type HostStep, type StepRecord } from './types';
 
@@ -11,6 +11,13 @@ const imaging = wf.proxyActivities<Activities>(hostImagingOptions);
 const switching = wf.proxyActivities<Activities>(hostSwitchOptions);
 const hostConfig = wf.proxyActivities<Activities>(hostConfigOptions);
 const undo = wf.proxyActivities<Activities>(hostUndoOptions);
+/** The steps of a host under patch i17-steps-wait-cancel: a teardown's undo waits for the step it undoes to stop. */
+const waiting = {
+  power: wf.proxyActivities<Activities>(waitingForCancellation(hostPowerOptions)),
+  imaging: wf.proxyActivities<Activities>(waitingForCancellation(hostImagingOptions)),
+  switching: wf.proxyActivities<Activities>(waitingForCancellation(hostSwitchOptions)),
+  hostConfig: wf.proxyActivities<Activities>(waitingForCancellation(hostConfigOptions)),
+};
 
 /**
  * Which undos may run at the same time: first those that need the host's OS up and reachable
@@ -61,8 +68,12 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus & Parti
   // undos left nothing tells its booking so by finishing, not by a signal before it, and the
   // earlier patches are implied (each asked costs a marker and a search attribute update).
   // Asked first; hosts from before it ask the earlier ones as they did, in the same places.
-  const fewerEvents = wf.patched('i17-host-fewer-events');
+  // A step cancelled by a teardown is undone only once it has stopped, so its device call cannot
+  // land after its undo. Asked first, it implies i17-host-fewer-events (and what that implies).
+  const stepsAwaitCancel = wf.patched('i17-steps-wait-cancel');
+  const fewerEvents = stepsAwaitCancel || wf.patched('i17-host-fewer-events');
   const earlier = (id: string) => fewerEvents || wf.patched(id);
+  const act = stepsAwaitCancel ? waiting : { power, imaging, switching, hostConfig };
   const inputErrorsNotHeld = earlier('i14-input-errors-not-held');
   const holdWithinLease = earlier('i14-hold-capped-by-lease');
   /** How long a failed step waits for an operator: the hold timeout, but never past the lease. */
@@ -95,15 +106,15 @@ export async function hostWorkflow(input: HostInput): Promise<HostStatus & Parti
   const nicNames = input.nics.map((n) => n.nic);
   const networkInput = { host: input.host, image: input.image, hostname: input.hostname, nics: input.nics, publicNetwork: input.publicNetwork };
   const steps: Record<HostStep, { run: () => Promise<{ attempt: number }>; undo: () => Promise<void> }> = {
-    power: { run: () => power.preparePower({ host: input.host }), undo: () => undo.powerOffHost({ host: input.host }) },
-    imaging: { run: () => imaging.imageHost({ host: input.host, image: imageToDeploy }), undo: () => undo.cancelImaging({ host: input.host }) },
+    power: { run: () => act.power.preparePower({ host: input.host }), undo: () => undo.powerOffHost({ host: input.host }) },
+    imaging: { run: () => act.imaging.imageHost({ host: input.host, image: imageToDeploy }), undo: () => undo.cancelImaging({ host: input.host }) },
     switch: {
-      run: () => switching.configureSwitchPorts({ host: input.host, nics: input.nics }),
+      run: () => act.switching.configureSwitchPorts({ host: input.host, nics: input.nics }),
       undo: () => undo.resetSwitchPorts({ host: input.host, nics: nicNames }),
     },
-    network: { run: () => hostConfig.writeNetworkFiles(networkInput), undo: () => undo.removeNetworkFiles(networkInput) },
+    network: { run: () => act.hostConfig.writeNetworkFiles(networkInput), undo: () => undo.removeNetworkFiles(networkInput) },
     access: {
-      run: () => hostConfig.installSshKeys({ bookingId: input.bookingId, host: input.host, keys: input.sshKeys }),
+      run: () => act.hostConfig.installSshKeys({ bookingId: input.bookingId, host: input.host, keys: input.sshKeys }),
       undo: () => undo.removeSshKeys({ bookingId: input.bookingId, host: input.host }),
     },
   };

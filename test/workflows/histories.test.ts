@@ -41,12 +41,13 @@ describe('workflow histories', () => {
      * suffix; 2 added the patches host-children-started-together, host-progress-not-awaited and
      * teardown-signals-together.
      */
-    const generation: number = 4;
+    const generation: number = 5;
     /**
      * File suffix of each generation: 3 is issue 17's (steps recorded in the read model, patch
-     * i17-steps-in-read-model); 4 its fewer events (patches i17-booking-fewer-events, i17-host-fewer-events).
+     * i17-steps-in-read-model); 4 its fewer events (patches i17-booking-fewer-events, i17-host-fewer-events);
+     * 5 the host's steps that a teardown's undo waits for (patch i17-steps-wait-cancel).
      */
-    const suffixes: Record<number, string> = { 1: '', 2: '.v2', 3: '.i17', 4: '.i17b' };
+    const suffixes: Record<number, string> = { 1: '', 2: '.v2', 3: '.i17', 4: '.i17b', 5: '.i17c' };
     // Histories are kept, not replaced: an old one is exactly what proves a change compatible.
     async function save(scenario: string, workflowId: string): Promise<void> {
       const name = `${scenario}${suffixes[generation]}`;
