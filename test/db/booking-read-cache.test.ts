@@ -9,8 +9,8 @@ import { sql } from 'kysely';
 import { BookingReadCache, READ_MODEL_CHANNEL } from '../../api/booking-read-cache';
 import { listBookingViews, writeBookingSnapshot } from '../../db/booking-views';
 import { recordStep } from '../../db/booking-steps';
-import type { BookingSnapshot } from '../../workflows/types';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
+import { bookingSnapshot as snapshot } from './helpers/booking-snapshot';
 
 let t: TempDatabase;
 let cache: BookingReadCache;
@@ -24,24 +24,6 @@ afterAll(async () => {
   await cache?.close();
   await t?.drop();
 });
-
-function snapshot(seq: number, state: BookingSnapshot['state']): BookingSnapshot {
-  return {
-    seq,
-    createdAt: '2026-12-05T01:00:00.000Z',
-    lab: 'sim',
-    project: 'demo',
-    owner: 'alice',
-    state,
-    start: '2026-12-05T01:00:00.000Z',
-    end: '2026-12-05T02:00:00.000Z',
-    networks: [{ name: 'public', vlan: 101 }],
-    hosts: [{ name: 'sim-01', hostname: 'sim-01', image: 'ubuntu-22.04' }],
-    bookingSteps: [],
-    credentialsPending: false,
-    leftovers: [],
-  };
-}
 
 async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 5_000): Promise<T> {
   const end = Date.now() + ms;

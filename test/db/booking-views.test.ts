@@ -6,8 +6,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { getBookingView, listBookingViews, writeBookingSnapshot } from '../../db/booking-views';
 import { recordStep } from '../../db/booking-steps';
-import type { BookingSnapshot } from '../../workflows/types';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
+import { bookingSnapshot as snapshot } from './helpers/booking-snapshot';
 
 let t: TempDatabase;
 beforeAll(async () => {
@@ -16,24 +16,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await t?.drop();
 });
-
-function snapshot(seq: number, state: BookingSnapshot['state'], createdAt = '2026-12-05T01:00:00.000Z'): BookingSnapshot {
-  return {
-    seq,
-    createdAt,
-    lab: 'sim',
-    project: 'demo',
-    owner: 'alice',
-    state,
-    start: '2026-12-05T01:00:00.000Z',
-    end: '2026-12-05T02:00:00.000Z',
-    networks: [{ name: 'public', vlan: 101 }],
-    hosts: [{ name: 'sim-01', hostname: 'sim-01', image: 'ubuntu-22.04' }],
-    bookingSteps: [],
-    credentialsPending: false,
-    leftovers: [],
-  };
-}
 
 describe('the read model repository', () => {
   it('keeps the newest snapshot of a run, and takes any snapshot of a new run', async () => {
