@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { LRUCache } from 'lru-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { readBooking, type BookingRead } from '../db/booking-views';
@@ -18,47 +19,6 @@ export interface ReadCacheOptions {
   warn?: (message: string) => void;
 }
 
-interface Kept<T> {
-  value: T;
-  at: number;
-}
-
-/** Map insertion order as recency: a hit moves its key to the end, the oldest key is dropped first. */
-class Lru<T> {
-  private readonly entries = new Map<string, Kept<T>>();
-  constructor(
-    private readonly max: number,
-    private readonly maxAgeMs: number,
-  ) {}
-
-  get(key: string): T | undefined {
-    const kept = this.entries.get(key);
-    if (!kept) return undefined;
-    this.entries.delete(key);
-    if (Date.now() - kept.at > this.maxAgeMs) return undefined;
-    this.entries.set(key, kept);
-    return kept.value;
-  }
-
-  set(key: string, value: T): void {
-    this.entries.delete(key);
-    this.entries.set(key, { value, at: Date.now() });
-    if (this.entries.size > this.max) this.entries.delete(this.entries.keys().next().value!);
-  }
-
-  delete(key: string): void {
-    this.entries.delete(key);
-  }
-
-  clear(): void {
-    this.entries.clear();
-  }
-
-  get size(): number {
-    return this.entries.size;
-  }
-}
-
 /**
  * Reads of the read model kept in the API's memory, each dropped as soon as PostgreSQL says its
  * booking changed (LISTEN on the triggers' channel). Dashboards poll the same bookings and the same
@@ -70,8 +30,8 @@ class Lru<T> {
  * Concurrent reads of one booking share one query.
  */
 export class BookingReadCache {
-  private readonly bookings: Lru<BookingRead>;
-  private readonly lists: Lru<unknown>;
+  private readonly bookings: LRUCache<string, BookingRead>;
+  private readonly lists: LRUCache<string, object>;
   /** Reads in flight, and whether a change to their booking was heard meanwhile. */
   private readonly inFlight = new Map<string, { read: Promise<BookingRead | null>; overtaken: boolean }>();
   /** Bumped by every change to any booking's view: a list read that started before it is not kept. */
@@ -90,9 +50,9 @@ export class BookingReadCache {
     private readonly databaseUrl: string,
     private readonly options: ReadCacheOptions = {},
   ) {
-    const maxAgeMs = options.maxAgeMs ?? 60_000;
-    this.bookings = new Lru(options.maxBookings ?? 10_000, maxAgeMs);
-    this.lists = new Lru(options.maxLists ?? 1_000, maxAgeMs);
+    const ttl = options.maxAgeMs ?? 60_000;
+    this.bookings = new LRUCache({ max: options.maxBookings ?? 10_000, ttl });
+    this.lists = new LRUCache({ max: options.maxLists ?? 1_000, ttl });
   }
 
   /** Whether reads are kept now (the listening connection is up). */
@@ -126,8 +86,9 @@ export class BookingReadCache {
       return kept;
     }
     this.count('booking', 'miss');
+    // A read in flight is shared, unless a change was heard since it began: it may not show that change.
     const pending = this.inFlight.get(id);
-    if (pending) return pending.read;
+    if (pending && !pending.overtaken) return pending.read;
     const flight = { read: readBooking(this.db, id), overtaken: false };
     this.inFlight.set(id, flight);
     try {
@@ -136,12 +97,12 @@ export class BookingReadCache {
       if (read && !flight.overtaken && this.listening) this.bookings.set(id, read);
       return read;
     } finally {
-      this.inFlight.delete(id);
+      if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
     }
   }
 
   /** A list (a filter and a page) through `load`, kept until any booking's view changes. */
-  async list<T>(key: string, load: () => Promise<T>): Promise<T> {
+  async list<T extends object>(key: string, load: () => Promise<T>): Promise<T> {
     if (!this.listening) {
       this.count('list', 'bypass');
       return load();
@@ -161,10 +122,6 @@ export class BookingReadCache {
   /** This process changed the booking itself: drop it now rather than when the notification comes. */
   forget(id: string): void {
     this.changed('view', id);
-  }
-
-  get size(): { bookings: number; lists: number } {
-    return { bookings: this.bookings.size, lists: this.lists.size };
   }
 
   private count(kind: 'booking' | 'list', result: 'hit' | 'miss' | 'bypass'): void {
