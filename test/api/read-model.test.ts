@@ -14,6 +14,7 @@ import { ensureLab } from '../../db/labs';
 import { createProject } from '../../db/projects';
 import { addUserToProject, createUser } from '../../db/users';
 import { startLabWorker, type LabWorker } from '../helpers/lab-worker';
+import { until } from '../helpers/poll';
 
 const token = `read-admin-${randomBytes(6).toString('hex')}`;
 const admin = { authorization: `Bearer ${token}` };
@@ -41,15 +42,6 @@ afterAll(async () => {
   await api?.close();
   await env?.close();
 });
-
-async function until<T>(read: () => Promise<T>, done: (t: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const t = await read();
-    if (done(t) || Date.now() > deadline) return t;
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 describe('reads from the read model', () => {
   it('answers the booking, the list and the events without Temporal, and hands the VPN password over once', async () => {

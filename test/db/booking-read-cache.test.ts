@@ -11,6 +11,7 @@ import { listBookingViews, writeBookingSnapshot } from '../../db/booking-views';
 import { recordStep } from '../../db/booking-steps';
 import { createTempDatabase, type TempDatabase } from './helpers/temp-database';
 import { bookingSnapshot as snapshot } from './helpers/booking-snapshot';
+import { until } from '../helpers/poll';
 
 let t: TempDatabase;
 let cache: BookingReadCache;
@@ -24,15 +25,6 @@ afterAll(async () => {
   await cache?.close();
   await t?.drop();
 });
-
-async function until<T>(read: () => Promise<T>, done: (v: T) => boolean, ms = 5_000): Promise<T> {
-  const end = Date.now() + ms;
-  for (;;) {
-    const v = await read();
-    if (done(v) || Date.now() > end) return v;
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 let marks = 0;
 /**
