@@ -2,7 +2,8 @@ import { writeFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { freePort, startDevServer, temporalCli, type DevServer } from '../scripts/lib/dev-server';
+import { startDevServer, temporalCli, type DevServer } from '../scripts/lib/dev-server';
+import { testPort } from './helpers/ports';
 import { bundleWorkflows } from '../workers/worker';
 
 declare module 'vitest' {
@@ -18,7 +19,7 @@ let server: DevServer | undefined;
 export async function setup(project: TestProject): Promise<void> {
   const root = join(import.meta.dirname, '..');
   const cli = temporalCli(root);
-  const [s, bundle] = await Promise.all([startDevServer({ cli, port: await freePort() }), bundleWorkflows()]);
+  const [s, bundle] = await Promise.all([startDevServer({ cli, port: await testPort() }), bundleWorkflows()]);
   server = s;
   const dir = mkdtempSync(join(tmpdir(), 'laas-bundle-'));
   const bundlePath = join(dir, 'workflows.js');

@@ -4,7 +4,7 @@ import type { FastifyInstance } from 'fastify';
 import { buildServer } from '../../api/server';
 import { loadLab } from '../../config/load-lab';
 import { connect } from '../../db/connection';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
 import { simLabFile } from '../helpers/lab-worker';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
 
@@ -41,7 +41,7 @@ describe('health, readiness and metrics', () => {
   });
 
   it('is healthy but not ready when PostgreSQL does not answer, naming it', async () => {
-    const unreachable = connect(`postgres://postgres@127.0.0.1:${await freePort()}/nowhere`, { max: 1 });
+    const unreachable = connect(`postgres://postgres@127.0.0.1:${await testPort()}/nowhere`, { max: 1 });
     const app = await api(unreachable);
     try {
       expect((await app.inject({ url: '/healthz' })).statusCode).toBe(200);

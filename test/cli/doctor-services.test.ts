@@ -11,7 +11,7 @@ import { CliError, type CliContext } from '../../cli/context';
 import type { DoctorReport } from '../../cli/doctor/report';
 import { buildServer } from '../../api/server';
 import { loadLab } from '../../config/load-lab';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
 import { importLabFile } from '../../workers/inventory-deps';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
@@ -62,7 +62,7 @@ const errors = (r: DoctorReport) => r.findings.filter((f) => f.level === 'error'
 
 describe('laas doctor checks Temporal, the worker and the API', () => {
   it('fails naming Temporal when it is down', async () => {
-    const { code, report } = await doctor({ TEMPORAL_ADDRESS: `127.0.0.1:${await freePort()}` });
+    const { code, report } = await doctor({ TEMPORAL_ADDRESS: `127.0.0.1:${await testPort()}` });
     expect(code).toBe(1);
     expect(errors(report)).toEqual([expect.stringMatching(/^temporal: cannot reach Temporal at 127\.0\.0\.1:\d+ \(TEMPORAL_ADDRESS\)/)]);
   });
@@ -109,7 +109,7 @@ describe('laas doctor checks Temporal, the worker and the API', () => {
   });
 
   it('fails naming the API when it does not answer', async () => {
-    const { report } = await doctor({ LAAS_API_URL: `http://127.0.0.1:${await freePort()}` });
+    const { report } = await doctor({ LAAS_API_URL: `http://127.0.0.1:${await testPort()}` });
     expect(errors(report)).toContainEqual(expect.stringMatching(/^api: http:\/\/127\.0\.0\.1:\d+\/healthz did not answer \(LAAS_API_URL\)/));
   });
 });
@@ -138,7 +138,7 @@ describe('laas doctor checks PostgreSQL and its schema version', () => {
   });
 
   it('fails naming PostgreSQL when it does not answer', async () => {
-    const { code, report } = await doctor({ DATABASE_URL: `postgres://laas:secret-pw@127.0.0.1:${await freePort()}/laas` });
+    const { code, report } = await doctor({ DATABASE_URL: `postgres://laas:secret-pw@127.0.0.1:${await testPort()}/laas` });
     expect(code).toBe(1);
     expect(errors(report)).toContainEqual(expect.stringMatching(/^database: cannot reach postgres:\/\/laas:\*\*\*@127\.0\.0\.1:\d+\/laas \(settings: DATABASE_URL\)/));
     expect(JSON.stringify(report)).not.toContain('secret-pw');

@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Connection } from '@temporalio/client';
 import { temporal } from '@temporalio/proto';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
 import { createTempDatabase, type TempDatabase } from '../db/helpers/temp-database';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 
@@ -144,7 +144,7 @@ describe.skipIf(skipReason !== undefined)(`full Temporal server on PostgreSQL${s
   });
 
   it('books hosts over HTTP with the worker and API as separate processes: active, found by search attribute, released', async () => {
-    const apiPort = await freePort();
+    const apiPort = await testPort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       TEMPORAL_ADDRESS: address,

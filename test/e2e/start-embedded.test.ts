@@ -3,7 +3,8 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
+import { startBanner } from '../helpers/product';
 import { answers } from '../../scripts/lib/database-choice';
 
 // `npm start` on a machine where nothing answers at the default PostgreSQL address and
@@ -41,10 +42,9 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 
 describe('npm start without a PostgreSQL server', () => {
   it('runs an embedded cluster under the data directory: a booking goes active and is released; Ctrl-C stops the cluster last', async () => {
-    let temporalPort = await freePort();
-    while (temporalPort > 64_000) temporalPort = await freePort();
-    const apiPort = await freePort();
-    const closedPort = await freePort();
+    const temporalPort = await testPort({ ui: true });
+    const apiPort = await testPort();
+    const closedPort = await testPort();
     const env: NodeJS.ProcessEnv = {
       ...process.env,
       LAAS_DEFAULT_DATABASE_URL: `postgres://postgres@127.0.0.1:${closedPort}/laas`,
@@ -62,7 +62,7 @@ describe('npm start without a PostgreSQL server', () => {
     product.stderr!.on('data', (d: Buffer) => (output += d.toString()));
     const seen = () => output;
 
-    await until('the start banner', () => Promise.resolve(output.includes('Ctrl-C stops everything') ? true : undefined), 180_000, seen);
+    await startBanner(product, () => output, 180_000);
     const { port, password } = JSON.parse(readFileSync(join(dataDir, 'postgres.json'), 'utf8')) as { port: number; password: string };
     expect(port).not.toBe(5432);
     expect(output).toContain(`database     postgres://postgres:***@127.0.0.1:${port}/laas  (embedded PostgreSQL`);

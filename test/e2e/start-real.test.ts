@@ -7,7 +7,8 @@ import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { parse } from 'yaml';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
+import { startBanner } from '../helpers/product';
 import { realLabUnavailable } from '../../sim/real-lab-parts/requirements';
 
 // `LAAS_REAL_PEERS=1 npm start`: the product on real peers. A booking over HTTP changes a real
@@ -60,9 +61,8 @@ interface LabFile {
 
 describe.skipIf(unavailable !== '')(`LAAS_REAL_PEERS=1 npm start${unavailable ? ` (skipped: ${unavailable})` : ''}`, () => {
   it('runs the product on real peers: a booking over HTTP sets the real switch, release resets it, Ctrl-C stops every peer', async () => {
-    let temporalPort = await freePort();
-    while (temporalPort > 64_000) temporalPort = await freePort();
-    const apiPort = await freePort();
+    const temporalPort = await testPort({ ui: true });
+    const apiPort = await testPort();
     dataDir = mkdtempSync(join(tmpdir(), 'laas-e2e-real-'));
     const env = {
       ...process.env,
@@ -81,7 +81,7 @@ describe.skipIf(unavailable !== '')(`LAAS_REAL_PEERS=1 npm start${unavailable ? 
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
     const seen = () => output;
 
-    await until('the start banner', () => Promise.resolve(output.includes('Ctrl-C stops everything') ? true : undefined), 150_000, seen);
+    await startBanner(product, () => output, 150_000);
     const labFile = join(dataDir, 'real-lab.yaml');
     expect(output).toContain(`lab "sim" on real peers: sim-01, sim-02, sim-03, sim-04 (description: ${labFile})`);
     const lab = parse(readFileSync(labFile, 'utf8')) as LabFile;

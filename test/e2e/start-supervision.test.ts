@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
 
 // npm start supervises what it started: a worker killed in the middle of a booking is restarted
 // and the booking completes; a Temporal dev server killed is noticed (reads answer 503 within
@@ -66,9 +66,8 @@ function npmStart(env: NodeJS.ProcessEnv): { child: ChildProcess; output: () => 
 
 describe('npm start supervises', () => {
   it('restarts a killed worker (the booking completes), notices a killed Temporal (503 within 5 s, then restarted), refuses busy ports', async () => {
-    let temporalPort = await freePort();
-    while (temporalPort > 64_000) temporalPort = await freePort();
-    const apiPort = await freePort();
+    const temporalPort = await testPort({ ui: true });
+    const apiPort = await testPort();
     const env = {
       ...process.env,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,

@@ -5,7 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort, temporalCli } from '../../scripts/lib/dev-server';
+import { temporalCli } from '../../scripts/lib/dev-server';
+import { testPort } from '../helpers/ports';
+import { startBanner } from '../helpers/product';
 
 const root = join(import.meta.dirname, '..', '..');
 const token = 'e2e-token-0123456789abcdef';
@@ -47,9 +49,8 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
 describe('npm start', () => {
   it('runs the product: a booking over HTTP becomes active, is found by search attribute, and is released; Ctrl-C stops everything', async () => {
     // Temporal's UI listens on its port + 1000: pick a port whose neighbour is free too.
-    let temporalPort = await freePort();
-    while (temporalPort > 64_000) temporalPort = await freePort();
-    const apiPort = await freePort();
+    const temporalPort = await testPort({ ui: true });
+    const apiPort = await testPort();
     const env = {
       ...process.env,
       TEMPORAL_ADDRESS: `127.0.0.1:${temporalPort}`,
@@ -66,7 +67,7 @@ describe('npm start', () => {
     const api = `http://127.0.0.1:${apiPort}`;
     const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
 
-    await until('the start banner', () => Promise.resolve(output.includes('Ctrl-C stops everything') ? true : undefined), 90_000);
+    await startBanner(product, () => output, 90_000);
     expect(output).toContain(`API          ${api}`);
     expect(output).toContain(`Temporal UI  http://127.0.0.1:${temporalPort + 1000}`);
     expect(output).not.toContain(token);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { freePort } from '../../scripts/lib/dev-server';
+import { testPort } from './ports';
 
 const root = join(import.meta.dirname, '..', '..');
 
@@ -48,9 +48,8 @@ function stopGroup(child: ChildProcess): Promise<void> {
  * database and data directory; resolves once the banner is printed.
  */
 export async function startProduct(extraEnv: NodeJS.ProcessEnv = {}): Promise<Product> {
-  let temporalPort = await freePort();
-  while (temporalPort > 64_000) temporalPort = await freePort();
-  const apiPort = await freePort();
+  const temporalPort = await testPort({ ui: true });
+  const apiPort = await testPort();
   const dbName = `laas_product_${randomBytes(4).toString('hex')}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'laas-product-'));
   const token = 'product-token-0123456789abcdef';
@@ -76,13 +75,24 @@ export async function startProduct(extraEnv: NodeJS.ProcessEnv = {}): Promise<Pr
       rmSync(dataDir, { recursive: true, force: true });
     },
   };
-  const deadline = Date.now() + 150_000;
-  while (!out.includes('Ctrl-C stops everything.')) {
-    if (child.exitCode !== null || Date.now() > deadline) {
-      await product.stop();
-      throw new Error(`npm start did not come up:\n${out.slice(-3000)}`);
-    }
-    await new Promise((r) => setTimeout(r, 250));
+  try {
+    await startBanner(child, () => out, 150_000);
+  } catch (err) {
+    await product.stop();
+    throw err;
   }
   return product;
+}
+
+/**
+ * Waits for npm start's banner; fails at once, with the end of its output, when the product
+ * exits first (a refused port, a failed set-up), rather than at the deadline.
+ */
+export async function startBanner(child: ChildProcess, output: () => string, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!output().includes('Ctrl-C stops everything.')) {
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`npm start exited (${child.exitCode ?? child.signalCode}) before its banner:\n${output().slice(-3000)}`);
+    if (Date.now() > deadline) throw new Error(`npm start's banner not seen within ${timeoutMs} ms:\n${output().slice(-3000)}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
 }
