@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { parse } from 'yaml';
 import { SEARCH_ATTRIBUTES } from '../../workflows/definitions';
 import { settingsSchema } from '../../config/settings';
+import { LAAS_DYNAMIC_CONFIG } from '../../scripts/lib/dev-server';
 
 /**
  * The deployment files against the code they deploy, without a container engine: the services the
@@ -13,7 +14,7 @@ import { settingsSchema } from '../../config/settings';
 const root = join(import.meta.dirname, '..', '..');
 // merge: the file shares the laas services' settings through YAML merge keys (<<).
 const compose = parse(readFileSync(join(root, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
-  services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; healthcheck?: { test?: string[]; disable?: boolean } }>;
+  services: Record<string, { image?: string; build?: unknown; command?: string[]; environment?: Record<string, string>; volumes?: string[]; healthcheck?: { test?: string[]; disable?: boolean } }>;
 };
 const script = readFileSync(join(root, 'scripts', 'full-temporal.sh'), 'utf8');
 // laas also registers Owner for the dashboards' "my bookings" filters.
@@ -60,5 +61,23 @@ describe('scripts/full-temporal.sh', () => {
   it('registers the same search attributes on the full server', () => {
     const list = /search_attributes=\(([^)]*)\)/.exec(script)?.[1]?.trim().split(/\s+/) ?? [];
     expect(Object.fromEntries(list.map((entry) => entry.split('=')))).toEqual(wanted);
+  });
+});
+
+describe('deploy/temporal-dynamic-config.yaml', () => {
+  const file = 'deploy/temporal-dynamic-config.yaml';
+  const dynamic = parse(readFileSync(join(root, file), 'utf8')) as Record<string, { value: unknown }[]>;
+
+  it('sets on a deployed server what every dev server laas starts runs with (eager activity dispatch)', () => {
+    expect(Object.keys(LAAS_DYNAMIC_CONFIG).length).toBeGreaterThan(0);
+    for (const [key, value] of Object.entries(LAAS_DYNAMIC_CONFIG)) expect(dynamic[key], key).toEqual([{ value }]);
+  });
+
+  it('is the file the compose Temporal service and the full server read', () => {
+    const temporal = compose.services.temporal!;
+    const inContainer = `/etc/temporal/${temporal.environment!.DYNAMIC_CONFIG_FILE_PATH}`;
+    expect(temporal.volumes).toContain(`./${file}:${inContainer}:ro`);
+    const full = readFileSync(join(root, 'deploy', 'full-temporal', 'development.yaml'), 'utf8');
+    expect(/dynamicConfigClient:\s+filepath: .*default "([^"]+)"/.exec(full)?.[1]).toBe(file);
   });
 });
