@@ -37,6 +37,8 @@ export const settingsSchema = z.object({
   LAAS_NOTIFY_WEBHOOK_URL: z.string().url().optional(),
   /** The API keeps booking reads in memory until PostgreSQL notifies a change to them (api/booking-read-cache.ts); 0 or false: every read queries. */
   LAAS_READ_CACHE: z.enum(['true', 'false', '1', '0']).default('true').transform((v) => v === 'true' || v === '1'),
+  /** Workflows the worker keeps in memory (docs/deployment.md, "Sizing a worker"); from its heap when unset (a 4 GiB heap keeps 213). */
+  LAAS_WORKER_CACHED_WORKFLOWS: z.coerce.number().int().min(1, 'LAAS_WORKER_CACHED_WORKFLOWS must be at least 1').max(100_000).optional(),
   /** Log level of the worker and API. */
   LAAS_LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
   /** Who may call the payload codec endpoint: `token` (bearer or session cookie) or `none` (npm start on loopback). */

@@ -52,6 +52,7 @@ async function main(): Promise<void> {
     taskQueue,
     dataConverter,
     log,
+    ...(settings.LAAS_WORKER_CACHED_WORKFLOWS ? { maxCachedWorkflows: settings.LAAS_WORKER_CACHED_WORKFLOWS } : {}),
     ...(tracing ? { tracing } : {}),
     ...(steps ? { metrics: { steps, vendorOf: vendorsOf(lab) } } : {}),
     deps: {
@@ -75,7 +76,8 @@ async function main(): Promise<void> {
   const client = new Client({ connection: await Connection.connect({ address: settings.TEMPORAL_ADDRESS }), namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   for (const id of await listPendingNetworkActions(db)) await startNetworkAction(client, taskQueue, id);
   const devices = built.simLab ? (isSimulatedLab(lab) ? 'simulated devices' : 'real and simulated devices') : 'real devices';
-  log.info({ lab: lab.name, hosts: lab.hosts.length, taskQueue }, `lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}`);
+  const cached = worker.options.maxCachedWorkflows;
+  log.info({ lab: lab.name, hosts: lab.hosts.length, taskQueue, cachedWorkflows: cached }, `lab ${lab.name} (${lab.hosts.length} hosts, ${devices}), task queue ${taskQueue}, up to ${cached} workflows kept in memory`);
   try {
     await worker.run();
   } finally {

@@ -20,14 +20,21 @@ export async function bundleWorkflows(): Promise<{ code: string }> {
 
 /** What one cached workflow holds on the heap, measured with bench/memory.ts (0.55 MiB a booking of two). */
 const CACHED_WORKFLOW_BYTES = 0.3 * 2 ** 20;
-/** The share of the heap the workflow cache may take: the rest is for activities and their drivers. */
-const CACHE_SHARE = 1 / 16;
+/**
+ * The share of the heap the workflow cache may take: the rest is for activities and their drivers.
+ * A sixty-fourth, measured with bench/memory.ts: beyond the workflows that are working, a bigger
+ * cache keeps only sleeping leases, and V8 does not give back the heap their evictions leave
+ * behind (a sixteenth, 853 workflows, grew the worker 25 % from 500 to 2,000 leases; a
+ * sixty-fourth, 3–12 % in three runs).
+ */
+const CACHE_SHARE = 1 / 64;
 
 /**
  * How many workflows the worker keeps in its cache, from the heap it may use: a 4 GiB heap keeps
- * 853. A leased booking that sleeps until its lease end need not stay in memory: evicted, it is
- * replayed from its history when its timer or a signal wakes it, so memory stays flat however many
- * bookings are leased. At least 8, so a small heap still runs a booking and its hosts without thrashing.
+ * 213, room for a 200-host booking's parent and hosts at once. A leased booking that sleeps until
+ * its lease end need not stay in memory: evicted, it is replayed from its history when its timer or
+ * a signal wakes it, so memory stays flat however many bookings are leased. At least 8, so a small
+ * heap still runs a booking and its hosts without thrashing. LAAS_WORKER_CACHED_WORKFLOWS overrides it.
  */
 export function cacheSizeFromHeap(heapLimitBytes = getHeapStatistics().heap_size_limit): number {
   return Math.max(8, Math.floor((heapLimitBytes * CACHE_SHARE) / CACHED_WORKFLOW_BYTES));

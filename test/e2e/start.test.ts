@@ -59,6 +59,7 @@ describe('npm start', () => {
       LAAS_API_TOKEN: token,
       LAAS_DATA_DIR: mkdtempSync(join(tmpdir(), 'laas-e2e-')),
       LAAS_SIM_LATENCY_MS: '20',
+      LAAS_WORKER_CACHED_WORKFLOWS: '40',
     };
     let output = '';
     product = spawn(process.execPath, ['--import', 'tsx', join(root, 'scripts', 'start.ts')], { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true });
@@ -97,6 +98,8 @@ describe('npm start', () => {
       60_000,
     );
     expect(active.hosts.flatMap((h) => h.steps.map((s) => s.status)).every((s) => s === 'done')).toBe(true);
+    // The worker says how many workflows it keeps in memory: the operator's setting.
+    expect(output).toContain('up to 40 workflows kept in memory');
 
     const cli = temporalCli(root);
     const listed = execFileSync(cli, ['workflow', 'list', '--address', env.TEMPORAL_ADDRESS, '--query', 'BookingState="active"'], { encoding: 'utf8' });

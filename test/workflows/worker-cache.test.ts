@@ -55,8 +55,9 @@ describe('a worker with a cache of one workflow', () => {
   });
 
   it('sizes the cache from the heap', () => {
-    expect(cacheSizeFromHeap(4 * 2 ** 30)).toBe(853);
-    expect(cacheSizeFromHeap(64 * 2 ** 20)).toBe(13);
-    expect(cacheSizeFromHeap(2 ** 20)).toBe(8);
+    expect(cacheSizeFromHeap(4 * 2 ** 30)).toBe(213);
+    expect(cacheSizeFromHeap(16 * 2 ** 30)).toBe(853);
+    expect(cacheSizeFromHeap(1 * 2 ** 30)).toBe(53);
+    expect(cacheSizeFromHeap(64 * 2 ** 20)).toBe(8);
   });
 });
