@@ -1,9 +1,9 @@
 // Scale: one booking of many hosts (200 by default) on a generated simulated lab with device
-// latency: start → active over the physical limit (the slowest host's own device time plus the
-// booking's own steps), the history size of the booking and of every host child, and the CPU the
-// worker's process spent per host.
-// The physical limit is the slowest host's device time plus the booking's own steps (the VPN
-// accounts and the headnode), which follow every host. Two profiles are recorded in RESULTS.md: the quick one (defaults: every
+// latency: start → active over the physical limit, the history size of the booking and of every
+// host child, and the CPU the worker's process spent per host.
+// The physical limit is the slowest host's device time, or the quickest host's plus the booking's
+// own steps (the VPN accounts and the headnode), which start once the first host is ready, if that
+// is later. Two profiles are recorded in RESULTS.md: the quick one (defaults: every
 // operation 200 ms, imaging 3 s), where orchestration's CPU is the limit on two cores, and a lab's
 // (--latency 1000 --imaging 120000 --imaging-poll 2000: the worker's production poll).
 // Usage: npx tsx bench/scale.ts [--hosts 200] [--latency 200] [--imaging 3000] [--imaging-poll 200]
@@ -58,7 +58,7 @@ async function main(): Promise<void> {
     const provisioning = simLab.journal.slice(journalFrom);
     const device = hosts.map((h) => deviceTimeMs(simLab, h, provisioning));
     const slowest = Math.max(...device);
-    const limit = slowest + bookingLevelTimeMs(simLab, provisioning);
+    const limit = Math.max(slowest, Math.min(...device) + bookingLevelTimeMs(simLab, provisioning));
 
     const released = reached('released');
     const releaseAt = Date.now();
@@ -76,7 +76,7 @@ async function main(): Promise<void> {
 
     console.log(
       [
-        `start→active ${s(wall)} s; physical limit ${s(limit)} s (the slowest host's device time ${s(slowest)} s and the booking's own steps after it) → ratio ${(wall / limit).toFixed(2)}`,
+        `start→active ${s(wall)} s; physical limit ${s(limit)} s (the slowest host's device time ${s(slowest)} s, or the quickest host's and the booking's own steps after it) → ratio ${(wall / limit).toFixed(2)}`,
         `release→released ${s(teardownWall)} s; device operations ${provisioning.length} to active, ${simLab.journal.length - journalFrom - provisioning.length} to released; residue ${simLab.residue().length}`,
         `history: booking ${parent} events; host children ${Math.min(...children)}–${Math.max(...children)} each; all together ${total} (${(total / hostCount).toFixed(1)} a host)`,
         `CPU to active: this process (worker, sim lab, client) ${s((cpu1 - cpu0) * 1000)} s = ${((cpu1 - cpu0) * 1000 / hostCount).toFixed(0)} ms a host; dev server ${s((server1 - server0) * 1000)} s`,

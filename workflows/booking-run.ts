@@ -72,6 +72,11 @@ export class BookingRun {
    * the hosts' teardown.
    */
   fewerEvents = false;
+  /**
+   * Patch i17-booking-steps-early (implies i17-booking-fewer-events): the VPN accounts and the
+   * headnode are made once the first host is ready, while the others finish, not after the last.
+   */
+  bookingStepsEarly = false;
   private memoWritten = false;
   private eventSeq = 0;
 

@@ -15,15 +15,16 @@ const leaseAlertMessage = (end: string) =>
   `the booking reached its safety bound (${end}) and is kept: only a release ends it. Its allocation ended then, so hosts and VLANs may be promised to later bookings: extend or release it`;
 
 /**
- * A booking: allocate, provision every host in parallel (one child each), then the booking-level
- * VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
+ * A booking: allocate, provision every host in parallel (one child each) and, from the first host
+ * ready, the booking-level VPN accounts and headnode; hold the lease (extendable); undo everything in reverse at release,
  * lease end or failure; keep what could not be undone until an operator has it retried.
  */
 export async function bookingWorkflow(input: BookingInput): Promise<BookingStatus> {
   const run = new BookingRun(input);
   const { status } = run;
   // First of all: a booking with this patch took every earlier patch's path (BookingRun.patched).
-  run.fewerEvents = wf.patched('i17-booking-fewer-events');
+  run.bookingStepsEarly = wf.patched('i17-booking-steps-early');
+  run.fewerEvents = run.bookingStepsEarly || wf.patched('i17-booking-fewer-events');
 
   // Registered before the first await: the admission Update arrives with the start.
   const gate = run.patched('i14-admission-update') ? admissionGate(input.networks.map((n) => n.name)) : null;
@@ -74,6 +75,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
 
   const undos: Compensation[] = [];
   let failure: { type: string; message: string } | null = null;
+  /** The VPN accounts and headnode, once started while hosts are still being made (patch i17-booking-steps-early). */
+  let bookingLevel: Promise<void> | undefined;
   try {
     undos.push({
       step: 'allocation',
@@ -110,10 +113,20 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     await hosts.startAll();
 
     // Provisioning: watch for every host ready, a failure, a release, or hosts held for an operator.
+    // Once the first host is ready, the booking's own steps start while the others finish (they
+    // need only its VLANs); their failure waits for the hosts to settle, so each host's own result
+    // is still told (one-host bookings run them after their host, as before).
+    const bookingLevelDue = () => run.bookingStepsEarly && !bookingLevel && run.ready.size > 0 && run.failedHosts.size === 0 && !run.releaseRequested;
     for (;;) {
       const settled = () => hosts.allReady() || run.failedHosts.size > 0 || run.releaseRequested;
       const heldChanged = () => (run.heldHosts().length > 0) !== (status.state === 'held');
-      await wf.condition(() => hosts.failedChildren.length > 0 || settled() || heldChanged());
+      await wf.condition(() => hosts.failedChildren.length > 0 || settled() || heldChanged() || bookingLevelDue());
+      if (bookingLevelDue()) {
+        bookingLevel = bookingLevelSteps(run, allocation, undos);
+        // Awaited below, or before the undos; a failure meanwhile is not an unhandled rejection.
+        bookingLevel.catch(() => undefined);
+        continue;
+      }
       if (hosts.failedChildren.length > 0 && run.failedHosts.size === 0 && !run.releaseRequested) {
         await hosts.hostFailed(hosts.failedChildren.shift()!);
         continue;
@@ -124,7 +137,7 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (run.failedHosts.size > 0) throw hostFailure(run);
     if (run.releaseRequested) throw new ReleaseBeforeActive();
 
-    await bookingLevelSteps(run, allocation, undos);
+    await (bookingLevel ?? bookingLevelSteps(run, allocation, undos));
 
     await run.setState('active');
     // The lease: a durable timer to the end, restarted when the booking is extended.
@@ -144,6 +157,8 @@ export async function bookingWorkflow(input: BookingInput): Promise<BookingStatu
     if (run.failedHosts.size > 0) throw hostFailure(run);
     await run.setState('releasing', { reason: run.releaseRequested ? 'released' : 'lease ended' });
   } catch (err) {
+    // Undone only once they have ended: an account made after its undo ran would be left behind.
+    if (bookingLevel) await wf.CancellationScope.nonCancellable(() => bookingLevel!.catch(() => undefined));
     if (err instanceof ReleaseBeforeActive || isCancellation(err)) {
       await wf.CancellationScope.nonCancellable(() => run.setState('releasing', { reason: 'released while provisioning' }));
     } else {
@@ -206,8 +221,9 @@ async function runBookingStep<T extends { attempt: number }>(run: BookingRun, st
 const BOOKING_UNDOS = 'booking';
 
 /**
- * Once every host is ready: the booking's VPN accounts and its headnode (one after the other in
- * bookings from before i17-booking-fewer-events, together since), each undo registered first.
+ * The booking's VPN accounts and its headnode (one after the other in bookings from before
+ * i17-booking-fewer-events, together since), each undo registered first: once every host is
+ * ready, or since i17-booking-steps-early once the first one is.
  */
 async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos: Compensation[]): Promise<void> {
   const { input, status } = run;

@@ -41,13 +41,14 @@ describe('workflow histories', () => {
      * suffix; 2 added the patches host-children-started-together, host-progress-not-awaited and
      * teardown-signals-together.
      */
-    const generation: number = 5;
+    const generation: number = 6;
     /**
      * File suffix of each generation: 3 is issue 17's (steps recorded in the read model, patch
      * i17-steps-in-read-model); 4 its fewer events (patches i17-booking-fewer-events, i17-host-fewer-events);
-     * 5 the host's steps that a teardown's undo waits for (patch i17-steps-wait-cancel).
+     * 5 the host's steps that a teardown's undo waits for (patch i17-steps-wait-cancel); 6 the
+     * booking's VPN accounts and headnode made from its first host ready (patch i17-booking-steps-early).
      */
-    const suffixes: Record<number, string> = { 1: '', 2: '.v2', 3: '.i17', 4: '.i17b', 5: '.i17c' };
+    const suffixes: Record<number, string> = { 1: '', 2: '.v2', 3: '.i17', 4: '.i17b', 5: '.i17c', 6: '.i17d' };
     // Histories are kept, not replaced: an old one is exactly what proves a change compatible.
     async function save(scenario: string, workflowId: string): Promise<void> {
       const name = `${scenario}${suffixes[generation]}`;
