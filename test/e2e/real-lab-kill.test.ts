@@ -9,7 +9,7 @@ import { headnodeName } from '../../activities/headnode';
 import { generateKeyPair, type KeyPair } from '../../sim/counterparts/sshd';
 import { bookingWorkflowId, hostWorkflowId, releaseSignal, taskQueueOf } from '../../workflows/definitions';
 import { startBooking, waitForState } from '../helpers/booking';
-import { failDeadAttempt, resetStickyQueues, untilActivity } from './real-lab-support/activities-in-flight';
+import { failDeadAttempt, heartbeatingAttempt, resetStickyQueues, untilActivity } from './real-lab-support/activities-in-flight';
 import { openRealLab, realBooking, realLabUnavailable, temporalClient, type RealLabSession } from './real-lab-support/lab-session';
 import { PAUSE_STEPS } from './real-lab-support/pause-points';
 import { authorizedKeys, directoryView, networkFilesOf, portState, residueOf } from './real-lab-support/residue';
@@ -91,7 +91,7 @@ describe.skipIf(unavailable !== '')(`the worker killed in the middle of each ste
       current = next;
       if (step === 'imaging') {
         // The retried step has found the running deploy and follows it (it heartbeats): let FOG finish it.
-        await untilActivity(client, hostWf, ACTIVITY.imaging, 'following the deploy again', (a) => (a.attempt ?? 0) >= 2 && !!a.lastHeartbeatTime);
+        await untilActivity(client, hostWf, ACTIVITY.imaging, 'following the deploy again', heartbeatingAttempt(2));
         lab.fog.setTiming({ imagingMs: 500 });
       }
     }

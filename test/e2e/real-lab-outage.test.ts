@@ -10,7 +10,7 @@ import { bookingWorkflowId, hostWorkflowId, releaseSignal, taskQueueOf } from '.
 import type { BookingStatus } from '../../workflows/types';
 import { startBooking, waitForState } from '../helpers/booking';
 import { TcpProxy } from '../helpers/tcp-proxy';
-import { failDeadAttempt, resetStickyQueues, untilActivity } from './real-lab-support/activities-in-flight';
+import { failDeadAttempt, heartbeatingAttempt, resetStickyQueues, untilActivity } from './real-lab-support/activities-in-flight';
 import { openRealLab, realBooking, realLabUnavailable, temporalClient, type RealLabSession } from './real-lab-support/lab-session';
 import { portState, residueOf } from './real-lab-support/residue';
 import { WorkerProcess } from './real-lab-support/worker-control';
@@ -132,7 +132,7 @@ describe.skipIf(unavailable !== '')(`platform faults on the real-peer lab${unava
       await resetStickyQueues(client, [bookingWf, hostWf]);
       current = next;
       await current.go();
-      await untilActivity(client, hostWf, 'imageHost', 'following the deploy again', (a) => (a.attempt ?? 0) >= kill + 1 && !!a.lastHeartbeatTime);
+      await untilActivity(client, hostWf, 'imageHost', 'following the deploy again', heartbeatingAttempt(kill + 1));
     }
     lab.fog.setTiming({ imagingMs: 500 });
     const status = await waitForState(handle, ['active', 'failed', 'needs_cleanup'], 300_000);

@@ -32,6 +32,18 @@ export async function untilActivity(
 /** An earlier attempt failed and the activity is being retried. */
 export const retried = (a: PendingActivity): boolean => (a.attempt ?? 1) >= 2;
 
+const millis = (t: PendingActivity['lastHeartbeatTime']): number => (t ? Number(t.seconds ?? 0) * 1000 + Math.floor((t.nanos ?? 0) / 1e6) : 0);
+
+/**
+ * Attempt `attempt` (or a later one) runs on a worker and has heartbeated since it started. The
+ * last heartbeat's time outlives its attempt (the server keeps it for the retry), so a heartbeat
+ * alone may still be the killed attempt's while the retry waits in the queue.
+ */
+export const heartbeatingAttempt =
+  (attempt: number) =>
+  (a: PendingActivity): boolean =>
+    (a.attempt ?? 0) >= attempt && a.state === PendingActivityState.PENDING_ACTIVITY_STATE_STARTED && millis(a.lastHeartbeatTime) >= millis(a.lastStartedTime);
+
 /**
  * Temporal learns that a SIGKILLed worker's attempt died only when the step's start-to-close or
  * heartbeat timeout runs out (2 to 5 minutes in workflows/). This reports the dead attempt failed
