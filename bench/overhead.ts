@@ -1,6 +1,8 @@
 // (b) Orchestration overhead: one 20-host booking on simulated devices with latency; wall time from
 // start to active over the slowest host's own device time (1.00 is the physical limit).
-// Usage: npx tsx bench/overhead.ts [--repeat 2]
+// Usage: npx tsx bench/overhead.ts [--repeat 2] [--address host:port]
+// --address runs against a Temporal server already up (the full server of scripts/full-temporal.sh,
+// with laas's search attributes) instead of a fresh dev server.
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker } from '../workers/worker';
@@ -90,12 +92,14 @@ async function run(address: string, bundlePath: string, n: number): Promise<void
 async function main(): Promise<void> {
   console.log(machine());
   console.log(`profile: ${PROFILE_HOSTS.length} hosts, latency ${PROFILE.latencyMs} ms, imaging ${PROFILE.imagingMs} ms, slower hosts ${JSON.stringify(PROFILE.targetLatencyMs)}, imaging poll ${IMAGING_POLL_MS} ms\n`);
-  const [server, bundle] = await Promise.all([benchServer(), bundleToFile()]);
+  const external = option('address', '');
+  const [server, bundle] = await Promise.all([external ? null : benchServer(), bundleToFile()]);
+  console.log(`Temporal: ${external ? `the server at ${external}` : 'a fresh dev server'}\n`);
   try {
-    for (let n = 1; n <= repeat; n++) await run(server.address, bundle.path, n);
+    for (let n = 1; n <= repeat; n++) await run(external || server!.address, bundle.path, n);
   } finally {
     bundle.remove();
-    await server.stop();
+    await server?.stop();
   }
 }
 
