@@ -4,7 +4,7 @@ import { BookingStateKey, type HostSnapshot } from './definitions';
 import type { hostWorkflow } from './host';
 import type { Unfinished } from './saga';
 import { snapshotOf } from './snapshot';
-import { bookingStepOptions, bookingUndoOptions, bookkeepingOptions, localBookkeepingOptions, refusals } from './activity-options';
+import { bookingStepOptions, bookingUndoOptions, bookkeepingOptions, localBookkeepingOptions, refusals, waitingForCancellation } from './activity-options';
 import { BOOKING_STEPS, HOST_STEPS, type BookingInput, type BookingState, type BookingStatus, type BookingStep, type Leftover, type StepRecord } from './types';
 
 // Bounds and retry policies: workflows/activity-options.ts (a test checks them against a 5-minute outage).
@@ -12,6 +12,8 @@ export { refusals };
 export const bookkeeping = wf.proxyActivities<Activities>(bookkeepingOptions);
 const localBookkeeping = wf.proxyLocalActivities<Activities>(localBookkeepingOptions);
 export const bookingSteps = wf.proxyActivities<Activities>(bookingStepOptions);
+/** The same steps, a cancelled one counting as stopped only once its activity has (patch i17-booking-steps-early). */
+export const bookingStepsWaited = wf.proxyActivities<Activities>(waitingForCancellation(bookingStepOptions));
 export const undo = wf.proxyActivities<Activities>(bookingUndoOptions);
 
 /** One host child of the booking (a host tried again has a second one). */
@@ -74,7 +76,8 @@ export class BookingRun {
   fewerEvents = false;
   /**
    * Patch i17-booking-steps-early (implies i17-booking-fewer-events): the VPN accounts and the
-   * headnode are made once the first host is ready, while the others finish, not after the last.
+   * headnode are made once the first host is ready, while the others finish, not after the last;
+   * a cancelled one is undone only once its activity has stopped (WAIT_CANCELLATION_COMPLETED).
    */
   bookingStepsEarly = false;
   private memoWritten = false;

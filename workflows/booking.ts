@@ -2,7 +2,7 @@ import * as wf from '@temporalio/workflow';
 import { BookingIdKey, bookingStatusQuery, HostNamesKey, LabNameKey, OwnerKey, ProjectKey, retryCleanupSignal } from './definitions';
 import { admissionGate, refusalOf } from './admission';
 import { handleVpnPasswordReset } from './vpn-reset';
-import { bookingSteps, BookingRun, refusals, undo } from './booking-run';
+import { bookingSteps, bookingStepsWaited, BookingRun, refusals, undo } from './booking-run';
 import { handleHostReports } from './host-reports';
 import { handleAddAccess, handleExtend, handleOperatorUpdates, handleReimage, handleReleaseAndCredentials } from './booking-updates';
 import { hostChildren, teardownHosts } from './host-children';
@@ -228,6 +228,8 @@ const BOOKING_UNDOS = 'booking';
 async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos: Compensation[]): Promise<void> {
   const { input, status } = run;
   const group = run.fewerEvents ? { group: BOOKING_UNDOS } : {};
+  // A workflow cancelled by an operator mid-step: its undo must not overtake the step still at work.
+  const steps = run.bookingStepsEarly ? bookingStepsWaited : bookingSteps;
   async function vpnStep(): Promise<void> {
     if (!input.access.vpnUsers.length) {
       Object.assign(run.bookingStep('vpn'), { status: 'done' });
@@ -241,7 +243,7 @@ async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos:
       },
       ...group,
     });
-    const vpn = await runBookingStep(run, 'vpn', () => bookingSteps.createVpnAccounts({ bookingId: input.id, project: input.project, users: input.access.vpnUsers }));
+    const vpn = await runBookingStep(run, 'vpn', () => steps.createVpnAccounts({ bookingId: input.id, project: input.project, users: input.access.vpnUsers }));
     status.vpnAccounts = vpn.accounts;
     if (vpn.passwords && Object.keys(vpn.passwords).length) status.vpnPasswords = vpn.passwords;
   }
@@ -252,7 +254,7 @@ async function bookingLevelSteps(run: BookingRun, allocation: Allocation, undos:
     }
     const networks = input.headnode.networks.map((name) => ({ name, vlan: allocation.vlans[name]! }));
     undos.push({ step: 'headnode', undo: () => undo.destroyHeadnode({ bookingId: input.id }), ...group });
-    const hn = await runBookingStep(run, 'headnode', () => bookingSteps.createHeadnode({ bookingId: input.id, image: input.headnode!.image, networks }));
+    const hn = await runBookingStep(run, 'headnode', () => steps.createHeadnode({ bookingId: input.id, image: input.headnode!.image, networks }));
     status.headnode = { name: hn.name, ...(hn.console ? { console: hn.console } : {}) };
   }
   if (!run.fewerEvents) {

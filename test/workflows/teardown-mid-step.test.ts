@@ -14,6 +14,8 @@ beforeAll(async () => {
   env = await startLabWorker();
   // Each switch configuration takes a second: long enough to release the booking in the middle of one.
   env.simLab.operationLatencyMs['switch.configure'] = 1_000;
+  // And so does making a headnode.
+  env.simLab.operationLatencyMs['headnode.create'] = 1_000;
 });
 afterAll(async () => {
   await env?.close();
@@ -36,6 +38,25 @@ describe('a release while a step is at work', () => {
     const ops = env.simLab.journal.filter((j) => j.target === 'sim-01' && j.at.startsWith('switch.')).map((j) => j.at);
     expect(ops).toContain('switch.configure');
     expect(ops.lastIndexOf('switch.configure')).toBeLessThan(ops.lastIndexOf('switch.reset'));
+    expect(env.simLab.residue()).toEqual([]);
+  });
+});
+
+describe('an operator cancelling the booking workflow while its headnode is being made', () => {
+  it('destroys the headnode once the step has stopped: none is left behind', async () => {
+    const input = sampleBooking(['sim-02'], { id: 'mid-headnode' });
+    const handle = await startBooking(env.client, env.taskQueue, input);
+    const headnodeStatus = async () => (await getBookingView(env.database.db, input.id))?.bookingSteps.find((s) => s.step === 'headnode')?.status;
+    for (let i = 0; i < 300 && (await headnodeStatus()) !== 'running'; i++) await sleep(50);
+    expect(await headnodeStatus()).toBe('running');
+    await sleep(300); // inside the second it takes
+    // What `temporal workflow cancel` sends: the booking is released as on a release while provisioning.
+    await handle.cancel();
+    await handle.result().catch(() => undefined);
+    await sleep(1_500);
+
+    const ops = env.simLab.journal.filter((j) => j.at.startsWith('headnode.')).map((j) => j.at);
+    expect(ops).toEqual(['headnode.create', 'headnode.destroy']);
     expect(env.simLab.residue()).toEqual([]);
   });
 });
