@@ -1,4 +1,4 @@
-import { writeFileSync, mkdtempSync } from 'node:fs';
+import { writeFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
@@ -14,6 +14,7 @@ declare module 'vitest' {
 }
 
 let server: DevServer | undefined;
+let bundleDir: string | undefined;
 
 /** One real Temporal dev server (in memory) and one workflow bundle for the whole run. */
 export async function setup(project: TestProject): Promise<void> {
@@ -21,8 +22,8 @@ export async function setup(project: TestProject): Promise<void> {
   const cli = temporalCli(root);
   const [s, bundle] = await Promise.all([startDevServer({ cli, port: await testPort() }), bundleWorkflows()]);
   server = s;
-  const dir = mkdtempSync(join(tmpdir(), 'laas-bundle-'));
-  const bundlePath = join(dir, 'workflows.js');
+  bundleDir = mkdtempSync(join(tmpdir(), 'laas-bundle-'));
+  const bundlePath = join(bundleDir, 'workflows.js');
   writeFileSync(bundlePath, bundle.code);
   project.provide('temporalAddress', server.address);
   project.provide('workflowBundlePath', bundlePath);
@@ -30,4 +31,5 @@ export async function setup(project: TestProject): Promise<void> {
 
 export async function teardown(): Promise<void> {
   await server?.stop();
+  if (bundleDir) rmSync(bundleDir, { recursive: true, force: true });
 }

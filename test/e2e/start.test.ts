@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -12,6 +12,7 @@ import { startBanner } from '../helpers/product';
 const root = join(import.meta.dirname, '..', '..');
 const token = 'e2e-token-0123456789abcdef';
 const dbName = `laas_e2e_${randomBytes(4).toString('hex')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'laas-e2e-'));
 let product: ChildProcess | undefined;
 
 afterAll(async () => {
@@ -29,6 +30,7 @@ afterAll(async () => {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number): Promise<T> {
@@ -57,7 +59,7 @@ describe('npm start', () => {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
       LAAS_API_PORT: String(apiPort),
       LAAS_API_TOKEN: token,
-      LAAS_DATA_DIR: mkdtempSync(join(tmpdir(), 'laas-e2e-')),
+      LAAS_DATA_DIR: dataDir,
       LAAS_SIM_LATENCY_MS: '20',
       LAAS_WORKER_CACHED_WORKFLOWS: '40',
     };
