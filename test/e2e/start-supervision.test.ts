@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -13,6 +13,7 @@ import { testPort } from '../helpers/ports';
 const root = join(import.meta.dirname, '..', '..');
 const token = 'e2e-supervision-token-0123456789';
 const dbName = `laas_e2e_${randomBytes(4).toString('hex')}`;
+const dataDir = mkdtempSync(join(tmpdir(), 'laas-e2e-'));
 const started: ChildProcess[] = [];
 
 afterAll(async () => {
@@ -30,6 +31,7 @@ afterAll(async () => {
   await admin.connect();
   await admin.query(`DROP DATABASE IF EXISTS "${dbName}" WITH (FORCE)`);
   await admin.end();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs: number, everyMs = 250): Promise<T> {
@@ -74,7 +76,7 @@ describe('npm start supervises', () => {
       DATABASE_URL: `postgres://postgres@127.0.0.1:5432/${dbName}`,
       LAAS_API_PORT: String(apiPort),
       LAAS_API_TOKEN: token,
-      LAAS_DATA_DIR: mkdtempSync(join(tmpdir(), 'laas-e2e-')),
+      LAAS_DATA_DIR: dataDir,
       // Imaging takes 6 × this: long enough to kill the worker in the middle of it.
       LAAS_SIM_LATENCY_MS: '2000',
     };
