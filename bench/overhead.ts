@@ -1,14 +1,15 @@
 // (b) Orchestration overhead: one 20-host booking on simulated devices with latency; wall time from
 // start to active over the slowest host's own device time (1.00 is the physical limit).
-// Usage: npx tsx bench/overhead.ts [--repeat 2] [--address host:port]
+// Usage: npx tsx bench/overhead.ts [--repeat 2] [--address host:port] [--table] [--history]
 // --address runs against a Temporal server already up (the full server of scripts/full-temporal.sh,
 // with laas's search attributes) instead of a fresh dev server.
 import { Client, Connection } from '@temporalio/client';
+import proto from '@temporalio/proto';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
 import { createWorker } from '../workers/worker';
 import { simLabDeps } from '../workers/sim-deps';
 import { bookingWorkflow } from '../workflows/booking';
-import { bookingStatusQuery, bookingWorkflowId, releaseSignal } from '../workflows/definitions';
+import { bookingStatusQuery, bookingWorkflowId, hostWorkflowId, releaseSignal } from '../workflows/definitions';
 import { benchBooking, stateSink, warmUp } from './lib/booking';
 import { benchHostName, benchLab } from './lib/bench-lab';
 import { bookingLevelTimeMs, deviceTimeMs, IMAGING_POLL_MS, PROFILE, PROFILE_HOSTS } from './lib/latency-profile';
@@ -60,6 +61,18 @@ async function run(address: string, bundlePath: string, n: number): Promise<void
     const steps = status.hosts.find((h) => h.name === slowest.name)!.steps;
     console.log(provisioning.filter((e) => e.target === slowest.name).map((e) => e.at).join(', '));
     console.table(steps.map((x, i) => ({ step: x.step, start: Date.parse(x.startedAt!) - t0, end: Date.parse(x.finishedAt!) - t0, gapBefore: i ? Date.parse(x.startedAt!) - Date.parse(steps[i - 1]!.finishedAt!) : Date.parse(x.startedAt!) - t0 })));
+  }
+  // --history prints the slowest host's child history and the booking's: each event's time (ms from the start).
+  if (process.argv.includes('--history')) {
+    for (const workflowId of [hostWorkflowId(input.id, slowest.name), bookingWorkflowId(input.id)]) {
+      const { events } = await client.workflow.getHandle(workflowId).fetchHistory();
+      console.log(`${workflowId}:`);
+      for (const e of events ?? []) {
+        const at = Number(e.eventTime?.seconds ?? 0) * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6) - t0;
+        const what = e.activityTaskScheduledEventAttributes?.activityType?.name ?? e.workflowExecutionSignaledEventAttributes?.signalName ?? '';
+        if (at <= lastReady + 500) console.log(`  ${String(at).padStart(6)} ${proto.temporal.api.enums.v1.EventType[e.eventType ?? 0]} ${what}`);
+      }
+    }
   }
 
   const released = reached('released');
