@@ -36,7 +36,8 @@ function say(line: string): void {
 }
 
 async function stopAll(code: number): Promise<never> {
-  if (stopping) process.exit(code);
+  // Already stopping: the stop under way ends the process.
+  if (stopping) return new Promise<never>(() => undefined);
   stopping = true;
   say('stopping...');
   for (const s of supervised) s.cancel();
@@ -58,6 +59,25 @@ async function stopAll(code: number): Promise<never> {
   // The database goes last: everything above may still write to it while it stops.
   await database?.stop();
   process.exit(code);
+}
+
+/**
+ * The first SIGINT or SIGTERM stops everything in order. A second one (Ctrl-C pressed again, or a
+ * supervisor's second `kill`) stops at once, but takes the product's processes along: left running,
+ * a Temporal dev server would keep its port and the next `npm start` would refuse to start.
+ */
+function onSignal(): void {
+  if (!stopping) {
+    void stopAll(0);
+    return;
+  }
+  say('stopping at once');
+  for (const s of supervised) s.current?.kill('SIGKILL');
+  // The dev server and an embedded database are told to stop (their own quick shutdowns keep their
+  // files whole), without waiting for them.
+  void devServer?.stop();
+  void database?.stop();
+  process.exit(130);
 }
 
 /** A process of the product, restarted with back-off when it dies (scripts/lib/supervise.ts). */
@@ -102,8 +122,8 @@ async function waitForHealth(url: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  process.once('SIGINT', () => void stopAll(0));
-  process.once('SIGTERM', () => void stopAll(0));
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
 
   const dataDir = isAbsolute(settings.LAAS_DATA_DIR) ? settings.LAAS_DATA_DIR : join(root, settings.LAAS_DATA_DIR);
   mkdirSync(dataDir, { recursive: true });

@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawn, execFileSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { randomBytes } from 'node:crypto';
@@ -135,8 +135,23 @@ describe('npm start supervises', () => {
     await until('Temporal restarted', () => Promise.resolve(/Temporal dev server restarted/.test(product.output()) ? true : undefined), 90_000);
     expect(await until('reads again', async () => ((await fetch(`${api}/v1/bookings/sup-1`, { headers: auth })).status === 200 ? true : undefined), 60_000)).toBe(true);
 
+    // Stopped twice (the orderly stop is start.test.ts's): the second signal ends npm start at once,
+    // and takes its processes along, so no dev server is left holding the port for the next start.
+    const processes = ['server start-dev', 'workers/main.ts', 'api/main.ts'].map((p) => childPid(product.child.pid!, p));
     const exited = new Promise<number | null>((resolve) => product.child.once('exit', (c) => resolve(c)));
     product.child.kill('SIGINT');
-    expect(await exited).toBe(0);
+    product.child.kill('SIGTERM');
+    expect(await exited).toBe(130);
+    expect(product.output()).toContain('laas: stopping at once');
+    // A process killed but not yet reaped by whoever inherited it is a zombie: gone, for this purpose.
+    const alive = (pid: number) => {
+      try {
+        return !/^\d+ \(.*\) Z/.test(readFileSync(`/proc/${pid}/stat`, 'utf8'));
+      } catch {
+        return false;
+      }
+    };
+    await until('every process of npm start gone', () => Promise.resolve(processes.some(alive) ? undefined : true), 10_000).catch(() => undefined);
+    expect(processes.filter(alive).map((pid) => readFileSync(`/proc/${pid}/cmdline`, 'utf8').replaceAll('\0', ' '))).toEqual([]);
   }, 480_000);
 });
