@@ -14,6 +14,11 @@ export interface ReadCacheOptions {
   maxLists?: number;
   /** A kept read is dropped after this long even if no change was heard: a bound on any missed notification. */
   maxAgeMs?: number;
+  /**
+   * A kept read this close to its max age is read again in the background when it is asked for
+   * (the ask is answered from memory): default a quarter of the max age.
+   */
+  refreshAheadMs?: number;
   /** After a lost listening connection, the wait before connecting again. */
   reconnectMs?: number;
   warn?: (message: string) => void;
@@ -26,8 +31,14 @@ export interface ReadCacheOptions {
  *
  * Correctness first: while the listening connection is down (and until it is back and listening),
  * nothing is kept and every read goes to PostgreSQL; a read that a change overtook while it was in
- * flight is answered but not kept; and every kept read expires after `maxAgeMs` in any case.
+ * flight is answered but not kept; and every kept read expires after `maxAgeMs` in any case (a
+ * random three quarters to all of it, so reads filled together do not expire together).
  * Concurrent reads of one booking share one query.
+ *
+ * A read asked for near the end of its max age is read again in the background, so what is polled
+ * keeps being answered from memory: without it every kept read would expire a max age after the
+ * first poll filled it, all at about the same time, and each poll of that second would wait for
+ * PostgreSQL (bench/RESULTS.md: the p99 of a burst of reads went from tens to over 100 ms).
  */
 export class BookingReadCache {
   private readonly bookings: LRUCache<string, BookingRead>;
@@ -40,8 +51,15 @@ export class BookingReadCache {
   private listening = false;
   private closed = false;
   private retry: NodeJS.Timeout | undefined;
-  /** Lookups by kind and result, for the API's /metrics: hit (from memory), miss (queried, kept), bypass (not listening). */
-  readonly lookups = { booking: { hit: 0, miss: 0, bypass: 0 }, list: { hit: 0, miss: 0, bypass: 0 } };
+  /**
+   * Lookups by kind and result, for the API's /metrics: hit (from memory), refresh (from memory, and
+   * read again in the background near its max age), miss (queried, kept), bypass (not listening).
+   */
+  readonly lookups = { booking: { hit: 0, refresh: 0, miss: 0, bypass: 0 }, list: { hit: 0, refresh: 0, miss: 0, bypass: 0 } };
+  /** Lists being read again in the background. */
+  private readonly listRefreshes = new Set<string>();
+  private readonly refreshAheadMs: number;
+  private readonly maxAgeMs: number;
   /** The last notification heard ("<table>:<booking id>"): PostgreSQL delivers them in commit order. */
   lastHeard = '';
 
@@ -51,6 +69,8 @@ export class BookingReadCache {
     private readonly options: ReadCacheOptions = {},
   ) {
     const ttl = options.maxAgeMs ?? 60_000;
+    this.maxAgeMs = ttl;
+    this.refreshAheadMs = options.refreshAheadMs ?? ttl / 4;
     this.bookings = new LRUCache({ max: options.maxBookings ?? 10_000, ttl });
     this.lists = new LRUCache({ max: options.maxLists ?? 1_000, ttl });
   }
@@ -82,10 +102,18 @@ export class BookingReadCache {
     }
     const kept = this.bookings.get(id);
     if (kept) {
-      this.count('booking', 'hit');
+      const refresh = this.nearMaxAge(this.bookings, id) && !this.inFlight.has(id);
+      this.count('booking', refresh ? 'refresh' : 'hit');
+      // A failed refresh changes nothing: the kept read expires at its max age as before.
+      if (refresh) this.load(id).catch(() => undefined);
       return kept;
     }
     this.count('booking', 'miss');
+    return this.load(id);
+  }
+
+  /** Reads the booking from PostgreSQL and keeps it, unless a change overtook the read. */
+  private async load(id: string): Promise<BookingRead | null> {
     // A read in flight is shared, unless a change was heard since it began: it may not show that change.
     const pending = this.inFlight.get(id);
     if (pending && !pending.overtaken) return pending.read;
@@ -94,7 +122,7 @@ export class BookingReadCache {
     try {
       const read = await flight.read;
       // Not kept: a booking not (yet) in the read model, or one that changed while it was read.
-      if (read && !flight.overtaken && this.listening) this.bookings.set(id, read);
+      if (read && !flight.overtaken && this.listening) this.bookings.set(id, read, { ttl: this.keepFor() });
       return read;
     } finally {
       if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
@@ -109,14 +137,38 @@ export class BookingReadCache {
     }
     const kept = this.lists.get(key) as T | undefined;
     if (kept !== undefined) {
-      this.count('list', 'hit');
+      const refresh = this.nearMaxAge(this.lists, key) && !this.listRefreshes.has(key);
+      this.count('list', refresh ? 'refresh' : 'hit');
+      if (refresh) {
+        this.listRefreshes.add(key);
+        this.loadList(key, load)
+          .catch(() => undefined)
+          .finally(() => this.listRefreshes.delete(key));
+      }
       return kept;
     }
     this.count('list', 'miss');
+    return this.loadList(key, load);
+  }
+
+  private async loadList<T extends object>(key: string, load: () => Promise<T>): Promise<T> {
     const generation = this.listGeneration;
     const value = await load();
-    if (generation === this.listGeneration && this.listening) this.lists.set(key, value);
+    if (generation === this.listGeneration && this.listening) this.lists.set(key, value, { ttl: this.keepFor() });
     return value;
+  }
+
+  /**
+   * How long one read is kept: between three quarters of the max age and all of it, at random, so
+   * reads filled together (a dashboard's first poll of every booking) are not read again together.
+   */
+  private keepFor(): number {
+    return Math.ceil(this.maxAgeMs * (0.75 + Math.random() / 4));
+  }
+
+  /** Whether a kept entry is within refreshAheadMs of its max age. */
+  private nearMaxAge(cache: { getRemainingTTL(key: string): number }, key: string): boolean {
+    return cache.getRemainingTTL(key) <= this.refreshAheadMs;
   }
 
   /** This process changed the booking itself: drop it now rather than when the notification comes. */
@@ -124,7 +176,7 @@ export class BookingReadCache {
     this.changed('view', id);
   }
 
-  private count(kind: 'booking' | 'list', result: 'hit' | 'miss' | 'bypass'): void {
+  private count(kind: 'booking' | 'list', result: 'hit' | 'refresh' | 'miss' | 'bypass'): void {
     this.lookups[kind][result]++;
   }
 

@@ -52,7 +52,7 @@ export function installHealth(app: FastifyInstance, deps: { temporal: Client; db
 function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): void {
   new Counter({
     name: 'laas_api_booking_read_cache_lookups_total',
-    help: 'Reads of a booking or a booking list by result: hit (from memory), miss (queried), bypass (the cache is not listening)',
+    help: 'Reads of a booking or a booking list by result: hit (from memory), refresh (from memory, read again in the background near its max age), miss (queried), bypass (the cache is not listening)',
     labelNames: ['kind', 'result'],
     registers: [registry],
     collect() {

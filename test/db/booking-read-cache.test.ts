@@ -93,6 +93,49 @@ describe('the booking read cache', () => {
     expect(cache.lookups.booking.miss).toBe(misses + 1);
   });
 
+  it('reads a polled booking or list again in the background near its max age: polls never wait for PostgreSQL again, and a change nobody announced shows within the max age', async () => {
+    const own = new BookingReadCache(t.db, t.url, { maxAgeMs: 2_000 });
+    await own.start();
+    try {
+      await writeBookingSnapshot(t.db, 'r1', 'run', snapshot(1, 'scheduled'));
+      // Its notification heard first (it would drop what the next read keeps).
+      await sql`select pg_notify(${READ_MODEL_CHANNEL}, 'mark:r1')`.execute(t.db);
+      await until(() => Promise.resolve(own.lastHeard), (heard) => heard === 'mark:r1');
+      expect((await own.read('r1'))?.view.state).toBe('scheduled');
+      let listLoads = 0;
+      const page = () => own.list('page-1', () => Promise.resolve({ load: ++listLoads }));
+      await page();
+      // A change nobody announces, as a missed notification would leave it.
+      await sql`alter table booking_views disable trigger booking_views_notify`.execute(t.db);
+      try {
+        await sql`update booking_views set state = 'provisioning' where id = 'r1'`.execute(t.db);
+      } finally {
+        await sql`alter table booking_views enable trigger booking_views_notify`.execute(t.db);
+      }
+      const seen: { at: number; state: string | undefined }[] = [];
+      const began = Date.now();
+      while (Date.now() - began < 5_000) {
+        seen.push({ at: Date.now() - began, state: (await own.read('r1'))?.view.state });
+        await page();
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      // Only the first read of each waited for PostgreSQL; the rest came from memory, two max ages and more.
+      expect(own.lookups.booking.miss).toBe(1);
+      expect(own.lookups.list.miss).toBe(1);
+      expect(own.lookups.booking.refresh).toBeGreaterThanOrEqual(2);
+      expect(listLoads).toBeGreaterThanOrEqual(3);
+      // Memory answered until the kept read neared its max age, then the change showed, and stayed.
+      const first = seen.findIndex((s) => s.state === 'provisioning');
+      expect(first).toBeGreaterThan(0);
+      // (kept for 1.5 to 2 s, read again in its last 0.5 s)
+      expect(seen[first]!.at).toBeGreaterThanOrEqual(800);
+      expect(seen[first]!.at).toBeLessThan(2_000);
+      expect(seen.slice(first).every((s) => s.state === 'provisioning')).toBe(true);
+    } finally {
+      await own.close();
+    }
+  });
+
   it('keeps nothing while its listening connection is lost, and listens again', async () => {
     const said: string[] = [];
     const own = new BookingReadCache(t.db, t.url, { reconnectMs: 1_500, warn: (m) => said.push(m) });
