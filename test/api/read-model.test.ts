@@ -8,7 +8,9 @@ import type { FastifyInstance } from 'fastify';
 import { randomBytes } from 'node:crypto';
 import { Client, Connection } from '@temporalio/client';
 import { buildServer } from '../../api/server';
-import { getBookingView } from '../../db/booking-views';
+import { getBookingView, writeBookingSnapshot } from '../../db/booking-views';
+import { BookingReadCache } from '../../api/booking-read-cache';
+import { bookingSnapshot } from '../db/helpers/booking-snapshot';
 import { createUserToken } from '../../db/api-tokens';
 import { ensureLab } from '../../db/labs';
 import { createProject } from '../../db/projects';
@@ -81,5 +83,33 @@ describe('reads from the read model', () => {
     // A booking neither the read model nor Temporal knows: 404 from the API with Temporal.
     expect((await api.inject({ method: 'GET', url: '/v1/bookings/nope-nope', headers: admin })).statusCode).toBe(404);
     expect((await api.inject({ method: 'DELETE', url: `/v1/bookings/${id}`, headers: admin })).statusCode).toBe(202);
+  });
+
+  it('with the read cache, answers a polled booking from memory as the same JSON until it changes', async () => {
+    const cache = new BookingReadCache(env.database.db, env.database.url);
+    await cache.start();
+    const cached = await buildServer({ temporal: env.client, db: env.database.db, lab: env.lab, taskQueue: env.taskQueue, apiToken: token, readCache: cache });
+    try {
+      const id = `rc-${randomBytes(4).toString('hex')}`;
+      await writeBookingSnapshot(env.database.db, id, 'run', { ...bookingSnapshot(1, 'scheduled'), lab: env.lab.name });
+      const get = () => cached.inject({ method: 'GET', url: `/v1/bookings/${id}`, headers: admin });
+      // Its notification heard first: it would drop what the next read keeps.
+      await until(() => Promise.resolve(cache.lastHeard), (heard) => heard.endsWith(`:${id}`));
+      const first = await get();
+      expect(first.statusCode, first.body).toBe(200);
+      expect(first.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(first.json()).toMatchObject({ id, state: 'scheduled', project: 'demo' });
+      const hits = cache.lookups.booking.hit;
+      const again = await get();
+      expect(cache.lookups.booking.hit).toBe(hits + 1);
+      expect(again.headers['content-type']).toBe('application/json; charset=utf-8');
+      expect(again.body).toBe(first.body);
+      // A change to the booking is in the next read once PostgreSQL has told the cache.
+      await writeBookingSnapshot(env.database.db, id, 'run', { ...bookingSnapshot(2, 'provisioning'), lab: env.lab.name });
+      expect((await until(get, (r) => r.json<{ state: string }>().state === 'provisioning')).statusCode).toBe(200);
+    } finally {
+      await cached.close();
+      await cache.close();
+    }
   });
 });
