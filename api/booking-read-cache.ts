@@ -14,11 +14,6 @@ export interface ReadCacheOptions {
   maxLists?: number;
   /** A kept read is dropped after this long even if no change was heard: a bound on any missed notification. */
   maxAgeMs?: number;
-  /**
-   * A kept read this close to its max age is read again in the background when it is asked for
-   * (the ask is answered from memory): default a quarter of the max age.
-   */
-  refreshAheadMs?: number;
   /** After a lost listening connection, the wait before connecting again. */
   reconnectMs?: number;
   warn?: (message: string) => void;
@@ -58,7 +53,6 @@ export class BookingReadCache {
   readonly lookups = { booking: { hit: 0, refresh: 0, miss: 0, bypass: 0 }, list: { hit: 0, refresh: 0, miss: 0, bypass: 0 } };
   /** Lists being read again in the background. */
   private readonly listRefreshes = new Set<string>();
-  private readonly refreshAheadMs: number;
   private readonly maxAgeMs: number;
   /** The last notification heard ("<table>:<booking id>"): PostgreSQL delivers them in commit order. */
   lastHeard = '';
@@ -70,7 +64,6 @@ export class BookingReadCache {
   ) {
     const ttl = options.maxAgeMs ?? 60_000;
     this.maxAgeMs = ttl;
-    this.refreshAheadMs = options.refreshAheadMs ?? ttl / 4;
     this.bookings = new LRUCache({ max: options.maxBookings ?? 10_000, ttl });
     this.lists = new LRUCache({ max: options.maxLists ?? 1_000, ttl });
   }
@@ -166,9 +159,9 @@ export class BookingReadCache {
     return Math.ceil(this.maxAgeMs * (0.75 + Math.random() / 4));
   }
 
-  /** Whether a kept entry is within refreshAheadMs of its max age. */
+  /** Whether a kept entry is in the last quarter of its max age: asked for now, it is read again in the background. */
   private nearMaxAge(cache: { getRemainingTTL(key: string): number }, key: string): boolean {
-    return cache.getRemainingTTL(key) <= this.refreshAheadMs;
+    return cache.getRemainingTTL(key) <= this.maxAgeMs / 4;
   }
 
   /** This process changed the booking itself: drop it now rather than when the notification comes. */
