@@ -62,15 +62,24 @@ async function stopAll(code: number): Promise<never> {
 }
 
 /**
+ * A copy of a signal already handled arrives within milliseconds: npm and tsx pass a terminal's
+ * Ctrl-C on to npm start, which the terminal has already sent it. Pressed again takes longer.
+ */
+const SAME_SIGNAL_MS = 200;
+let firstSignal: { name: NodeJS.Signals; at: number } | undefined;
+
+/**
  * The first SIGINT or SIGTERM stops everything in order. A second one (Ctrl-C pressed again, or a
  * supervisor's second `kill`) stops at once, but takes the product's processes along: left running,
  * a Temporal dev server would keep its port and the next `npm start` would refuse to start.
  */
-function onSignal(): void {
-  if (!stopping) {
+function onSignal(name: NodeJS.Signals): void {
+  if (!firstSignal) {
+    firstSignal = { name, at: Date.now() };
     void stopAll(0);
     return;
   }
+  if (name === firstSignal.name && Date.now() - firstSignal.at < SAME_SIGNAL_MS) return;
   say('stopping at once');
   for (const s of supervised) s.current?.kill('SIGKILL');
   // The dev server and an embedded database are told to stop (their own quick shutdowns keep their
