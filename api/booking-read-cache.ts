@@ -1,8 +1,8 @@
-import pg from 'pg';
 import { LRUCache } from 'lru-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { readBooking, type BookingRead } from '../db/booking-views';
+import { ChangeListener } from './change-listener';
 
 /** The channel the read model's triggers notify (db/migrations/2026-12-07T0900-read-model-notify.ts). */
 export const READ_MODEL_CHANNEL = 'laas_booking_read';
@@ -14,7 +14,7 @@ export interface ReadCacheOptions {
   maxLists?: number;
   /** A kept read is dropped after this long even if no change was heard: a bound on any missed notification. */
   maxAgeMs?: number;
-  /** After a lost listening connection, the wait before connecting again. */
+  /** After a lost listening connection, the wait before connecting again (its own listener only). */
   reconnectMs?: number;
   warn?: (message: string) => void;
 }
@@ -42,10 +42,9 @@ export class BookingReadCache {
   private readonly inFlight = new Map<string, { read: Promise<BookingRead | null>; overtaken: boolean }>();
   /** Bumped by every change to any booking's view: a list read that started before it is not kept. */
   private listGeneration = 0;
-  private listener: pg.Client | null = null;
-  private listening = false;
-  private closed = false;
-  private retry: NodeJS.Timeout | undefined;
+  private readonly listener: ChangeListener;
+  /** Whether this cache made its listener (and so starts and closes it). */
+  private readonly ownsListener: boolean;
   /**
    * Lookups by kind and result, for the API's /metrics: hit (from memory), refresh (from memory, and
    * read again in the background near its max age), miss (queried, kept), bypass (not listening).
@@ -57,11 +56,23 @@ export class BookingReadCache {
   /** The last notification heard ("<table>:<booking id>"): PostgreSQL delivers them in commit order. */
   lastHeard = '';
 
+  /** `changes`: the API's shared listener (listening on READ_MODEL_CHANNEL), or a database URL to listen with a connection of its own. */
   constructor(
     private readonly db: Kysely<Database>,
-    private readonly databaseUrl: string,
-    private readonly options: ReadCacheOptions = {},
+    changes: string | ChangeListener,
+    options: ReadCacheOptions = {},
   ) {
+    this.ownsListener = typeof changes === 'string';
+    this.listener = typeof changes === 'string' ? new ChangeListener(changes, [READ_MODEL_CHANNEL], options) : changes;
+    this.listener.subscribe({
+      changed: (channel, payload) => {
+        if (channel !== READ_MODEL_CHANNEL || !payload) return;
+        const colon = payload.indexOf(':');
+        this.lastHeard = payload;
+        this.changed(payload.slice(0, colon), payload.slice(colon + 1));
+      },
+      lost: () => this.stopKeeping(),
+    });
     const ttl = options.maxAgeMs ?? 60_000;
     this.maxAgeMs = ttl;
     this.bookings = new LRUCache({ max: options.maxBookings ?? 10_000, ttl });
@@ -73,18 +84,18 @@ export class BookingReadCache {
     return this.listening;
   }
 
-  /** Connects and listens; resolves once listening (or after the first failure, retrying in the background). */
+  private get listening(): boolean {
+    return this.listener.listening;
+  }
+
+  /** Its own listener: connects and listens; resolves once listening (or after the first failure, retrying in the background). */
   async start(): Promise<void> {
-    await this.listen();
+    if (this.ownsListener) await this.listener.start();
   }
 
   async close(): Promise<void> {
-    this.closed = true;
-    clearTimeout(this.retry);
+    if (this.ownsListener) await this.listener.close();
     this.stopKeeping();
-    const client = this.listener;
-    this.listener = null;
-    await client?.end().catch(() => undefined);
   }
 
   /** The booking as `readBooking` reads it, from memory when no change was heard since it was kept. */
@@ -185,40 +196,9 @@ export class BookingReadCache {
 
   /** Nothing kept can be trusted once a notification may have been missed. */
   private stopKeeping(): void {
-    this.listening = false;
     this.bookings.clear();
     this.lists.clear();
     this.listGeneration++;
     for (const flight of this.inFlight.values()) flight.overtaken = true;
-  }
-
-  private async listen(): Promise<void> {
-    if (this.closed) return;
-    const client = new pg.Client({ connectionString: this.databaseUrl, connectionTimeoutMillis: 10_000, keepAlive: true });
-    const lost = (why: string) => {
-      if (this.listener !== client) return;
-      this.listener = null;
-      this.stopKeeping();
-      if (this.closed) return;
-      this.options.warn?.(`booking read cache: ${why}; reads go to PostgreSQL until it listens again`);
-      client.end().catch(() => undefined);
-      this.retry = setTimeout(() => void this.listen(), this.options.reconnectMs ?? 2_000);
-    };
-    client.on('error', (err) => lost(`listening connection lost (${err.message})`));
-    client.on('end', () => lost('listening connection ended'));
-    client.on('notification', (n) => {
-      if (n.channel !== READ_MODEL_CHANNEL || !n.payload) return;
-      const colon = n.payload.indexOf(':');
-      this.lastHeard = n.payload;
-      this.changed(n.payload.slice(0, colon), n.payload.slice(colon + 1));
-    });
-    this.listener = client;
-    try {
-      await client.connect();
-      await client.query(`LISTEN ${READ_MODEL_CHANNEL}`);
-      if (this.listener === client) this.listening = true;
-    } catch (err) {
-      lost(`cannot listen (${(err as Error).message})`);
-    }
   }
 }
