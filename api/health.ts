@@ -6,6 +6,7 @@ import { collectDefaultMetrics, Counter, Registry } from 'prom-client';
 import type { DependencyMonitor } from './dependencies';
 import { registerLabGauges } from './lab-metrics';
 import type { BookingReadCache } from './booking-read-cache';
+import type { TokenCache } from './auth/token-cache';
 
 /** How long a readiness check may wait on a dependency before calling it down. */
 const CHECK_MS = 2_000;
@@ -30,11 +31,12 @@ async function within(what: string, work: Promise<unknown>): Promise<string> {
  * PostgreSQL answer, so requests can be served (a readiness probe takes it out of rotation when
  * not). `/metrics`: Prometheus text of the process and laas's gauges (api/lab-metrics.ts). All three open, outside `/v1`.
  */
-export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database>; monitor?: DependencyMonitor; readCache?: BookingReadCache }): void {
+export function installHealth(app: FastifyInstance, deps: { temporal: Client; db: Kysely<Database>; monitor?: DependencyMonitor; readCache?: BookingReadCache; tokenCache?: TokenCache }): void {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: 'laas_api_' });
   registerLabGauges(registry, deps.db);
   if (deps.readCache) registerReadCacheCounter(registry, deps.readCache);
+  if (deps.tokenCache) registerTokenCacheCounter(registry, deps.tokenCache);
   app.get('/healthz', () => ({ status: 'ok' }));
   app.get('/readyz', async (_request, reply) => {
     // With a monitor (npm start, production) its probes answer at once; without, a bounded check.
@@ -58,6 +60,20 @@ function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): 
     collect() {
       this.reset();
       for (const kind of ['booking', 'list'] as const) for (const [result, n] of Object.entries(cache.lookups[kind])) this.inc({ kind, result }, n);
+    },
+  });
+}
+
+/** The token cache's lookups: misses beyond one per token (and user) every max age say access keeps changing, or the cache is not listening. */
+function registerTokenCacheCounter(registry: Registry, cache: TokenCache): void {
+  new Counter({
+    name: 'laas_api_token_cache_lookups_total',
+    help: 'Bearer token checks (token) and the users dashboards act for (user) by result: hit (from memory), miss (queried), bypass (the cache is not listening)',
+    labelNames: ['kind', 'result'],
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const kind of ['token', 'user'] as const) for (const [result, n] of Object.entries(cache.lookups[kind])) this.inc({ kind, result }, n);
     },
   });
 }

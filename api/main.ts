@@ -12,7 +12,9 @@ import { DependencyMonitor } from './dependencies';
 import { liblaasOptions } from './liblaas/options';
 import { tracingFromEnv } from '../config/tracing';
 import { prettyLogs, prettyOptions } from '../config/log-format';
-import { BookingReadCache } from './booking-read-cache';
+import { BookingReadCache, READ_MODEL_CHANNEL } from './booking-read-cache';
+import { ChangeListener } from './change-listener';
+import { ACCESS_CHANNEL, TokenCache } from './auth/token-cache';
 
 async function main(): Promise<void> {
   const settings = loadSettings();
@@ -25,12 +27,17 @@ async function main(): Promise<void> {
   const temporal = new Client({ connection, namespace: settings.TEMPORAL_NAMESPACE, dataConverter, ...(tracing ? { plugins: [tracing.plugin] } : {}) });
   const db = connect(settings.DATABASE_URL, { max: 8 });
   const monitor = new DependencyMonitor(temporal, db, { onChange: (name, up) => console.warn(`api: ${name} ${up ? 'is back' : 'is unavailable: its routes answer 503'}`) }).start();
-  // Booking reads answered from memory until PostgreSQL notifies a change (LAAS_READ_CACHE=0: every read queries).
-  const readCache = settings.LAAS_READ_CACHE ? new BookingReadCache(db, settings.DATABASE_URL, { warn: (m) => console.warn(`api: ${m}`) }) : undefined;
-  await readCache?.start();
+  // Booking reads and token holders answered from memory until PostgreSQL notifies a change
+  // (LAAS_READ_CACHE=0: every read and every token check queries).
+  const warn = (m: string) => console.warn(`api: ${m}`);
+  const changes = settings.LAAS_READ_CACHE ? new ChangeListener(settings.DATABASE_URL, [READ_MODEL_CHANNEL, ACCESS_CHANNEL], { warn }) : undefined;
+  const readCache = changes ? new BookingReadCache(db, changes) : undefined;
+  const tokenCache = changes ? new TokenCache(db, changes, { warn }) : undefined;
+  await changes?.start();
   const app = await buildServer({
     monitor,
     ...(readCache ? { readCache } : {}),
+    ...(tokenCache ? { tokenCache } : {}),
     temporal,
     db,
     lab,
@@ -55,6 +62,7 @@ async function main(): Promise<void> {
   const close = async () => {
     await app.close();
     await readCache?.close();
+    await changes?.close();
     await connection.close();
     await db.destroy();
     process.exit(0);

@@ -30,6 +30,7 @@ import { meRoutes } from './routes/me';
 import { serveConsole } from './console-static';
 import { installHealth } from './health';
 import type { BookingReadCache } from './booking-read-cache';
+import type { TokenCache } from './auth/token-cache';
 
 export interface ApiDeps {
   temporal: Client;
@@ -48,6 +49,8 @@ export interface ApiDeps {
   liblaas?: LiblaasOptions;
   /** Booking reads kept in memory until PostgreSQL says their booking changed; every read queries without. */
   readCache?: BookingReadCache;
+  /** Who bearer tokens speak for, kept in memory until PostgreSQL says access changed; every request queries without. */
+  tokenCache?: TokenCache;
   /** Fastify logger options; false in tests. */
   logger?: boolean | { level: string; transport?: { target: string; options: Record<string, unknown> }; formatters?: { level: (label: string) => Record<string, unknown> } };
 }
@@ -131,7 +134,7 @@ export async function buildServer(deps: ApiDeps): Promise<FastifyInstance> {
     async (v1) => {
       // JSON only: any other body type is refused with 415 before a handler runs.
       v1.removeContentTypeParser('text/plain');
-      installAuthentication(v1, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken });
+      installAuthentication(v1, { db: deps.db, lab: deps.lab.name, adminToken: deps.apiToken, tokens: deps.tokenCache });
       installAudit(v1, {
         db: deps.db,
         actorOf: (request) => {

@@ -127,21 +127,31 @@ export async function memberUser(db: Kysely<Database>, name: string): Promise<Me
 
 /** Who holds `token`, or null for an unknown (or revoked) token. Marks the token used. */
 export async function tokenHolder(db: Kysely<Database>, token: string): Promise<TokenHolder | null> {
+  const holder = await findTokenHolder(db, tokenDigest(token));
+  if (holder) await markTokenUsed(db, holder.tokenId);
+  return holder;
+}
+
+/** Who holds the token of this digest (`tokenDigest`), or null; changes nothing. */
+export async function findTokenHolder(db: Kysely<Database>, digest: string): Promise<TokenHolder | null> {
   const row = await db
     .selectFrom('api_tokens')
     .leftJoin('users', 'users.id', 'api_tokens.user_id')
     .select(['api_tokens.id', 'api_tokens.kind', 'api_tokens.lab', 'api_tokens.label', 'users.name as user'])
-    .where('api_tokens.token_hash', '=', tokenDigest(token))
+    .where('api_tokens.token_hash', '=', digest)
     .executeTakeFirst();
   if (!row) return null;
-  // At most one write a minute per token: enough to find unused tokens, cheap on busy ones.
-  await db
-    .updateTable('api_tokens')
-    .set({ last_used_at: sql<Date>`now()` })
-    .where('id', '=', row.id)
-    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
-    .execute();
   if (row.kind === 'dashboard') return { tokenId: row.id, kind: 'dashboard', lab: row.lab!, label: row.label };
   const user = row.user === null ? null : await memberUser(db, row.user);
   return user ? { tokenId: row.id, kind: 'user', user } : null;
+}
+
+/** The token was used now: written at most once a minute per token, enough to find unused tokens and cheap on busy ones. */
+export async function markTokenUsed(db: Kysely<Database>, tokenId: number): Promise<void> {
+  await db
+    .updateTable('api_tokens')
+    .set({ last_used_at: sql<Date>`now()` })
+    .where('id', '=', tokenId)
+    .where((eb) => eb.or([eb('last_used_at', 'is', null), eb('last_used_at', '<', sql<Date>`now() - interval '1 minute'`)]))
+    .execute();
 }

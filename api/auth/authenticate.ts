@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../db/database';
-import { memberUser, tokenHolder, type MemberUser } from '../../db/api-tokens';
+import { findTokenHolder, markTokenUsed, memberUser, type MemberUser, type TokenHolder } from '../../db/api-tokens';
+import type { TokenCache } from './token-cache';
 import { ApiError } from '../errors';
 import type { Member, Principal } from './principal';
 
@@ -12,6 +13,8 @@ export interface AuthenticationDeps {
   lab: string;
   /** LAAS_API_TOKEN: the development administrator. */
   adminToken: string;
+  /** Token holders kept in memory until PostgreSQL says access changed; every request queries without. */
+  tokens?: TokenCache | undefined;
 }
 
 /** Routes marked `config: { public: true }` need no token (the OpenAPI document). */
@@ -38,10 +41,7 @@ export function maybePrincipalOf(request: FastifyRequest): Principal | undefined
   return principals.get(request);
 }
 
-function sameSecret(a: string, b: string): boolean {
-  // Compare digests so the comparison takes the same time whatever the lengths.
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}
+const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
 
 function member(u: MemberUser): Member {
   return { name: u.name, isAdmin: u.isAdmin, projects: new Set(u.projects) };
@@ -49,20 +49,47 @@ function member(u: MemberUser): Member {
 
 /** `Authorization: Bearer <token>` on every route but the public ones; the caller is kept for the handlers. */
 export function installAuthentication(app: FastifyInstance, deps: AuthenticationDeps): void {
+  const lookup = lookups(deps);
   app.addHook('onRequest', async (request) => {
     if (request.routeOptions.config.public) return;
     const header = request.headers.authorization;
     // The scheme is case-insensitive (RFC 7235): Bearer, bearer, BEARER.
     const given = header ? (/^bearer[ \t]+(.+)$/is.exec(header)?.[1]?.trim() ?? null) : null;
     if (!given) throw new ApiError(401, 'Unauthenticated', 'missing bearer token (Authorization: Bearer <token>)');
-    const principal = await resolve(deps, given);
-    principals.set(request, await withOnBehalfOf(deps, principal, request.headers[ON_BEHALF_OF]));
+    const principal = await resolve(deps, lookup, given);
+    principals.set(request, await withOnBehalfOf(lookup, principal, request.headers[ON_BEHALF_OF]));
   });
 }
 
-async function resolve(deps: AuthenticationDeps, token: string): Promise<Principal> {
-  if (sameSecret(token, deps.adminToken)) return { kind: 'admin', name: 'admin', tokenId: null };
-  const holder = await tokenHolder(deps.db, token);
+interface Lookups {
+  adminDigest: Buffer;
+  holder(digest: string): Promise<TokenHolder | null>;
+  member(name: string): Promise<MemberUser | null>;
+}
+
+/** Where tokens and users are looked up: the cache when there is one, PostgreSQL every time otherwise. */
+function lookups(deps: AuthenticationDeps): Lookups {
+  const adminDigest = sha256(deps.adminToken);
+  if (deps.tokens) {
+    const cache = deps.tokens;
+    return { adminDigest, holder: (digest) => cache.holder(digest), member: (name) => cache.member(name) };
+  }
+  return {
+    adminDigest,
+    holder: async (digest) => {
+      const holder = await findTokenHolder(deps.db, digest);
+      if (holder) await markTokenUsed(deps.db, holder.tokenId);
+      return holder;
+    },
+    member: (name) => memberUser(deps.db, name),
+  };
+}
+
+async function resolve(deps: AuthenticationDeps, lookup: Lookups, token: string): Promise<Principal> {
+  // Digests are compared, so the comparison takes the same time whatever the lengths; the same digest finds a stored token.
+  const digest = sha256(token);
+  if (timingSafeEqual(digest, lookup.adminDigest)) return { kind: 'admin', name: 'admin', tokenId: null };
+  const holder = await lookup.holder(digest.toString('hex'));
   if (!holder) throw new ApiError(401, 'Unauthenticated', 'bearer token not recognised');
   if (holder.kind === 'dashboard') {
     if (holder.lab !== deps.lab) throw new ApiError(403, 'WrongLab', `this dashboard token is for lab ${holder.lab}; this API serves lab ${deps.lab}`);
@@ -72,13 +99,13 @@ async function resolve(deps: AuthenticationDeps, token: string): Promise<Princip
   return { kind: 'user', name: holder.user.name, tokenId: holder.tokenId, member: member(holder.user) };
 }
 
-async function withOnBehalfOf(deps: AuthenticationDeps, p: Principal, header: string | string[] | undefined): Promise<Principal> {
+async function withOnBehalfOf(lookup: Lookups, p: Principal, header: string | string[] | undefined): Promise<Principal> {
   if (header === undefined) return p;
   if (p.kind !== 'dashboard') throw new ApiError(403, 'OnBehalfNotAllowed', `only a dashboard's token may act on behalf of a user (${ON_BEHALF_OF})`);
   if (typeof header !== 'string' || !USER_NAME.test(header)) {
     throw new ApiError(400, 'InvalidRequest', `${ON_BEHALF_OF}: must be one user name (letters, digits, ".", "_", "-")`);
   }
-  const user = await memberUser(deps.db, header);
+  const user = await lookup.member(header);
   if (!user) throw new ApiError(403, 'UnknownUser', `${header} is not a user of this lab`);
   return { ...p, actingFor: member(user) };
 }

@@ -12,6 +12,7 @@ import * as m20261206T1100 from './2026-12-06T1100-liblaas-users-in-directory';
 import * as m20261206T1300 from './2026-12-06T1300-step-reboot-wait';
 import * as m20261206T1550 from './2026-12-06T1550-console-logs';
 import * as m20261207T0900 from './2026-12-07T0900-read-model-notify';
+import * as m20261208T0900 from './2026-12-08T0900-access-notify';
 
 /** Every migration, by its frozen name; names sort in the order they apply. */
 export const migrations: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const migrations: Record<string, Migration> = {
   '2026-12-06T1300-step-reboot-wait': m20261206T1300,
   '2026-12-06T1550-console-logs': m20261206T1550,
   '2026-12-07T0900-read-model-notify': m20261207T0900,
+  '2026-12-08T0900-access-notify': m20261208T0900,
 };
