@@ -10,23 +10,37 @@
 // connection at once. So --connections is the size of that burst, and the latency percentiles grow
 // with it (RESULTS.md gives 10 and 50).
 //
+// --as says whose token reads (the bookings are always made by the administrator's):
+//   admin      LAAS_API_TOKEN, the development administrator (no token lookup at all);
+//   dashboard  a dashboard's token acting for each booking's owner (X-On-Behalf-Of), as a dashboard
+//              polls for its users: the users u0..u49 and projects p0..p9 are created for it;
+//   user       a user's token, a member of all ten projects (as the lab console reads).
+// The last two need the API's database (DATABASE_URL) to make the tokens and users.
+//
 // Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
 //   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
 // and in another:
-//   npx tsx bench/reads-start.ts [--bookings 1000] [--seconds 20] [--connections 10[,50...]] [--settle 15] [--warmup 5] [--api http://127.0.0.1:8080]
-// (each connection count in turn, on the same bookings)
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npx tsx bench/reads-start.ts [--as admin,dashboard,user]
+//     [--bookings 1000] [--seconds 20] [--connections 10[,50...]] [--settle 15] [--warmup 5] [--api http://127.0.0.1:8080]
+// (each reader and each connection count in turn, on the same bookings)
 import { execFileSync } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../config/payload-codec';
 import { bookingStatusQuery, bookingWorkflowId } from '../workflows/definitions';
 import { load, machine, option } from './lib/setup';
+import { connect } from '../db/connection';
+import { createDashboardToken, createUserToken } from '../db/api-tokens';
+import { createProject } from '../db/projects';
+import { addUserToProject, createUser } from '../db/users';
 
 const api = option('api', process.env.LAAS_API_URL ?? 'http://127.0.0.1:8080');
 const token = process.env.LAAS_API_TOKEN ?? 'laas-dev-token-change-me';
 const total = Number(option('bookings', '1000'));
 const seconds = Number(option('seconds', '20'));
 const connectionCounts = option('connections', '10').split(',').map(Number);
+const readers = option('as', 'admin').split(',') as Reader[];
+type Reader = 'admin' | 'dashboard' | 'user';
 const settleMs = Number(option('settle', '15')) * 1000;
 const warmupSeconds = Number(option('warmup', '5'));
 const auth = { authorization: `Bearer ${token}`, 'content-type': 'application/json' };
@@ -69,24 +83,62 @@ function workerPid(): number {
   return out[0];
 }
 
-async function measure(title: string, connections: number, rate: number, options: Partial<autocannon.Options>): Promise<void> {
+const refused: string[] = [];
+
+/** Whose headers each reader sends: a dashboard's name the booking's owner per request (`owner`). */
+interface ReaderAuth {
+  headers: Record<string, string>;
+  owner: boolean;
+}
+
+/** The readers' tokens, made in the API's database; the users and projects a dashboard and a user need. */
+async function readerAuth(reader: Reader, lab: string): Promise<ReaderAuth> {
+  if (reader === 'admin') return { headers: auth, owner: false };
+  const url = process.env.DATABASE_URL;
+  if (!url) throw new Error(`--as ${reader}: set DATABASE_URL to the API's database, to make its token`);
+  const db = connect(url, { max: 1 });
+  const existing = (err: unknown) => {
+    if ((err as { type?: string }).type !== 'DuplicateError') throw err;
+  };
+  try {
+    for (let p = 0; p < 10; p++) await createProject(db, `p${p}`).catch(existing);
+    for (let u = 0; u < 50; u++) {
+      await createUser(db, `u${u}`, null).catch(existing);
+      await addUserToProject(db, `u${u}`, `p${u % 10}`).catch(existing);
+    }
+    let token: string;
+    if (reader === 'dashboard') token = (await createDashboardToken(db, lab, `reads bench ${run}`)).token;
+    else {
+      await createUser(db, 'bench-reader', null).catch(existing);
+      for (let p = 0; p < 10; p++) await addUserToProject(db, 'bench-reader', `p${p}`).catch(existing);
+      token = (await createUserToken(db, 'bench-reader', `reads bench ${run}`)).token;
+    }
+    return { headers: { authorization: `Bearer ${token}` }, owner: reader === 'dashboard' };
+  } finally {
+    await db.destroy();
+  }
+}
+
+async function measure(title: string, connections: number, rate: number, headers: Record<string, string>, options: Partial<autocannon.Options>): Promise<void> {
   // A server that has run for a while has compiled its hot paths: the first seconds of a fresh one are not what it answers in.
-  if (warmupSeconds > 0) await autocannon({ url: api, connections, duration: warmupSeconds, overallRate: rate, headers: auth, ...options });
-  const r = await autocannon({ url: api, connections, duration: seconds, overallRate: rate, headers: auth, ...options });
+  if (warmupSeconds > 0) await autocannon({ url: api, connections, duration: warmupSeconds, overallRate: rate, headers, ...options });
+  const r = await autocannon({ url: api, connections, duration: seconds, overallRate: rate, headers, ...options });
+  // A refused read is fast and would flatter the figures: the run says so and fails.
+  if (r.non2xx > 0 || r.errors > 0) refused.push(`${title}, ${connections} connections: ${r.non2xx} non-2xx, ${r.errors} errors`);
   console.log(
     `${title}, ${connections} connections: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
   );
 }
 
-/** Paths of the first five pages of each project's scheduled bookings, 20 a page. */
-async function listPages(): Promise<string[]> {
+/** Paths of the first five pages of each project's scheduled bookings, 20 a page, read as `as(p)` reads project p (cursors are sealed to their reader's scope). */
+async function listPages(as: (project: number) => Record<string, string>): Promise<string[]> {
   const paths: string[] = [];
   for (let p = 0; p < 10; p++) {
     let cursor: string | undefined;
     for (let k = 0; k < 5; k++) {
       const path = `/v1/bookings?project=p${p}&state=scheduled&limit=20${cursor ? `&cursor=${cursor}` : ''}`;
       paths.push(path);
-      const res = (await (await fetch(`${api}${path}`, { headers: auth })).json()) as { nextCursor?: string | null };
+      const res = (await (await fetch(`${api}${path}`, { headers: as(p) })).json()) as { nextCursor?: string | null };
       if (!res.nextCursor) break;
       cursor = res.nextCursor;
     }
@@ -136,16 +188,24 @@ async function main(): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   console.log(`worker ${pid} stopped (SIGSTOP) for the reads`);
   try {
-    // Filtered and paged: the first five pages of each project's scheduled bookings, cursors taken from the API beforehand.
-    const pages = await listPages();
-    for (const connections of connectionCounts) {
-      let n = 0;
-      await measure('GET /v1/bookings/:id', connections, 200, { requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: `/v1/bookings/${ids[n++ % ids.length]}` }) }] });
-      let page = 0;
-      await measure(`GET /v1/bookings?project=…&state=scheduled&limit=20[&cursor=…] (${pages.length} pages in turn)`, connections, 100, {
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pages[page++ % pages.length]! }) }],
-      });
-      await measure('GET /v1/bookings?limit=50 (newest first)', connections, 100, { requests: [{ method: 'GET', path: '/v1/bookings?limit=50' }] });
+    const lab = ((await (await fetch(`${api}/v1/bookings/${ids[0]}`, { headers: auth })).json()) as { lab: string }).lab;
+    for (const reader of readers) {
+      const who = await readerAuth(reader, lab);
+      const as = (i: number) => (who.owner ? { ...who.headers, 'x-on-behalf-of': `u${i % 50}` } : who.headers);
+      // Filtered and paged: the first five pages of each project's scheduled bookings, cursors taken from the API beforehand.
+      const pages = await listPages(as);
+      for (const connections of connectionCounts) {
+        let n = 0;
+        await measure(`[${reader}] GET /v1/bookings/:id`, connections, 200, who.headers, {
+          requests: [{ method: 'GET', setupRequest: (req) => { const i = n++ % ids.length; return { ...req, path: `/v1/bookings/${ids[i]}`, headers: as(i) }; } }],
+        });
+        let page = 0;
+        // A page of project p is read for its members: a dashboard acts for u<p>.
+        await measure(`[${reader}] GET /v1/bookings?project=…&state=scheduled&limit=20[&cursor=…] (${pages.length} pages in turn)`, connections, 100, who.headers, {
+          requests: [{ method: 'GET', setupRequest: (req) => { const path = pages[page++ % pages.length]!; return { ...req, path, headers: as(Number(/project=p(\d)/.exec(path)![1])) }; } }],
+        });
+        await measure(`[${reader}] GET /v1/bookings?limit=50 (newest first)`, connections, 100, who.headers, { requests: [{ method: 'GET', path: '/v1/bookings?limit=50', headers: as(0) }] });
+      }
     }
   } finally {
     process.kill(pid, 'SIGCONT');
@@ -155,6 +215,10 @@ async function main(): Promise<void> {
   if (!process.argv.includes('--keep')) {
     await release(ids);
     console.log('bookings released');
+  }
+  if (refused.length > 0) {
+    console.error(`some reads were refused, so their figures do not count:\n  ${refused.join('\n  ')}`);
+    process.exitCode = 1;
   }
 }
 
