@@ -68,7 +68,7 @@ function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): 
 function registerTokenCacheCounter(registry: Registry, cache: TokenCache): void {
   new Counter({
     name: 'laas_api_token_cache_lookups_total',
-    help: 'Bearer token checks (token) and the users dashboards act for (user) by result: hit (from memory), miss (queried), bypass (the cache is not listening)',
+    help: 'Bearer token checks (token) and the users dashboards act for (user) by result: hit (from memory), refresh (from memory, looked up again in the background near its max age), miss (queried), shared (waited for the same lookup in flight), bypass (the cache is not listening)',
     labelNames: ['kind', 'result'],
     registers: [registry],
     collect() {

@@ -17,18 +17,24 @@
 //   user       a user's token, a member of all ten projects (as the lab console reads).
 // The last two need the API's database (DATABASE_URL) to make the tokens and users.
 //
+// --floor first measures the same requests against a bare Node HTTP server in a process of its own
+// that answers every request with one booking's JSON (the same size): no routing, no
+// authentication, no cache. What it measures is autocannon's burst on this machine, the least any
+// server here could show; read the API's percentiles against it.
+//
 // Usage, in one terminal (a database and a Temporal file of its own keep the lab clean):
 //   LAAS_DATA_DIR=/tmp/laas-reads DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npm start
 // and in another:
-//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npx tsx bench/reads-start.ts [--as admin,dashboard,user]
+//   DATABASE_URL=postgres://postgres@127.0.0.1:5432/laas_reads npx tsx bench/reads-start.ts [--as admin,dashboard,user] [--floor]
 //     [--bookings 1000] [--seconds 20] [--connections 10[,50...]] [--settle 15] [--warmup 5] [--api http://127.0.0.1:8080]
 // (each reader and each connection count in turn, on the same bookings)
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import autocannon from 'autocannon';
 import { Client, Connection } from '@temporalio/client';
 import { dataConverterFromEnv } from '../config/payload-codec';
 import { bookingStatusQuery, bookingWorkflowId } from '../workflows/definitions';
 import { load, machine, option } from './lib/setup';
+import { freePort } from '../scripts/lib/dev-server';
 import { connect } from '../db/connection';
 import { createDashboardToken, createUserToken } from '../db/api-tokens';
 import { createProject } from '../db/projects';
@@ -85,6 +91,39 @@ function workerPid(): number {
 
 const refused: string[] = [];
 
+/** The API's cache lookups so far (`/metrics`), as "booking miss", "list hit", "token hit"...: what a run's reads found kept. */
+async function cacheLookups(): Promise<Record<string, number>> {
+  const text = await (await fetch(`${api}/metrics`)).text();
+  const counts: Record<string, number> = {};
+  for (const m of text.matchAll(/^laas_api_(?:booking_read|token)_cache_lookups_total\{kind="(\w+)",result="(\w+)"\} (\d+)$/gm)) counts[`${m[1]} ${m[2]}`] = Number(m[3]);
+  return counts;
+}
+
+/** A bare HTTP server in its own process answering `body` to everything: the floor of what autocannon measures here. */
+async function bareServer(body: string): Promise<{ url: string; child: ChildProcess }> {
+  const port = await freePort();
+  const code = `require('node:http').createServer((q, s) => { s.writeHead(200, { 'content-type': 'application/json; charset=utf-8' }); s.end(process.env.BODY); }).listen(${port}, '127.0.0.1', () => console.log('up'))`;
+  const child = spawn(process.execPath, ['-e', code], { env: { ...process.env, BODY: body }, stdio: ['ignore', 'pipe', 'inherit'] });
+  await new Promise<void>((resolve, reject) => {
+    child.stdout.once('data', () => resolve());
+    child.once('exit', (c) => reject(new Error(`the bare server exited (${c})`)));
+  });
+  return { url: `http://127.0.0.1:${port}`, child };
+}
+
+/** The floor: the booking read's size, answered with nothing else done, at each connection count. */
+async function measureFloor(id: string): Promise<void> {
+  const body = await (await fetch(`${api}/v1/bookings/${id}`, { headers: auth })).text();
+  const bare = await bareServer(body);
+  try {
+    for (const connections of connectionCounts) {
+      await measure(`[floor: a bare server, ${Buffer.byteLength(body)} bytes] GET /v1/bookings/:id`, connections, 200, {}, { url: bare.url, requests: [{ method: 'GET', path: `/v1/bookings/${id}` }] });
+    }
+  } finally {
+    bare.child.kill();
+  }
+}
+
 /** Whose headers each reader sends: a dashboard's name the booking's owner per request (`owner`). */
 interface ReaderAuth {
   headers: Record<string, string>;
@@ -122,11 +161,18 @@ async function readerAuth(reader: Reader, lab: string): Promise<ReaderAuth> {
 async function measure(title: string, connections: number, rate: number, headers: Record<string, string>, options: Partial<autocannon.Options>): Promise<void> {
   // A server that has run for a while has compiled its hot paths: the first seconds of a fresh one are not what it answers in.
   if (warmupSeconds > 0) await autocannon({ url: api, connections, duration: warmupSeconds, overallRate: rate, headers, ...options });
+  const before = await cacheLookups();
   const r = await autocannon({ url: api, connections, duration: seconds, overallRate: rate, headers, ...options });
+  const after = await cacheLookups();
+  const lookups = Object.entries(after)
+    .map(([k, n]) => [k, n - (before[k] ?? 0)] as const)
+    .filter(([, n]) => n > 0)
+    .map(([k, n]) => `${k} ${n}`)
+    .join(', ');
   // A refused read is fast and would flatter the figures: the run says so and fails.
   if (r.non2xx > 0 || r.errors > 0) refused.push(`${title}, ${connections} connections: ${r.non2xx} non-2xx, ${r.errors} errors`);
   console.log(
-    `${title}, ${connections} connections: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}`,
+    `${title}, ${connections} connections: ${r.requests.average.toFixed(0)} req/s (target ${rate}), p50 ${r.latency.p50} ms, p90 ${r.latency.p90} ms, p99 ${r.latency.p99} ms, max ${r.latency.max} ms; ${r.requests.total} requests, non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts}${lookups ? `; API caches: ${lookups}` : ''}`,
   );
 }
 
@@ -188,6 +234,7 @@ async function main(): Promise<void> {
   process.kill(pid, 'SIGSTOP');
   console.log(`worker ${pid} stopped (SIGSTOP) for the reads`);
   try {
+    if (process.argv.includes('--floor')) await measureFloor(ids[0]!);
     const lab = ((await (await fetch(`${api}/v1/bookings/${ids[0]}`, { headers: auth })).json()) as { lab: string }).lab;
     for (const reader of readers) {
       const who = await readerAuth(reader, lab);

@@ -21,7 +21,13 @@ export interface TokenCacheOptions {
   warn?: (message: string) => void;
 }
 
-type Result = 'hit' | 'miss' | 'bypass';
+/** hit: from memory; refresh: from memory, looked up again in the background near its max age; miss: queried; shared: waited for the same lookup already in flight; bypass: not listening. */
+type Result = 'hit' | 'refresh' | 'miss' | 'shared' | 'bypass';
+
+interface Kept {
+  holder: TokenHolder;
+  markedAt: number;
+}
 
 /**
  * Who a bearer token speaks for, and the users a dashboard acts for, kept in the API's memory until
@@ -32,15 +38,22 @@ type Result = 'hit' | 'miss' | 'bypass';
  *
  * Revocation stays immediate: deleting a token notifies, and the next request with it is refused.
  * While the listening connection is down nothing is kept; an unknown token is never kept (it
- * queries every time, as a made-up token should), and every answer expires after `maxAgeMs`.
+ * queries every time, as a made-up token should), and every answer expires after `maxAgeMs` (a
+ * random three quarters to all of it). As with booking reads, one asked for in the last quarter of
+ * that is looked up again in the background, and the requests that arrive together for a token
+ * not kept (a dashboard's connections after a restart) share one lookup: a polling client never
+ * waits for PostgreSQL again once its token is known.
  */
 export class TokenCache {
-  private readonly holders: LRUCache<string, { holder: TokenHolder; markedAt: number }>;
+  private readonly holders: LRUCache<string, Kept>;
   private readonly users: LRUCache<string, MemberUser>;
-  /** Bumped by every change heard: a lookup that began before it is answered but not kept. */
+  /** Lookups in flight by "kind:key", with the generation they began in. */
+  private readonly inFlight = new Map<string, { read: Promise<unknown>; generation: number }>();
+  /** Bumped by every change heard: a lookup that began before it is answered but not kept, nor shared. */
   private generation = 0;
+  private readonly maxAgeMs: number;
   /** Lookups by kind and result, for the API's /metrics. */
-  readonly lookups = { token: { hit: 0, miss: 0, bypass: 0 }, user: { hit: 0, miss: 0, bypass: 0 } };
+  readonly lookups = { token: counts(), user: counts() };
 
   constructor(
     private readonly db: Kysely<Database>,
@@ -48,9 +61,9 @@ export class TokenCache {
     private readonly options: TokenCacheOptions = {},
   ) {
     const max = options.maxEntries ?? 10_000;
-    const ttl = options.maxAgeMs ?? 60_000;
-    this.holders = new LRUCache({ max, ttl });
-    this.users = new LRUCache({ max, ttl });
+    this.maxAgeMs = options.maxAgeMs ?? 60_000;
+    this.holders = new LRUCache({ max, ttl: this.maxAgeMs });
+    this.users = new LRUCache({ max, ttl: this.maxAgeMs });
     listener.subscribe({
       changed: (channel) => {
         if (channel === ACCESS_CHANNEL) this.forgetAll();
@@ -61,40 +74,66 @@ export class TokenCache {
 
   /** The holder of the token with this digest (`tokenDigest`), or null when no token has it. */
   async holder(digest: string): Promise<TokenHolder | null> {
-    const kept = this.listener.listening ? this.holders.get(digest) : undefined;
-    if (kept) {
-      this.count('token', 'hit');
-      if (Date.now() - kept.markedAt >= (this.options.markUsedMs ?? MARK_USED_MS)) {
-        kept.markedAt = Date.now();
-        markTokenUsed(this.db, kept.holder.tokenId).catch((err: Error) => this.options.warn?.(`token ${kept.holder.tokenId}: last use not recorded (${err.message})`));
-      }
-      return kept.holder;
+    const kept = await this.lookup('token', this.holders, digest, async () => {
+      const holder = await findTokenHolder(this.db, digest);
+      if (!holder) return null;
+      await markTokenUsed(this.db, holder.tokenId);
+      return { holder, markedAt: Date.now() };
+    });
+    if (kept && Date.now() - kept.markedAt >= (this.options.markUsedMs ?? MARK_USED_MS)) {
+      kept.markedAt = Date.now();
+      markTokenUsed(this.db, kept.holder.tokenId).catch((err: Error) => this.options.warn?.(`token ${kept.holder.tokenId}: last use not recorded (${err.message})`));
     }
-    this.count('token', this.listener.listening ? 'miss' : 'bypass');
-    const generation = this.generation;
-    const holder = await findTokenHolder(this.db, digest);
-    if (!holder) return null;
-    await markTokenUsed(this.db, holder.tokenId);
-    if (this.keeps(generation)) this.holders.set(digest, { holder, markedAt: Date.now() });
-    return holder;
+    return kept?.holder ?? null;
   }
 
   /** A user of the lab with its projects (a dashboard acting for it), or null when there is no such user. */
-  async member(name: string): Promise<MemberUser | null> {
-    const kept = this.listener.listening ? this.users.get(name) : undefined;
-    if (kept) {
-      this.count('user', 'hit');
-      return kept;
-    }
-    this.count('user', this.listener.listening ? 'miss' : 'bypass');
-    const generation = this.generation;
-    const user = await memberUser(this.db, name);
-    if (user && this.keeps(generation)) this.users.set(name, user);
-    return user;
+  member(name: string): Promise<MemberUser | null> {
+    return this.lookup('user', this.users, name, () => memberUser(this.db, name));
   }
 
-  private keeps(generation: number): boolean {
-    return generation === this.generation && this.listener.listening;
+  private async lookup<V extends object>(kind: 'token' | 'user', cache: LRUCache<string, V>, key: string, load: () => Promise<V | null>): Promise<V | null> {
+    if (!this.listener.listening) {
+      this.lookups[kind].bypass++;
+      return load();
+    }
+    const kept = cache.get(key);
+    if (kept !== undefined) {
+      const refresh = cache.getRemainingTTL(key) <= this.maxAgeMs / 4 && !this.inFlight.has(`${kind}:${key}`);
+      this.lookups[kind][refresh ? 'refresh' : 'hit']++;
+      // A failed refresh changes nothing: the kept answer expires at its max age as before.
+      if (refresh) this.fetch(kind, cache, key, load).catch(() => undefined);
+      return kept;
+    }
+    const pending = this.inFlight.get(`${kind}:${key}`);
+    if (pending && pending.generation === this.generation) {
+      this.lookups[kind].shared++;
+      return pending.read as Promise<V | null>;
+    }
+    this.lookups[kind].miss++;
+    return this.fetch(kind, cache, key, load);
+  }
+
+  /** Looks up and keeps the answer, unless a change was heard meanwhile; concurrent lookups of one key share it. */
+  private fetch<V extends object>(kind: string, cache: LRUCache<string, V>, key: string, load: () => Promise<V | null>): Promise<V | null> {
+    const id = `${kind}:${key}`;
+    const generation = this.generation;
+    const read = load().then((value) => {
+      if (value !== null && generation === this.generation && this.listener.listening) cache.set(key, value, { ttl: this.keepFor() });
+      return value;
+    });
+    const flight = { read, generation };
+    this.inFlight.set(id, flight);
+    const done = () => {
+      if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
+    };
+    read.then(done, done);
+    return read;
+  }
+
+  /** Between three quarters of the max age and all of it, at random: answers kept together do not expire together. */
+  private keepFor(): number {
+    return Math.ceil(this.maxAgeMs * (0.75 + Math.random() / 4));
   }
 
   private forgetAll(): void {
@@ -102,8 +141,8 @@ export class TokenCache {
     this.holders.clear();
     this.users.clear();
   }
+}
 
-  private count(kind: 'token' | 'user', result: Result): void {
-    this.lookups[kind][result]++;
-  }
+function counts(): Record<Result, number> {
+  return { hit: 0, refresh: 0, miss: 0, shared: 0, bypass: 0 };
 }

@@ -68,6 +68,31 @@ describe('token cache', () => {
     expect(tokens.lookups.token.hit - before.token.hit).toBe(4);
   });
 
+  it('looks a new token up once for requests that come together, and again in the background near its max age', async () => {
+    const { token } = await createUserToken(t.db, 'alice', 'together');
+    const before = lookups();
+    const answers = await Promise.all(Array.from({ length: 20 }, () => me(token)));
+    expect(answers.every((a) => a.status === 200)).toBe(true);
+    expect(tokens.lookups.token.miss - before.token.miss).toBe(1);
+    expect(tokens.lookups.token.shared - before.token.shared).toBe(19);
+
+    // Its own cache with a max age of 1 s, polled every 100 ms for 3 s: the token is looked up
+    // once, then refreshed in the background; no poll finds it gone.
+    const own = new TokenCache(t.db, changes, { maxAgeMs: 1_000 });
+    const polled = await buildServer({ temporal: noTemporal, db: t.db, lab: { name: 'sim' } as unknown as Lab, taskQueue: 'unused', apiToken: 'token-cache-admin-0123456789', tokenCache: own });
+    try {
+      for (let i = 0; i < 30; i++) {
+        const res = await polled.inject({ method: 'GET', url: '/v1/me', headers: { authorization: `Bearer ${token}` } });
+        expect(res.statusCode).toBe(200);
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(own.lookups.token.miss).toBe(1);
+      expect(own.lookups.token.refresh).toBeGreaterThanOrEqual(2);
+    } finally {
+      await polled.close();
+    }
+  });
+
   it('refuses a revoked token at the next request once the revocation is heard, not at the max age', async () => {
     const { id, token } = await createUserToken(t.db, 'bob');
     expect((await me(token)).status).toBe(200);
