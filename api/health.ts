@@ -50,30 +50,29 @@ export function installHealth(app: FastifyInstance, deps: { temporal: Client; db
   app.get('/metrics', async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()));
 }
 
-/** The booking read cache's lookups: a hit ratio near zero says the dashboards' reads find changes (or the cache is not listening). */
-function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): void {
+/** A cache's lookups by kind and result, read from its own counts at each scrape. */
+function registerLookupCounter(registry: Registry, name: string, help: string, lookups: Record<string, Record<string, number>>): void {
   new Counter({
-    name: 'laas_api_booking_read_cache_lookups_total',
-    help: 'Reads of a booking or a booking list by result: hit (from memory), refresh (from memory, read again in the background near its max age), miss (queried), bypass (the cache is not listening)',
+    name,
+    help,
     labelNames: ['kind', 'result'],
     registers: [registry],
     collect() {
       this.reset();
-      for (const kind of ['booking', 'list'] as const) for (const [result, n] of Object.entries(cache.lookups[kind])) this.inc({ kind, result }, n);
+      for (const [kind, results] of Object.entries(lookups)) for (const [result, n] of Object.entries(results)) this.inc({ kind, result }, n);
     },
   });
 }
 
+/** The booking read cache's lookups: a hit ratio near zero says the dashboards' reads find changes (or the cache is not listening). */
+function registerReadCacheCounter(registry: Registry, cache: BookingReadCache): void {
+  const help = 'Reads of a booking or a booking list by result: hit (from memory), refresh (from memory, read again in the background near its max age), miss (queried), bypass (the cache is not listening)';
+  registerLookupCounter(registry, 'laas_api_booking_read_cache_lookups_total', help, cache.lookups);
+}
+
 /** The token cache's lookups: misses beyond one per token (and user) every max age say access keeps changing, or the cache is not listening. */
 function registerTokenCacheCounter(registry: Registry, cache: TokenCache): void {
-  new Counter({
-    name: 'laas_api_token_cache_lookups_total',
-    help: 'Bearer token checks (token) and the users dashboards act for (user) by result: hit (from memory), refresh (from memory, looked up again in the background near its max age), miss (queried), shared (waited for the same lookup in flight), bypass (the cache is not listening)',
-    labelNames: ['kind', 'result'],
-    registers: [registry],
-    collect() {
-      this.reset();
-      for (const kind of ['token', 'user'] as const) for (const [result, n] of Object.entries(cache.lookups[kind])) this.inc({ kind, result }, n);
-    },
-  });
+  const help =
+    'Bearer token checks (token) and the users dashboards act for (user) by result: hit (from memory), refresh (from memory, looked up again in the background near its max age), miss (queried), shared (waited for the same lookup in flight), bypass (the cache is not listening)';
+  registerLookupCounter(registry, 'laas_api_token_cache_lookups_total', help, cache.lookups);
 }

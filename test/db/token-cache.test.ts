@@ -66,6 +66,10 @@ describe('token cache', () => {
     for (let i = 0; i < 5; i++) expect((await me(token)).body).toMatchObject({ name: 'alice', projects: ['demo', 'other'] });
     expect(tokens.lookups.token.miss - before.token.miss).toBe(1);
     expect(tokens.lookups.token.hit - before.token.hit).toBe(4);
+    // What an operator sees of it: the API's /metrics.
+    const metrics = (await api.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain(`laas_api_token_cache_lookups_total{kind="token",result="hit"} ${tokens.lookups.token.hit}`);
+    expect(metrics).toMatch(/laas_api_token_cache_lookups_total\{kind="user",result="shared"\} \d+/);
   });
 
   it('looks a new token up once for requests that come together, and again in the background near its max age', async () => {
