@@ -2,7 +2,7 @@ import { LRUCache } from 'lru-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../db/database';
 import { readBooking, type BookingRead } from '../db/booking-views';
-import { ChangeListener } from './change-listener';
+import { ChangeListener, keepFor, nearMaxAge } from './change-listener';
 
 /** The channel the read model's triggers notify (db/migrations/2026-12-07T0900-read-model-notify.ts). */
 export const READ_MODEL_CHANNEL = 'laas_booking_read';
@@ -106,7 +106,7 @@ export class BookingReadCache {
     }
     const kept = this.bookings.get(id);
     if (kept) {
-      const refresh = this.nearMaxAge(this.bookings, id) && !this.inFlight.has(id);
+      const refresh = nearMaxAge(this.bookings, id, this.maxAgeMs) && !this.inFlight.has(id);
       this.count('booking', refresh ? 'refresh' : 'hit');
       // A failed refresh changes nothing: the kept read expires at its max age as before.
       if (refresh) this.load(id).catch(() => undefined);
@@ -126,7 +126,7 @@ export class BookingReadCache {
     try {
       const read = await flight.read;
       // Not kept: a booking not (yet) in the read model, or one that changed while it was read.
-      if (read && !flight.overtaken && this.listening) this.bookings.set(id, read, { ttl: this.keepFor() });
+      if (read && !flight.overtaken && this.listening) this.bookings.set(id, read, { ttl: keepFor(this.maxAgeMs) });
       return read;
     } finally {
       if (this.inFlight.get(id) === flight) this.inFlight.delete(id);
@@ -141,7 +141,7 @@ export class BookingReadCache {
     }
     const kept = this.lists.get(key) as T | undefined;
     if (kept !== undefined) {
-      const refresh = this.nearMaxAge(this.lists, key) && !this.listRefreshes.has(key);
+      const refresh = nearMaxAge(this.lists, key, this.maxAgeMs) && !this.listRefreshes.has(key);
       this.count('list', refresh ? 'refresh' : 'hit');
       if (refresh) {
         this.listRefreshes.add(key);
@@ -158,21 +158,8 @@ export class BookingReadCache {
   private async loadList<T extends object>(key: string, load: () => Promise<T>): Promise<T> {
     const generation = this.listGeneration;
     const value = await load();
-    if (generation === this.listGeneration && this.listening) this.lists.set(key, value, { ttl: this.keepFor() });
+    if (generation === this.listGeneration && this.listening) this.lists.set(key, value, { ttl: keepFor(this.maxAgeMs) });
     return value;
-  }
-
-  /**
-   * How long one read is kept: between three quarters of the max age and all of it, at random, so
-   * reads filled together (a dashboard's first poll of every booking) are not read again together.
-   */
-  private keepFor(): number {
-    return Math.ceil(this.maxAgeMs * (0.75 + Math.random() / 4));
-  }
-
-  /** Whether a kept entry is in the last quarter of its max age: asked for now, it is read again in the background. */
-  private nearMaxAge(cache: { getRemainingTTL(key: string): number }, key: string): boolean {
-    return cache.getRemainingTTL(key) <= this.maxAgeMs / 4;
   }
 
   /** This process changed the booking itself: drop it now rather than when the notification comes. */

@@ -1,5 +1,18 @@
 import pg from 'pg';
 
+/**
+ * How long a cache that listens keeps one answer: between three quarters of its max age and all of
+ * it, at random, so answers kept together (a dashboard's first poll of everything) do not expire together.
+ */
+export function keepFor(maxAgeMs: number): number {
+  return Math.ceil(maxAgeMs * (0.75 + Math.random() / 4));
+}
+
+/** Whether a kept answer is in the last quarter of its max age: asked for now, it is read again in the background. */
+export function nearMaxAge(cache: { getRemainingTTL(key: string): number }, key: string, maxAgeMs: number): boolean {
+  return cache.getRemainingTTL(key) <= maxAgeMs / 4;
+}
+
 /** What a cache in the API does with PostgreSQL's notifications. */
 export interface ChangeSubscriber {
   /** A notification on one of the listened channels (delivered in commit order). */

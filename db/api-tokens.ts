@@ -127,13 +127,18 @@ export async function memberUser(db: Kysely<Database>, name: string): Promise<Me
 
 /** Who holds `token`, or null for an unknown (or revoked) token. Marks the token used. */
 export async function tokenHolder(db: Kysely<Database>, token: string): Promise<TokenHolder | null> {
-  const holder = await findTokenHolder(db, tokenDigest(token));
+  return tokenHolderByDigest(db, tokenDigest(token));
+}
+
+/** `tokenHolder` for a token's digest (`tokenDigest`): who holds it, or null; marks the token used. */
+export async function tokenHolderByDigest(db: Kysely<Database>, digest: string): Promise<TokenHolder | null> {
+  const holder = await findTokenHolder(db, digest);
   if (holder) await markTokenUsed(db, holder.tokenId);
   return holder;
 }
 
 /** Who holds the token of this digest (`tokenDigest`), or null; changes nothing. */
-export async function findTokenHolder(db: Kysely<Database>, digest: string): Promise<TokenHolder | null> {
+async function findTokenHolder(db: Kysely<Database>, digest: string): Promise<TokenHolder | null> {
   const row = await db
     .selectFrom('api_tokens')
     .leftJoin('users', 'users.id', 'api_tokens.user_id')

@@ -1,8 +1,8 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { Kysely } from 'kysely';
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { timingSafeEqual } from 'node:crypto';
 import type { Database } from '../../db/database';
-import { findTokenHolder, markTokenUsed, memberUser, type MemberUser, type TokenHolder } from '../../db/api-tokens';
+import { memberUser, tokenDigest, tokenHolderByDigest, type MemberUser, type TokenHolder } from '../../db/api-tokens';
 import type { TokenCache } from './token-cache';
 import { ApiError } from '../errors';
 import type { Member, Principal } from './principal';
@@ -41,8 +41,6 @@ export function maybePrincipalOf(request: FastifyRequest): Principal | undefined
   return principals.get(request);
 }
 
-const sha256 = (text: string) => createHash('sha256').update(text, 'utf8').digest();
-
 function member(u: MemberUser): Member {
   return { name: u.name, isAdmin: u.isAdmin, projects: new Set(u.projects) };
 }
@@ -62,6 +60,7 @@ export function installAuthentication(app: FastifyInstance, deps: Authentication
 }
 
 interface Lookups {
+  /** LAAS_API_TOKEN's digest, as `tokenDigest` gives it. */
   adminDigest: Buffer;
   holder(digest: string): Promise<TokenHolder | null>;
   member(name: string): Promise<MemberUser | null>;
@@ -69,27 +68,17 @@ interface Lookups {
 
 /** Where tokens and users are looked up: the cache when there is one, PostgreSQL every time otherwise. */
 function lookups(deps: AuthenticationDeps): Lookups {
-  const adminDigest = sha256(deps.adminToken);
-  if (deps.tokens) {
-    const cache = deps.tokens;
-    return { adminDigest, holder: (digest) => cache.holder(digest), member: (name) => cache.member(name) };
-  }
-  return {
-    adminDigest,
-    holder: async (digest) => {
-      const holder = await findTokenHolder(deps.db, digest);
-      if (holder) await markTokenUsed(deps.db, holder.tokenId);
-      return holder;
-    },
-    member: (name) => memberUser(deps.db, name),
-  };
+  const adminDigest = Buffer.from(tokenDigest(deps.adminToken));
+  const cache = deps.tokens;
+  if (cache) return { adminDigest, holder: (digest) => cache.holder(digest), member: (name) => cache.member(name) };
+  return { adminDigest, holder: (digest) => tokenHolderByDigest(deps.db, digest), member: (name) => memberUser(deps.db, name) };
 }
 
 async function resolve(deps: AuthenticationDeps, lookup: Lookups, token: string): Promise<Principal> {
   // Digests are compared, so the comparison takes the same time whatever the lengths; the same digest finds a stored token.
-  const digest = sha256(token);
-  if (timingSafeEqual(digest, lookup.adminDigest)) return { kind: 'admin', name: 'admin', tokenId: null };
-  const holder = await lookup.holder(digest.toString('hex'));
+  const digest = tokenDigest(token);
+  if (timingSafeEqual(Buffer.from(digest), lookup.adminDigest)) return { kind: 'admin', name: 'admin', tokenId: null };
+  const holder = await lookup.holder(digest);
   if (!holder) throw new ApiError(401, 'Unauthenticated', 'bearer token not recognised');
   if (holder.kind === 'dashboard') {
     if (holder.lab !== deps.lab) throw new ApiError(403, 'WrongLab', `this dashboard token is for lab ${holder.lab}; this API serves lab ${deps.lab}`);

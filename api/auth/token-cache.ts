@@ -1,8 +1,8 @@
 import { LRUCache } from 'lru-cache';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../db/database';
-import { findTokenHolder, markTokenUsed, memberUser, type MemberUser, type TokenHolder } from '../../db/api-tokens';
-import type { ChangeListener } from '../change-listener';
+import { markTokenUsed, memberUser, tokenHolderByDigest, type MemberUser, type TokenHolder } from '../../db/api-tokens';
+import { keepFor, nearMaxAge, type ChangeListener } from '../change-listener';
 
 /** The channel the tokens' triggers notify (db/migrations/2026-12-08T0900-access-notify.ts). */
 export const ACCESS_CHANNEL = 'laas_access';
@@ -75,10 +75,8 @@ export class TokenCache {
   /** The holder of the token with this digest (`tokenDigest`), or null when no token has it. */
   async holder(digest: string): Promise<TokenHolder | null> {
     const kept = await this.lookup('token', this.holders, digest, async () => {
-      const holder = await findTokenHolder(this.db, digest);
-      if (!holder) return null;
-      await markTokenUsed(this.db, holder.tokenId);
-      return { holder, markedAt: Date.now() };
+      const holder = await tokenHolderByDigest(this.db, digest);
+      return holder && { holder, markedAt: Date.now() };
     });
     if (kept && Date.now() - kept.markedAt >= (this.options.markUsedMs ?? MARK_USED_MS)) {
       kept.markedAt = Date.now();
@@ -99,7 +97,7 @@ export class TokenCache {
     }
     const kept = cache.get(key);
     if (kept !== undefined) {
-      const refresh = cache.getRemainingTTL(key) <= this.maxAgeMs / 4 && !this.inFlight.has(`${kind}:${key}`);
+      const refresh = nearMaxAge(cache, key, this.maxAgeMs) && !this.inFlight.has(`${kind}:${key}`);
       this.lookups[kind][refresh ? 'refresh' : 'hit']++;
       // A failed refresh changes nothing: the kept answer expires at its max age as before.
       if (refresh) this.fetch(kind, cache, key, load).catch(() => undefined);
@@ -119,7 +117,7 @@ export class TokenCache {
     const id = `${kind}:${key}`;
     const generation = this.generation;
     const read = load().then((value) => {
-      if (value !== null && generation === this.generation && this.listener.listening) cache.set(key, value, { ttl: this.keepFor() });
+      if (value !== null && generation === this.generation && this.listener.listening) cache.set(key, value, { ttl: keepFor(this.maxAgeMs) });
       return value;
     });
     const flight = { read, generation };
@@ -129,11 +127,6 @@ export class TokenCache {
     };
     read.then(done, done);
     return read;
-  }
-
-  /** Between three quarters of the max age and all of it, at random: answers kept together do not expire together. */
-  private keepFor(): number {
-    return Math.ceil(this.maxAgeMs * (0.75 + Math.random() / 4));
   }
 
   private forgetAll(): void {
