@@ -91,23 +91,30 @@ describe('admission', () => {
       payload: { id: held, project: 'anuket', owner: 'frank', start: start.toISOString(), end: new Date(start.getTime() + 3_600_000).toISOString(), hosts },
     });
     expect(res.statusCode).toBe(201);
-    // Every host is free now, so the availability count passes; the admission finds them held from the next hour.
-    expect(((await dash.api.flavors('anuket')) as { available_count: number }[])[0]!.available_count).toBe(4);
-    const refused = await fetch(`${t.base}booking/create`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ origin: 'anuket', template_id: singleId, allowed_users: ['frank'], global_cifile: '', metadata: { owner: 'frank', lab: 'anuket', length: 2 } }),
-    });
-    expect(refused.status).toBe(500);
-    const text = await refused.text();
-    expect(() => JSON.parse(text) as unknown).toThrow();
-    expect(text).toMatch(/unable to create the aggregate\/booking/);
-    await expect(dash.book(frank, form(singleId))).rejects.toThrow(PageError);
-    expect(await countAggregates(t.env.database.db)).toBe(0);
-    const running = await t.env.client.workflow.count(`TaskQueue = "${t.env.taskQueue}" AND ExecutionStatus = "Running"`);
-    expect(running.count).toBe(1);
-    await t.api.inject({ method: 'DELETE', url: `/v1/bookings/${held}`, headers: { authorization: `Bearer ${t.adminToken}` } });
-    await until('the /v1 booking released', async () => (await t.env.client.workflow.count(`TaskQueue = "${t.env.taskQueue}" AND ExecutionStatus = "Running"`)).count === 0);
+    try {
+      // Every host is free now, so the availability count passes; the admission finds them held from the next hour.
+      expect(((await dash.api.flavors('anuket')) as { available_count: number }[])[0]!.available_count).toBe(4);
+      const refused = await fetch(`${t.base}booking/create`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ origin: 'anuket', template_id: singleId, allowed_users: ['frank'], global_cifile: '', metadata: { owner: 'frank', lab: 'anuket', length: 2 } }),
+      });
+      expect(refused.status).toBe(500);
+      const text = await refused.text();
+      expect(() => JSON.parse(text) as unknown).toThrow();
+      expect(text).toMatch(/unable to create the aggregate\/booking/);
+      await expect(dash.book(frank, form(singleId))).rejects.toThrow(PageError);
+      expect(await countAggregates(t.env.database.db)).toBe(0);
+      // The /v1 booking only: the refused booking's own run (admission is an Update-with-Start) has
+      // ended within seconds; the directory's user look-ups run as short workflows of their own (see nothingLeft).
+      const bookingsRunning = async () => (await t.env.client.workflow.count(`TaskQueue = "${t.env.taskQueue}" AND ExecutionStatus = "Running" AND WorkflowType != "directoryUserWorkflow"`)).count;
+      await until('only the /v1 booking running', async () => (await bookingsRunning()) === 1, 10_000);
+      expect(await bookingsRunning()).toBe(1);
+    } finally {
+      // Released whatever the assertions found: the tests after this one need its hosts.
+      await t.api.inject({ method: 'DELETE', url: `/v1/bookings/${held}`, headers: { authorization: `Bearer ${t.adminToken}` } });
+      await until('the /v1 booking released', async () => (await t.env.client.workflow.count(`TaskQueue = "${t.env.taskQueue}" AND ExecutionStatus = "Running"`)).count === 0);
+    }
   });
 });
 
